@@ -1,0 +1,528 @@
+// Tests of contracts/EvidenceAnchor.sol on Hardhat's in-process network: roles, records, the
+// hash chain, every custom error, gas bounds, and RFC 6962 / RFC 9162 inclusion proofs.
+import { describe, expect, it } from "vitest";
+import type { Contract, EventLog, Log } from "ethers";
+import { inclusionProof, merkleRoot } from "../../src/core/merkle.ts";
+import {
+  deployAnchor,
+  expectCustomError,
+  fromHex,
+  hex,
+  leafHash,
+  mined,
+  nextHead,
+  nodeHash,
+  refPath,
+  refRoot,
+  sha256,
+  uint64be,
+} from "./fixture.ts";
+
+const ZERO32 = "0x" + "00".repeat(32);
+const TIMEOUT = { timeout: 120_000 };
+
+/** A distinct, non-zero 32-byte root for tests that do not care about its tree. */
+function fakeRoot(n: number): string {
+  return hex(sha256(new TextEncoder().encode(`root ${n}`)));
+}
+
+function anchoredEvents(contract: Contract, logs: readonly (Log | EventLog)[]) {
+  return logs
+    .map((log) => contract.interface.parseLog(log))
+    .filter((parsed) => parsed !== null && parsed.name === "Anchored")
+    .map((parsed) => ({
+      root: parsed!.args[0] as string,
+      seq: parsed!.args[1] as bigint,
+      size: parsed!.args[2] as bigint,
+      head: parsed!.args[3] as string,
+    }));
+}
+
+// RFC 6962 reference tree (Certificate Transparency test vectors), from proof-format-v1.
+const RFC6962_INPUTS = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
+const RFC6962_ROOTS = [
+  "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  "0x6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+  "0xfac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+  "0xaeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+  "0xd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+  "0x4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+  "0x76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+  "0xddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+  "0x5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+];
+const RFC6962_PATH_0_OF_8 = [
+  "0x96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+  "0x5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+  "0x6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+];
+const rfcLeaves = RFC6962_INPUTS.map((input) => leafHash(fromHex(input)));
+
+/** Leaf hashes for synthetic trees: SHA-256(0x00 || "leaf i"). */
+function syntheticLeaves(size: number, salt = 0): Uint8Array[] {
+  return Array.from({ length: size }, (_, i) => leafHash(new TextEncoder().encode(`leaf ${salt}/${i}`)));
+}
+
+/** Deterministic "random" sizes in 9..70 (xorshift32, fixed seed) plus the power-of-two edges. */
+function largerSizes(): number[] {
+  let x = 0x9e3779b9;
+  const sizes = new Set<number>([16, 17, 32, 33, 63, 64, 65]);
+  while (sizes.size < 12) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    sizes.add(9 + (x % 62));
+  }
+  return [...sizes].sort((a, b) => a - b);
+}
+
+/** Flips the lowest bit of the last byte of `value`. */
+function flipBit(value: string): string {
+  const bytes = fromHex(value);
+  bytes[bytes.length - 1]! ^= 0x01;
+  return hex(bytes);
+}
+
+describe("EvidenceAnchor: reference Merkle implementation of this test file", () => {
+  it("reproduces the RFC 6962 reference roots for sizes 0..8", () => {
+    for (let size = 0; size <= 8; size++) {
+      expect(hex(refRoot(rfcLeaves.slice(0, size))), `size ${size}`).toBe(RFC6962_ROOTS[size]);
+    }
+  });
+
+  it("reproduces the published inclusion path of index 0 in the size-8 tree", () => {
+    expect(refPath(0, rfcLeaves).map(hex)).toEqual(RFC6962_PATH_0_OF_8);
+  });
+});
+
+describe("EvidenceAnchor: deployment and roles", TIMEOUT, () => {
+  it("gives DEFAULT_ADMIN_ROLE to admin and ANCHORER_ROLE to anchorer", async () => {
+    const { ethers, anchor, admin, anchorer, other } = await deployAnchor();
+    const role = await anchor.getFunction("ANCHORER_ROLE")();
+    expect(role).toBe(ethers.id("ANCHORER_ROLE"));
+    expect(await anchor.getFunction("DEFAULT_ADMIN_ROLE")()).toBe(ZERO32);
+    expect(await anchor.getFunction("hasRole")(ZERO32, admin.address)).toBe(true);
+    expect(await anchor.getFunction("hasRole")(role, anchorer.address)).toBe(true);
+    expect(await anchor.getFunction("hasRole")(role, admin.address)).toBe(false);
+    expect(await anchor.getFunction("hasRole")(ZERO32, anchorer.address)).toBe(false);
+    expect(await anchor.getFunction("hasRole")(role, other.address)).toBe(false);
+    expect(await anchor.getFunction("getRoleAdmin")(role)).toBe(ZERO32);
+  });
+
+  it("starts empty: count 0, head zero, no record", async () => {
+    const { anchor } = await deployAnchor();
+    expect(await anchor.getFunction("count")()).toBe(0n);
+    expect(await anchor.getFunction("head")()).toBe(ZERO32);
+    expect([...(await anchor.getFunction("anchorOf")(fakeRoot(1)))]).toEqual([false, 0n, 0n, 0n, 0n]);
+  });
+
+  it("grants the role to nobody when the anchorer is the zero address", async () => {
+    const { ethers, anchor, admin, anchorer } = await deployAnchor({ anchorer: null });
+    const role = ethers.id("ANCHORER_ROLE");
+    expect(await anchor.getFunction("hasRole")(role, ethers.ZeroAddress)).toBe(false);
+    expect(await anchor.getFunction("hasRole")(role, anchorer.address)).toBe(false);
+    for (const signer of [admin, anchorer]) {
+      await expectCustomError(
+        (anchor.connect(signer) as Contract).getFunction("anchor")(fakeRoot(1), 1),
+        anchor.interface,
+        "AccessControlUnauthorizedAccount",
+        [signer.address, role],
+      );
+    }
+  });
+
+  it("rejects anchor from an account without ANCHORER_ROLE, including the admin", async () => {
+    const { ethers, anchor, admin, other } = await deployAnchor();
+    const role = ethers.id("ANCHORER_ROLE");
+    for (const signer of [admin, other]) {
+      await expectCustomError(
+        (anchor.connect(signer) as Contract).getFunction("anchor")(fakeRoot(1), 1),
+        anchor.interface,
+        "AccessControlUnauthorizedAccount",
+        [signer.address, role],
+      );
+    }
+    expect(await anchor.getFunction("count")()).toBe(0n);
+  });
+
+  it("lets the admin grant and revoke ANCHORER_ROLE", async () => {
+    const { ethers, anchor, admin, other } = await deployAnchor();
+    const role = ethers.id("ANCHORER_ROLE");
+    const asAdmin = anchor.connect(admin) as Contract;
+    const asOther = anchor.connect(other) as Contract;
+
+    const grant = await mined(asAdmin.getFunction("grantRole")(role, other.address));
+    const granted = grant.logs.map((l) => anchor.interface.parseLog(l)).find((p) => p?.name === "RoleGranted");
+    expect([...granted!.args]).toEqual([role, other.address, admin.address]);
+    expect(await anchor.getFunction("hasRole")(role, other.address)).toBe(true);
+    await mined(asOther.getFunction("anchor")(fakeRoot(1), 1));
+    expect(await anchor.getFunction("count")()).toBe(1n);
+
+    const revoke = await mined(asAdmin.getFunction("revokeRole")(role, other.address));
+    const revoked = revoke.logs.map((l) => anchor.interface.parseLog(l)).find((p) => p?.name === "RoleRevoked");
+    expect([...revoked!.args]).toEqual([role, other.address, admin.address]);
+    expect(await anchor.getFunction("hasRole")(role, other.address)).toBe(false);
+    await expectCustomError(
+      asOther.getFunction("anchor")(fakeRoot(2), 1),
+      anchor.interface,
+      "AccessControlUnauthorizedAccount",
+      [other.address, role],
+    );
+    expect(await anchor.getFunction("count")()).toBe(1n);
+  });
+
+  it("stops the original anchorer once its role is revoked or renounced", async () => {
+    const { ethers, anchor, admin, anchorer } = await deployAnchor();
+    const role = ethers.id("ANCHORER_ROLE");
+    await mined(anchor.getFunction("anchor")(fakeRoot(1), 1));
+    await mined((anchor.connect(admin) as Contract).getFunction("revokeRole")(role, anchorer.address));
+    await expectCustomError(anchor.getFunction("anchor")(fakeRoot(2), 1), anchor.interface, "AccessControlUnauthorizedAccount", [
+      anchorer.address,
+      role,
+    ]);
+
+    await mined((anchor.connect(admin) as Contract).getFunction("grantRole")(role, anchorer.address));
+    await mined(anchor.getFunction("anchor")(fakeRoot(2), 1));
+    await mined(anchor.getFunction("renounceRole")(role, anchorer.address));
+    await expectCustomError(anchor.getFunction("anchor")(fakeRoot(3), 1), anchor.interface, "AccessControlUnauthorizedAccount", [
+      anchorer.address,
+      role,
+    ]);
+    expect(await anchor.getFunction("count")()).toBe(2n);
+  });
+
+  it("does not let a non-admin (not even an anchorer) grant or revoke roles", async () => {
+    const { ethers, anchor, anchorer, other } = await deployAnchor();
+    const role = ethers.id("ANCHORER_ROLE");
+    for (const signer of [anchorer, other]) {
+      const as = anchor.connect(signer) as Contract;
+      await expectCustomError(as.getFunction("grantRole")(role, other.address), anchor.interface, "AccessControlUnauthorizedAccount", [
+        signer.address,
+        ZERO32,
+      ]);
+      await expectCustomError(as.getFunction("revokeRole")(role, anchorer.address), anchor.interface, "AccessControlUnauthorizedAccount", [
+        signer.address,
+        ZERO32,
+      ]);
+      await expectCustomError(as.getFunction("grantRole")(ZERO32, signer.address), anchor.interface, "AccessControlUnauthorizedAccount", [
+        signer.address,
+        ZERO32,
+      ]);
+    }
+    expect(await anchor.getFunction("hasRole")(role, other.address)).toBe(false);
+    expect(await anchor.getFunction("hasRole")(role, anchorer.address)).toBe(true);
+  });
+
+  it("supports the IAccessControl and ERC-165 interfaces", async () => {
+    const { anchor } = await deployAnchor();
+    expect(await anchor.getFunction("supportsInterface")("0x7965db0b")).toBe(true); // IAccessControl
+    expect(await anchor.getFunction("supportsInterface")("0x01ffc9a7")).toBe(true); // ERC-165
+    expect(await anchor.getFunction("supportsInterface")("0xffffffff")).toBe(false);
+  });
+});
+
+describe("EvidenceAnchor: anchoring", TIMEOUT, () => {
+  it("returns the next zero-based seq", async () => {
+    const { anchor } = await deployAnchor();
+    expect(await anchor.getFunction("anchor").staticCall(fakeRoot(1), 5)).toBe(0n);
+    await mined(anchor.getFunction("anchor")(fakeRoot(1), 5));
+    expect(await anchor.getFunction("anchor").staticCall(fakeRoot(2), 5)).toBe(1n);
+  });
+
+  it("records seq, size, block number and timestamp of the receipt's block", async () => {
+    const { ethers, anchor } = await deployAnchor();
+    const sizes = [1, 7, 2n ** 64n - 1n];
+    for (const [i, size] of sizes.entries()) {
+      const root = fakeRoot(i);
+      const receipt = await mined(anchor.getFunction("anchor")(root, size));
+      const block = await ethers.provider.getBlock(receipt.blockNumber);
+      expect(block).not.toBeNull();
+      expect(block!.hash).toBe(receipt.blockHash);
+      const [anchored, seq, recordedSize, blockNumber, timestamp] = await anchor.getFunction("anchorOf")(root);
+      expect(anchored).toBe(true);
+      expect(seq).toBe(BigInt(i));
+      expect(recordedSize).toBe(BigInt(size));
+      expect(blockNumber).toBe(BigInt(receipt.blockNumber));
+      expect(timestamp).toBe(BigInt(block!.timestamp));
+      expect(timestamp).toBeGreaterThan(0n);
+    }
+    expect(await anchor.getFunction("count")()).toBe(BigInt(sizes.length));
+    for (let i = 0; i < sizes.length; i++) {
+      expect(await anchor.getFunction("rootAt")(i)).toBe(fakeRoot(i));
+    }
+  });
+
+  it("emits Anchored(root, seq, size, head) and chains heads as sha256(prevHead || root || uint64 size)", async () => {
+    const { anchor } = await deployAnchor();
+    const batches: [string, bigint][] = [
+      [fakeRoot(10), 1n],
+      [fakeRoot(11), 8n],
+      [fakeRoot(12), 70n],
+      [fakeRoot(13), 2n ** 64n - 1n],
+      [fakeRoot(14), 256n],
+    ];
+    let expectedHead = ZERO32;
+    const headsFromEvents: string[] = [];
+    for (const [seq, [root, size]] of batches.entries()) {
+      expectedHead = nextHead(expectedHead, root, size);
+      const receipt = await mined(anchor.getFunction("anchor")(root, size));
+      expect(receipt.logs).toHaveLength(1);
+      const log = receipt.logs[0]!;
+      expect(log.address).toBe(await anchor.getAddress());
+      // root and seq are indexed topics (the log check of proof-format-v1 looks for the root there).
+      expect(log.topics[0]).toBe(anchor.interface.getEvent("Anchored")!.topicHash);
+      expect(log.topics[1]).toBe(root);
+      expect(BigInt(log.topics[2]!)).toBe(BigInt(seq));
+      const events = anchoredEvents(anchor, receipt.logs);
+      expect(events).toEqual([{ root, seq: BigInt(seq), size, head: expectedHead }]);
+      expect(await anchor.getFunction("head")()).toBe(expectedHead);
+      headsFromEvents.push(events[0]!.head);
+    }
+
+    // Recompute the whole chain from the on-chain history (rootAt + anchorOf) and the events.
+    let replay = ZERO32;
+    const count = Number(await anchor.getFunction("count")());
+    expect(count).toBe(batches.length);
+    for (let seq = 0; seq < count; seq++) {
+      const root: string = await anchor.getFunction("rootAt")(seq);
+      const [, recordedSeq, size] = await anchor.getFunction("anchorOf")(root);
+      expect(recordedSeq).toBe(BigInt(seq));
+      replay = nextHead(replay, root, size);
+      expect(replay).toBe(headsFromEvents[seq]);
+    }
+    expect(replay).toBe(await anchor.getFunction("head")());
+
+    // Dropping a batch from the history no longer reproduces the head.
+    let withoutOne = ZERO32;
+    for (const [i, [root, size]] of batches.entries()) if (i !== 2) withoutOne = nextHead(withoutOne, root, size);
+    expect(withoutOne).not.toBe(replay);
+  });
+
+  it("hashes exactly the 72 bytes prevHead || root || uint64 big-endian size", async () => {
+    const { anchor } = await deployAnchor();
+    const root = fakeRoot(42);
+    const size = 0x0102030405060708n;
+    await mined(anchor.getFunction("anchor")(root, size));
+    const preimage = new Uint8Array([...fromHex(ZERO32), ...fromHex(root), ...uint64be(size)]);
+    expect(preimage).toHaveLength(72);
+    expect(await anchor.getFunction("head")()).toBe(hex(sha256(preimage)));
+  });
+
+  it("reverts EvidenceAnchorZeroRoot for a zero root", async () => {
+    const { anchor } = await deployAnchor();
+    await expectCustomError(anchor.getFunction("anchor")(ZERO32, 1), anchor.interface, "EvidenceAnchorZeroRoot", []);
+  });
+
+  it("reverts EvidenceAnchorZeroSize for a zero size", async () => {
+    const { anchor } = await deployAnchor();
+    await expectCustomError(anchor.getFunction("anchor")(fakeRoot(1), 0), anchor.interface, "EvidenceAnchorZeroSize", []);
+  });
+
+  it("reverts EvidenceAnchorAlreadyAnchored(root, seq) for a root anchored before, whatever the size", async () => {
+    const { anchor } = await deployAnchor();
+    for (let i = 0; i < 3; i++) await mined(anchor.getFunction("anchor")(fakeRoot(i), 4));
+    const headBefore = await anchor.getFunction("head")();
+    for (const size of [4, 5]) {
+      await expectCustomError(anchor.getFunction("anchor")(fakeRoot(1), size), anchor.interface, "EvidenceAnchorAlreadyAnchored", [
+        fakeRoot(1),
+        1n,
+      ]);
+    }
+    await expectCustomError(anchor.getFunction("anchor")(fakeRoot(0), 4), anchor.interface, "EvidenceAnchorAlreadyAnchored", [
+      fakeRoot(0),
+      0n,
+    ]);
+    expect(await anchor.getFunction("count")()).toBe(3n);
+    expect(await anchor.getFunction("head")()).toBe(headBefore);
+  });
+
+  it("reverts EvidenceAnchorSeqOutOfRange(seq) in rootAt past count", async () => {
+    const { anchor } = await deployAnchor();
+    const rootAt = anchor.getFunction("rootAt");
+    await expectCustomError(rootAt(0), anchor.interface, "EvidenceAnchorSeqOutOfRange", [0n]);
+    await mined(anchor.getFunction("anchor")(fakeRoot(1), 1));
+    expect(await rootAt(0)).toBe(fakeRoot(1));
+    await expectCustomError(rootAt(1), anchor.interface, "EvidenceAnchorSeqOutOfRange", [1n]);
+    await expectCustomError(rootAt(2n ** 64n - 1n), anchor.interface, "EvidenceAnchorSeqOutOfRange", [2n ** 64n - 1n]);
+  });
+
+  it("reverts EvidenceAnchorNotAnchored(root) in verifyInclusion for an unknown root", async () => {
+    const { anchor } = await deployAnchor();
+    const root = hex(refRoot(rfcLeaves));
+    const verify = anchor.getFunction("verifyInclusion");
+    await expectCustomError(verify(root, rfcLeaves[0]!, 0, RFC6962_PATH_0_OF_8), anchor.interface, "EvidenceAnchorNotAnchored", [root]);
+    await expectCustomError(verify(ZERO32, ZERO32, 0, []), anchor.interface, "EvidenceAnchorNotAnchored", [ZERO32]);
+  });
+
+  it("keeps each anchor under 120k gas (first and subsequent)", async () => {
+    const { anchor } = await deployAnchor();
+    const gas: bigint[] = [];
+    for (let i = 0; i < 3; i++) {
+      const receipt = await mined(anchor.getFunction("anchor")(fakeRoot(i), 1000 + i));
+      gas.push(receipt.gasUsed);
+    }
+    // Measured (solc 0.8.28, optimizer 200 runs, EDR 0.3.8): about 116.6k for the first anchor
+    // (four zero-to-non-zero slots: record, root list length, root, head) and 82.4k after.
+    expect(gas[0]).toBeLessThan(120_000n);
+    expect(gas[1]).toBeLessThan(85_000n);
+    expect(gas[2]).toBeLessThan(85_000n);
+  });
+});
+
+describe("EvidenceAnchor: inclusion proofs (RFC 9162 2.1.3.2)", TIMEOUT, () => {
+  it("verifies the published RFC 6962 path of index 0 in the size-8 tree", async () => {
+    const { anchor } = await deployAnchor();
+    const root = RFC6962_ROOTS[8]!;
+    expect(await anchor.getFunction("rootFromInclusionProof")(rfcLeaves[0]!, 0, 8, RFC6962_PATH_0_OF_8)).toBe(root);
+    await mined(anchor.getFunction("anchor")(root, 8));
+    expect(await anchor.getFunction("verifyInclusion")(root, rfcLeaves[0]!, 0, RFC6962_PATH_0_OF_8)).toBe(true);
+    expect(await anchor.getFunction("verifyInclusion")(root, rfcLeaves[1]!, 0, RFC6962_PATH_0_OF_8)).toBe(false);
+  });
+
+  it("accepts every index of the RFC 6962 reference trees of sizes 1..8 and rejects tampered proofs", async () => {
+    const { anchor } = await deployAnchor();
+    for (let size = 1; size <= 8; size++) {
+      const leaves = rfcLeaves.slice(0, size);
+      const root = hex(refRoot(leaves));
+      expect(root).toBe(RFC6962_ROOTS[size]);
+      await mined(anchor.getFunction("anchor")(root, size));
+      await checkAllIndices(anchor, leaves, root);
+    }
+  });
+
+  it("accepts every index of larger trees (sizes 9..70) and rejects tampered proofs", async () => {
+    const { anchor } = await deployAnchor();
+    for (const size of largerSizes()) {
+      const leaves = syntheticLeaves(size, size);
+      const root = hex(refRoot(leaves));
+      await mined(anchor.getFunction("anchor")(root, size));
+      await checkAllIndices(anchor, leaves, root);
+    }
+  });
+
+  it("reverts EvidenceAnchorInvalidProof(index, size, pathLength) on proof shapes RFC 9162 rejects", async () => {
+    const { anchor } = await deployAnchor();
+    const fromProof = anchor.getFunction("rootFromInclusionProof");
+    const leaf = rfcLeaves[0]!;
+    const p = RFC6962_PATH_0_OF_8;
+    const max = 2n ** 256n - 1n;
+    const cases: [bigint | number, bigint | number, string[]][] = [
+      [0, 0, []], // empty tree
+      [0, 0, p], // empty tree with a path
+      [8, 8, p], // index == size
+      [9, 8, p], // index > size
+      [max, 8, p], // index at the top of uint256
+      [0, 8, p.slice(0, 2)], // path too short
+      [0, 8, []], // no path at all
+      [0, 8, [...p, p[0]!]], // path too long
+      [0, 1, [p[0]!]], // size 1 takes no path
+      [4, 5, []], // index 4 of 5 needs exactly one element
+      [4, 5, [p[0]!, p[1]!]],
+      [0, max, p], // huge tree, far too short a path
+    ];
+    for (const [index, size, path] of cases) {
+      await expectCustomError(fromProof(leaf, index, size, path), anchor.interface, "EvidenceAnchorInvalidProof", [
+        BigInt(index),
+        BigInt(size),
+        BigInt(path.length),
+      ]);
+    }
+    // The same shapes give false, not a revert, in verifyInclusion (anchored size 8).
+    const root = RFC6962_ROOTS[8]!;
+    await mined(anchor.getFunction("anchor")(root, 8));
+    const verify = anchor.getFunction("verifyInclusion");
+    for (const [index, path] of [[8, p], [9, p], [max, p], [0, p.slice(0, 2)], [0, []], [0, [...p, p[0]!]]] as const) {
+      expect(await verify(root, leaf, index, path), `index ${index}, path length ${path.length}`).toBe(false);
+    }
+    // The largest uint256 size still works: index 0 of 2^256 - 1 leaves takes exactly 256 elements.
+    const fullPath = Array.from({ length: 256 }, (_, i) => fakeRoot(i));
+    const expected = fullPath.reduce((r, p) => hex(nodeHash(fromHex(r), fromHex(p))), hex(leaf));
+    expect(await fromProof(leaf, 0, max, fullPath)).toBe(expected);
+    await expectCustomError(fromProof(leaf, 0, max, fullPath.slice(1)), anchor.interface, "EvidenceAnchorInvalidProof", [0n, max, 255n]);
+  });
+});
+
+describe("EvidenceAnchor agrees with src/core/merkle.ts", TIMEOUT, () => {
+  it("accepts merkleRoot / inclusionProof output for every index of sizes 1..64", async () => {
+    const { anchor } = await deployAnchor();
+    const fromProof = anchor.getFunction("rootFromInclusionProof");
+    const verify = anchor.getFunction("verifyInclusion");
+    for (let size = 1; size <= 64; size++) {
+      const leaves = size <= 8 ? rfcLeaves.slice(0, size) : syntheticLeaves(size, 1000 + size);
+      const root = hex(merkleRoot(leaves));
+      expect(root, `size ${size}`).toBe(hex(refRoot(leaves)));
+      await mined(anchor.getFunction("anchor")(root, size));
+      for (let index = 0; index < size; index++) {
+        const leaf = hex(leaves[index]!);
+        const path = inclusionProof(leaves, index).map(hex);
+        expect(await fromProof(leaf, index, size, path), `size ${size}, index ${index}`).toBe(root);
+        expect(await verify(root, leaf, index, path), `size ${size}, index ${index}`).toBe(true);
+      }
+    }
+  });
+});
+
+/**
+ * For every index of the tree over `leaves` (already anchored as `root` with its size): the
+ * reference path gives `root` through rootFromInclusionProof and true through verifyInclusion;
+ * a flipped bit in any path element, index+1, a truncated path and an extra element do not.
+ */
+async function checkAllIndices(anchor: Contract, leaves: Uint8Array[], root: string): Promise<void> {
+  const size = leaves.length;
+  const fromProof = anchor.getFunction("rootFromInclusionProof");
+  const verify = anchor.getFunction("verifyInclusion");
+  const iface = anchor.interface;
+  for (let index = 0; index < size; index++) {
+    const leaf = hex(leaves[index]!);
+    const path = refPath(index, leaves).map(hex);
+    const where = `size ${size}, index ${index}`;
+    expect(await fromProof(leaf, index, size, path), where).toBe(root);
+    expect(await verify(root, leaf, index, path), where).toBe(true);
+
+    // Wrong leaf.
+    expect(await verify(root, flipBit(leaf), index, path), where).toBe(false);
+
+    // A flipped bit in each path element: another root, and false.
+    for (let j = 0; j < path.length; j++) {
+      const tampered = path.map((p, k) => (k === j ? flipBit(p) : p));
+      expect(await fromProof(leaf, index, size, tampered), `${where}, element ${j}`).not.toBe(root);
+      expect(await verify(root, leaf, index, tampered), `${where}, element ${j}`).toBe(false);
+    }
+
+    // index + 1 with the same path: a revert (out of range or wrong length) or another root.
+    const next = index + 1;
+    const nextPathLength = next < size ? refPath(next, leaves).length : -1;
+    if (nextPathLength === path.length) {
+      expect(await fromProof(leaf, next, size, path), where).not.toBe(root);
+    } else {
+      await expectCustomError(fromProof(leaf, next, size, path), iface, "EvidenceAnchorInvalidProof", [
+        BigInt(next),
+        BigInt(size),
+        BigInt(path.length),
+      ]);
+    }
+    expect(await verify(root, leaf, next, path), where).toBe(false);
+
+    // Truncated path.
+    if (path.length > 0) {
+      const truncated = path.slice(0, -1);
+      await expectCustomError(fromProof(leaf, index, size, truncated), iface, "EvidenceAnchorInvalidProof", [
+        BigInt(index),
+        BigInt(size),
+        BigInt(truncated.length),
+      ]);
+      expect(await verify(root, leaf, index, truncated), where).toBe(false);
+    }
+
+    // One element too many (at the end, and at the start).
+    for (const extended of [[...path, root], [root, ...path]]) {
+      await expectCustomError(fromProof(leaf, index, size, extended), iface, "EvidenceAnchorInvalidProof", [
+        BigInt(index),
+        BigInt(size),
+        BigInt(extended.length),
+      ]);
+      expect(await verify(root, leaf, index, extended), where).toBe(false);
+    }
+  }
+}
