@@ -1,0 +1,123 @@
+// Queries over batches and their anchoring transactions: the sequencer's durable state.
+// Each function is one step that can be repeated safely after a crash.
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { DbOrTx } from "./db.ts";
+import { anchors, batches, type AnchorRow, type BatchRow } from "./schema.ts";
+
+export type NewAnchor = Omit<typeof anchors.$inferInsert, "id">;
+
+export async function nextBatchSeq(db: DbOrTx): Promise<number> {
+  const rows = await db.select({ next: sql<number>`coalesce(max(${batches.seq}) + 1, 0)::bigint` }).from(batches);
+  return Number(rows[0]?.next ?? 0);
+}
+
+export async function insertBatch(db: DbOrTx, row: typeof batches.$inferInsert): Promise<void> {
+  await db.insert(batches).values(row);
+}
+
+export interface BatchWithAnchor {
+  batch: BatchRow;
+  anchor: AnchorRow | null;
+}
+
+/** A batch and the anchor that currently proves it (null while pending or re-anchoring). */
+export async function getBatch(db: DbOrTx, seq: number): Promise<BatchWithAnchor | null> {
+  const rows = await db
+    .select({ batch: batches, anchor: anchors })
+    .from(batches)
+    .leftJoin(anchors, eq(anchors.id, batches.anchorId))
+    .where(eq(batches.seq, seq))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Batches that need an anchoring transaction: none confirmed and none in flight. */
+export async function batchesAwaitingAnchor(db: DbOrTx, limit: number): Promise<BatchRow[]> {
+  return db
+    .select()
+    .from(batches)
+    .where(
+      and(
+        isNull(batches.anchorId),
+        sql`not exists (select 1 from ${anchors} where ${anchors.batchSeq} = ${batches.seq} and ${anchors.status} = 'sent')`,
+      ),
+    )
+    .orderBy(asc(batches.seq))
+    .limit(limit);
+}
+
+/** Anchors sent but not yet confirmed, oldest nonce first. */
+export async function inFlightAnchors(db: DbOrTx): Promise<(AnchorRow & { root: Uint8Array; size: number })[]> {
+  const rows = await db
+    .select({ anchor: anchors, root: batches.root, size: batches.size })
+    .from(anchors)
+    .innerJoin(batches, eq(batches.seq, anchors.batchSeq))
+    .where(eq(anchors.status, "sent"))
+    .orderBy(asc(anchors.nonce), asc(anchors.id));
+  return rows.map((r) => ({ ...r.anchor, root: r.root, size: r.size }));
+}
+
+/** Records a signed transaction before it is broadcast. Returns the new anchor id. */
+export async function recordSentAnchor(db: DbOrTx, row: NewAnchor): Promise<number> {
+  const inserted = await db.insert(anchors).values(row).returning({ id: anchors.id });
+  const id = inserted[0]?.id;
+  if (id === undefined) throw new Error("anchor insert returned no id");
+  return id;
+}
+
+/** Marks an anchor confirmed and makes it the batch's proof, in one transaction. */
+export async function confirmAnchor(
+  db: DbOrTx,
+  anchor: { id: number; batchSeq: number },
+  block: { number: number; hash: string; timestamp: number },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(anchors)
+      .set({
+        status: "confirmed",
+        blockNumber: block.number,
+        blockHash: block.hash,
+        blockTimestamp: block.timestamp,
+        confirmedAt: new Date(),
+      })
+      .where(eq(anchors.id, anchor.id));
+    await tx.update(batches).set({ anchorId: anchor.id }).where(eq(batches.seq, anchor.batchSeq));
+  });
+}
+
+export async function failAnchor(db: DbOrTx, id: number, error: string): Promise<void> {
+  await db.update(anchors).set({ status: "failed", error }).where(eq(anchors.id, id));
+}
+
+/** Confirmed anchors, newest block first: the reconciler walks these to find what a chain lost. */
+export async function confirmedAnchors(db: DbOrTx, chainId: number, limit: number): Promise<AnchorRow[]> {
+  return db
+    .select()
+    .from(anchors)
+    .where(and(eq(anchors.status, "confirmed"), eq(anchors.chainId, chainId)))
+    .orderBy(desc(anchors.blockNumber), desc(anchors.id))
+    .limit(limit);
+}
+
+/**
+ * Withdraws anchors the chain no longer has: they stop proving their batches, which go
+ * back to awaiting an anchor. Proofs stop showing them at once.
+ */
+export async function orphanAnchors(db: DbOrTx, ids: number[], reason: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.transaction(async (tx) => {
+    await tx.update(batches).set({ anchorId: null }).where(inArray(batches.anchorId, ids));
+    await tx.update(anchors).set({ status: "orphaned", error: reason }).where(inArray(anchors.id, ids));
+  });
+}
+
+/** Highest nonce among our transactions still in flight, so a new one never reuses it. */
+export async function maxInFlightNonce(db: DbOrTx, sender: string): Promise<number | null> {
+  const rows = await db
+    .select({ n: sql<number | null>`max(${anchors.nonce})` })
+    .from(anchors)
+    .where(and(eq(anchors.status, "sent"), eq(anchors.sender, sender)));
+  const n = rows[0]?.n;
+  return n === null || n === undefined ? null : Number(n);
+}

@@ -1,0 +1,86 @@
+// Queries over evidence rows: insert at ingest, read back, take pending leaves for a batch
+// and record where each landed in it.
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { queryRows, type DbOrTx } from "./db.ts";
+import { evidence, type EvidenceRow } from "./schema.ts";
+
+export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "path">;
+
+// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 10.
+const INSERT_CHUNK = 2000;
+const UPDATE_CHUNK = 5000;
+
+/** Inserts all rows in one transaction: either every item is stored or none is. */
+export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (rows.length <= INSERT_CHUNK) {
+    await db.insert(evidence).values(rows);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await tx.insert(evidence).values(rows.slice(i, i + INSERT_CHUNK));
+    }
+  });
+}
+
+export async function getEvidence(db: DbOrTx, id: string): Promise<EvidenceRow | null> {
+  const rows = await db.select().from(evidence).where(eq(evidence.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function findEvidenceByDigest(
+  db: DbOrTx,
+  digest: Uint8Array,
+  opts: { submitter?: string; limit: number },
+): Promise<EvidenceRow[]> {
+  const where = opts.submitter
+    ? and(eq(evidence.digest, digest), eq(evidence.submitter, opts.submitter))
+    : eq(evidence.digest, digest);
+  return db.select().from(evidence).where(where).orderBy(asc(evidence.seq)).limit(opts.limit);
+}
+
+/** The oldest evidence not yet in a batch, in arrival order. */
+export async function pendingLeaves(db: DbOrTx, limit: number): Promise<{ id: string; leafHash: Uint8Array }[]> {
+  return db
+    .select({ id: evidence.id, leafHash: evidence.leafHash })
+    .from(evidence)
+    .where(isNull(evidence.batchSeq))
+    .orderBy(asc(evidence.seq))
+    .limit(limit);
+}
+
+export async function countPending(db: DbOrTx): Promise<number> {
+  const rows = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(evidence)
+    .where(isNull(evidence.batchSeq));
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Records each leaf's place in batch `batchSeq`. Only rows still pending are touched, and
+ * the number touched is returned so the caller can refuse a batch that lost a race.
+ */
+export async function assignToBatch(
+  db: DbOrTx,
+  batchSeq: number,
+  leaves: { id: string; leafIndex: number; path: Uint8Array }[],
+): Promise<number> {
+  let updated = 0;
+  for (let i = 0; i < leaves.length; i += UPDATE_CHUNK) {
+    const values = leaves
+      .slice(i, i + UPDATE_CHUNK)
+      .map((l) => sql`(${l.id}::uuid, ${l.leafIndex}::int, ${Buffer.from(l.path)}::bytea)`);
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`update evidence as e
+          set batch_seq = ${batchSeq}, leaf_index = v.idx, path = v.path
+          from (values ${sql.join(values, sql`, `)}) as v(id, idx, path)
+          where e.id = v.id and e.batch_seq is null
+          returning e.id`,
+    );
+    updated += rows.length;
+  }
+  return updated;
+}

@@ -1,0 +1,125 @@
+// The database schema (drizzle): evidence items, the batches they are sealed into, the
+// anchoring transactions sent for each batch, and contract deployments. Migrations in
+// ./migrations are generated from this file by drizzle-kit (`npm run db:generate`).
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/** Raw bytes. PGlite hands back Uint8Array and postgres.js a Buffer; both are Uint8Array. */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+  // postgres.js only recognises Buffer as binary; a plain Uint8Array would be sent as text.
+  toDriver: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  fromDriver: (value) => new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+});
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: "date" });
+
+/**
+ * One submitted digest. Everything that enters the leaf hash (salt, digest, meta) is fixed
+ * at ingest and never updated; batching only fills in batch_seq, leaf_index and path.
+ */
+export const evidence = pgTable(
+  "evidence",
+  {
+    id: uuid("id").primaryKey(),
+    // Arrival order; batches take pending leaves in this order.
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull().unique(),
+    submitter: text("submitter").notNull(),
+    digest: bytea("digest").notNull(),
+    salt: bytea("salt").notNull(),
+    hashAlg: text("hash_alg").notNull(),
+    caseId: text("case_id"),
+    eventType: text("event_type"),
+    /** The exact meta object that was hashed (all values are strings). */
+    meta: jsonb("meta").$type<Record<string, string>>().notNull(),
+    leafHash: bytea("leaf_hash").notNull(),
+    receivedAt: ts("received_at").notNull(),
+    batchSeq: bigint("batch_seq", { mode: "number" }),
+    leafIndex: integer("leaf_index"),
+    /** RFC 9162 inclusion path: concatenated 32-byte hashes, leaf's sibling first. */
+    path: bytea("path"),
+  },
+  (t) => [
+    uniqueIndex("evidence_leaf_hash_idx").on(t.leafHash),
+    index("evidence_digest_idx").on(t.digest),
+    index("evidence_submitter_case_idx").on(t.submitter, t.caseId, t.seq),
+    index("evidence_batch_idx").on(t.batchSeq, t.leafIndex),
+    // The batcher's queue: only rows not yet sealed, in arrival order.
+    index("evidence_pending_idx").on(t.seq).where(sql`${t.batchSeq} is null`),
+  ],
+);
+
+/** A sealed Merkle tree over a run of evidence. Its root never changes once recorded. */
+export const batches = pgTable("batches", {
+  seq: bigint("seq", { mode: "number" }).primaryKey(),
+  size: integer("size").notNull(),
+  root: bytea("root").notNull().unique(),
+  sealedAt: ts("sealed_at").notNull(),
+  /** The anchor that currently proves this batch, once confirmed. */
+  anchorId: bigint("anchor_id", { mode: "number" }),
+});
+
+/**
+ * One anchoring transaction. It is recorded (signed, with its hash) before it is
+ * broadcast, so a crash between the two leaves a row to resume from rather than a
+ * transaction nobody knows about.
+ * status: sent → confirmed; or failed (reverted / dropped), or orphaned (the chain
+ * lost it: a reset local chain or a reorg).
+ */
+export const anchors = pgTable(
+  "anchors",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    batchSeq: bigint("batch_seq", { mode: "number" })
+      .notNull()
+      .references(() => batches.seq),
+    chainId: integer("chain_id").notNull(),
+    contract: text("contract").notNull(),
+    sender: text("sender").notNull(),
+    nonce: integer("nonce").notNull(),
+    txHash: text("tx_hash").notNull().unique(),
+    /** The signed transaction, kept so it can be re-broadcast after a crash. Null when the
+     * anchor was found on chain rather than sent by this row (see the anchoring step). */
+    rawTx: text("raw_tx"),
+    status: text("status").$type<AnchorStatus>().notNull(),
+    blockNumber: bigint("block_number", { mode: "number" }),
+    blockHash: text("block_hash"),
+    blockTimestamp: bigint("block_timestamp", { mode: "number" }),
+    sentAt: ts("sent_at").notNull(),
+    confirmedAt: ts("confirmed_at"),
+    error: text("error"),
+  },
+  (t) => [
+    // At most one live (sent or confirmed) anchor per batch: the guard against double-anchoring.
+    uniqueIndex("anchors_live_batch_idx")
+      .on(t.batchSeq)
+      .where(sql`${t.status} in ('sent', 'confirmed')`),
+  ],
+);
+
+export type AnchorStatus = "sent" | "confirmed" | "failed" | "orphaned";
+
+/** Contracts this service deployed itself (local chain mode), so a restart can reuse them. */
+export const deployments = pgTable("deployments", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  chainId: integer("chain_id").notNull(),
+  address: text("address").notNull(),
+  txHash: text("tx_hash").notNull(),
+  blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+  createdAt: ts("created_at").notNull(),
+});
+
+export type EvidenceRow = typeof evidence.$inferSelect;
+export type BatchRow = typeof batches.$inferSelect;
+export type AnchorRow = typeof anchors.$inferSelect;
