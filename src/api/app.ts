@@ -1,0 +1,43 @@
+// createApp(deps): the whole HTTP API as a Hono app, built from services handed in, so tests
+// drive the real app with app.request() and their own database.
+import { Hono } from "hono";
+import type { Logger } from "../log.ts";
+import type { IngestService } from "../services/ingest.ts";
+import type { Prover } from "../services/prover.ts";
+import type { ChainReader } from "../verify/index.ts";
+import { batchRoutes } from "./batches.ts";
+import { evidenceRoutes } from "./evidence.ts";
+import { healthRoutes, type HealthDeps } from "./health.ts";
+import { onError, onNotFound } from "./problem.ts";
+import { verifyRoutes } from "./verify.ts";
+
+export interface AppDeps {
+  ingest: IngestService;
+  prover: Prover;
+  health: HealthDeps;
+  chainReader: () => ChainReader | undefined;
+  defaultTenant: string;
+  minConfirmations: number;
+  log: Logger;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.log.debug("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  app.route("/", healthRoutes(deps.health));
+  app.route("/v1/evidence", evidenceRoutes({ ...deps, submitter: () => deps.defaultTenant }));
+  app.route("/v1/batches", batchRoutes(deps));
+  app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));
+  app.onError(onError(deps.log));
+  app.notFound(onNotFound);
+  return app;
+}

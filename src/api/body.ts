@@ -1,0 +1,78 @@
+// Reading a JSON request body: size limit, media type, JSON syntax, then a zod schema.
+// Every failure is a ServiceError naming the field (as a JSON pointer) and the reason.
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ServiceError, validationFailed, type FieldError } from "../errors.ts";
+
+/** Turns zod issues into JSON-pointer field errors, one per unknown key too. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map((p) => "/" + String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) out.push({ field: `${base}/${key}`, reason: "unknown field" });
+    } else {
+      out.push({ field: base, reason: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Reads at most `maxBytes` of the body and parses it as JSON. */
+export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+    throw new ServiceError("unsupported-media-type", `content-type must be application/json, got "${type || "none"}"`);
+  }
+  const declared = Number(c.req.header("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readCapped(c.req.raw, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ServiceError("malformed-json", "the body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ServiceError("malformed-json", `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads the body as a stream and stops as soon as it passes the limit (chunked uploads too). */
+async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const ch of chunks) {
+    out.set(ch, off);
+    off += ch.byteLength;
+  }
+  return out;
+}
+
+/** Reads and validates a JSON body against `schema`. */
+export async function readBody<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
+  const json = await readJson(c, maxBytes);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw validationFailed(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+function tooLarge(maxBytes: number): ServiceError {
+  return new ServiceError("payload-too-large", `the body exceeds ${maxBytes} bytes`);
+}

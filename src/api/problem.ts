@@ -1,0 +1,45 @@
+// The one place errors become responses: RFC 9457 application/problem+json bodies with a
+// stable `type`, the field errors when there are any, and no internals on a 5xx.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { PROBLEMS, ServiceError, problemType, type FieldError, type ProblemCode } from "../errors.ts";
+import { errorFields, type Logger } from "../log.ts";
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  errors?: FieldError[];
+}
+
+export function problemResponse(
+  c: Context,
+  code: ProblemCode,
+  detail: string,
+  extra: { errors?: FieldError[] | undefined; headers?: Record<string, string> } = {},
+): Response {
+  const { status, title } = PROBLEMS[code];
+  const body: ProblemBody = { type: problemType(code), title, status, detail, instance: c.req.path };
+  if (extra.errors?.length) body.errors = extra.errors;
+  return c.body(JSON.stringify(body), status as ContentfulStatusCode, {
+    "content-type": "application/problem+json",
+    ...extra.headers,
+  });
+}
+
+/** Hono `onError`: known errors keep their status; anything else is logged and hidden. */
+export function onError(log: Logger) {
+  return (err: Error, c: Context): Response => {
+    if (err instanceof ServiceError) {
+      return problemResponse(c, err.code, err.message, { errors: err.errors });
+    }
+    log.error("unhandled error", { ...errorFields(err), method: c.req.method, path: c.req.path, stack: err.stack });
+    return problemResponse(c, "internal-error", "an unexpected error occurred; it has been logged");
+  };
+}
+
+export function onNotFound(c: Context): Response {
+  return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
+}

@@ -1,0 +1,68 @@
+// Runs a Hardhat node as a child process: the default chain when no CHAIN_RPC_URL is set.
+// Its state lives in memory, so every start is a new chain; the anchoring loop notices
+// (see src/batcher/reconcile.ts) and re-anchors what the old chain held.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface LocalNode {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+function hardhatCli(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve("hardhat/package.json");
+  const bin = (require(pkgPath) as { bin: Record<string, string> }).bin.hardhat;
+  if (!bin) throw new Error("hardhat package has no bin entry");
+  return join(dirname(pkgPath), bin);
+}
+
+/**
+ * Starts `hardhat node` on 127.0.0.1:port and resolves once it says it is listening.
+ * Rejects with the node's own output if it exits first (port in use, say).
+ */
+export function startLocalNode(port: number, opts: { startTimeoutMs?: number } = {}): Promise<LocalNode> {
+  const child = spawn(process.execPath, [hardhatCli(), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: projectRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", DO_NOT_TRACK: "1" },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let output = "";
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hardhat node did not start within ${opts.startTimeoutMs ?? 60_000} ms:\n${output}`));
+    }, opts.startTimeoutMs ?? 60_000);
+    const onData = (chunk: Buffer) => {
+      // Keep only the start of the output for error messages; the node logs every RPC call.
+      if (output.length < 4000) output += chunk.toString();
+      if (output.includes("Started HTTP")) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        // Keep draining so a chatty node never blocks on a full pipe.
+        child.stdout?.resume();
+        resolve({ url, process: child, stop });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (c: Buffer) => {
+      if (output.length < 4000) output += c.toString();
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited (${code ?? signal}) before it started:\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// Entry point: the only place that reads the environment. Parses config, starts the
+// service, prints where it is, and shuts down cleanly on SIGINT/SIGTERM.
+import { ConfigError, parseConfig } from "./config.ts";
+import { createLogger, errorFields } from "./log.ts";
+import { startService } from "./service.ts";
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  const log = createLogger(cfg.LOG_LEVEL);
+  const service = await startService(cfg, log);
+  const target = service.target();
+  process.stdout.write(
+    [
+      `evidence service listening on ${service.url}`,
+      `  chain:    ${service.rpcUrl} (chain id ${target?.chain.chainId ?? "not connected yet"})`,
+      `  contract: ${target?.contract ?? "not deployed yet"}`,
+      `  database: ${service.database.kind}`,
+      "",
+    ].join("\n"),
+  );
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      log.warn("second signal: exiting now", { signal });
+      process.exit(130);
+    }
+    log.info("shutting down: finishing the batch under way", { signal });
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error("shutdown failed", errorFields(err));
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

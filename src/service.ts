@@ -1,0 +1,125 @@
+// Wires the service together from a validated config: database, chain (a local Hardhat node
+// when none is configured), contract, batcher, HTTP server. Returns a handle to stop it all
+// in order: stop taking requests, finish the batch under way, close the database, the node.
+import { join, resolve } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { createApp } from "./api/app.ts";
+import { Batcher, type AnchoringTarget } from "./batcher/batcher.ts";
+import { TreeBuilder } from "./batcher/tree.ts";
+import { connectChain, fetchChainId } from "./chain/client.ts";
+import { ensureContract } from "./chain/deployment.ts";
+import { startLocalNode, type LocalNode } from "./chain/local-node.ts";
+import { HARDHAT_DEV_KEY, type Config } from "./config.ts";
+import { errorFields, type Logger } from "./log.ts";
+import { IngestService } from "./services/ingest.ts";
+import { Prover } from "./services/prover.ts";
+import { createDb, type Database } from "./store/db.ts";
+import { jsonRpcReader } from "./verify/index.ts";
+
+export interface RunningService {
+  url: string;
+  port: number;
+  rpcUrl: string;
+  database: Database;
+  batcher: Batcher;
+  /** Chain and contract in use, once connected. */
+  target(): AnchoringTarget | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startService(cfg: Config, log: Logger): Promise<RunningService> {
+  const dataDir = resolve(cfg.DATA_DIR);
+  const database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
+  log.info("database ready", { kind: database.kind, ...(database.kind === "pglite" ? { dataDir } : {}) });
+
+  let node: LocalNode | undefined;
+  let rpcUrl = cfg.CHAIN_RPC_URL;
+  if (!rpcUrl) {
+    const url = `http://127.0.0.1:${cfg.LOCAL_CHAIN_PORT}`;
+    const existing = await fetchChainId(url, 1000).catch(() => undefined);
+    if (existing !== undefined) {
+      log.warn("a chain already answers on LOCAL_CHAIN_PORT; using it instead of starting one", { url });
+    } else {
+      node = await startLocalNode(cfg.LOCAL_CHAIN_PORT);
+      log.info("local Hardhat node started", { url });
+    }
+    rpcUrl = url;
+  }
+  const chainUrl = rpcUrl;
+  const privateKey = cfg.ANCHOR_PRIVATE_KEY ?? HARDHAT_DEV_KEY;
+
+  const connect = async (): Promise<AnchoringTarget> => {
+    const chain = await connectChain({ url: chainUrl, privateKey });
+    try {
+      const { address, deployed } = await ensureContract(database.db, chain, { configuredAddress: cfg.CONTRACT_ADDRESS });
+      if (deployed) log.info("EvidenceAnchor deployed", { chainId: chain.chainId, contract: address });
+      return { chain, contract: address };
+    } catch (err) {
+      chain.close();
+      throw err;
+    }
+  };
+
+  const batcher = new Batcher({
+    db: database.db,
+    trees: new TreeBuilder(),
+    intervalMs: cfg.BATCH_INTERVAL_MS,
+    maxLeaves: cfg.BATCH_MAX_LEAVES,
+    confirmations: cfg.CONFIRMATIONS,
+    log,
+    connect,
+  });
+  const ingest = new IngestService({ db: database.db, onIngested: (n) => batcher.notifyIngested(n) });
+  const prover = new Prover({
+    db: database.db,
+    readBlock: () => {
+      const t = batcher.target;
+      return t ? (n) => t.chain.getBlock(n) : undefined;
+    },
+  });
+  const reader = jsonRpcReader(chainUrl);
+  const app = createApp({
+    ingest,
+    prover,
+    chainReader: () => reader,
+    defaultTenant: cfg.DEFAULT_TENANT_ID,
+    minConfirmations: cfg.CONFIRMATIONS,
+    log,
+    health: {
+      pingDb: () => database.ping(),
+      pingChain: async () => ({
+        chainId: await reader.chainId(),
+        blockNumber: await reader.blockNumber(),
+        contract: batcher.target?.contract ?? null,
+      }),
+    },
+  });
+
+  // The first tick connects and deploys (or finds) the contract; a chain that is down now
+  // does not stop the service: digests are accepted and anchored once it is back.
+  await batcher.tick();
+  batcher.start();
+
+  const server: ServerType = await new Promise((resolveServer) => {
+    const s = serve({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, () => resolveServer(s));
+  });
+  // Bound slow clients: a request must arrive whole within 30 s.
+  if ("requestTimeout" in server) {
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+  }
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : cfg.PORT;
+  const url = `http://${cfg.HOST === "0.0.0.0" ? "127.0.0.1" : cfg.HOST}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await batcher.stop();
+      await database.close().catch((err) => log.warn("closing the database failed", errorFields(err)));
+      await node?.stop();
+    })());
+
+  return { url, port, rpcUrl: chainUrl, database, batcher, target: () => batcher.target, stop };
+}
