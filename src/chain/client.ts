@@ -2,6 +2,7 @@
 // contract's records, sign anchoring transactions locally, broadcast raw transactions.
 // It holds no state of its own beyond the connection; the database is the memory.
 import { ContractFactory, JsonRpcProvider, Network, Wallet, keccak256, toQuantity } from "ethers";
+import { jsonRpcReader } from "../verify/rpc.ts";
 import { anchorInterface, loadArtifact } from "./contract.ts";
 
 export interface AnchorRecord {
@@ -69,16 +70,8 @@ export interface ChainClient {
 }
 
 /** Reads the chain id with one raw JSON-RPC call; throws when the node does not answer. */
-export async function fetchChainId(url: string, timeoutMs = 5000): Promise<number> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = (await res.json()) as { result?: string; error?: { message: string } };
-  if (!body.result) throw new Error(`eth_chainId failed: ${body.error?.message ?? res.status}`);
-  return Number(BigInt(body.result));
+export function fetchChainId(url: string, timeoutMs = 5000): Promise<number> {
+  return jsonRpcReader(url, { timeoutMs }).chainId();
 }
 
 /** Finds revert data in the various places ethers and nodes put it. */

@@ -88,7 +88,7 @@ export const anchors = pgTable(
     contract: text("contract").notNull(),
     sender: text("sender").notNull(),
     nonce: integer("nonce").notNull(),
-    txHash: text("tx_hash").notNull().unique(),
+    txHash: text("tx_hash").notNull(),
     /** The signed transaction, kept so it can be re-broadcast after a crash. Null when the
      * anchor was found on chain rather than sent by this row (see the anchoring step). */
     rawTx: text("raw_tx"),
@@ -104,6 +104,11 @@ export const anchors = pgTable(
     // At most one live (sent or confirmed) anchor per batch: the guard against double-anchoring.
     uniqueIndex("anchors_live_batch_idx")
       .on(t.batchSeq)
+      .where(sql`${t.status} in ('sent', 'confirmed')`),
+    // Not unique over all rows: a restarted local chain replays the very same signed
+    // transaction (same key, nonce, fees), so an orphaned row and its successor share a hash.
+    uniqueIndex("anchors_live_tx_idx")
+      .on(t.txHash)
       .where(sql`${t.status} in ('sent', 'confirmed')`),
   ],
 );

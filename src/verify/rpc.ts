@@ -66,13 +66,23 @@ export function jsonRpcReader(url: string, opts: { fetch?: typeof fetch; timeout
 
   async function rpc(method: string, params: unknown[]): Promise<unknown> {
     let body: unknown;
-    try {
-      const res = await doFetch(url, {
+    const send = () =>
+      doFetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
         signal: AbortSignal.timeout(timeoutMs),
       });
+    try {
+      let res: Response;
+      try {
+        res = await send();
+      } catch (e) {
+        // A kept-alive socket the node closed while idle fails at once ("other side closed").
+        // Every call here is a read, so one retry on a fresh connection is safe.
+        if (!(e instanceof TypeError)) throw e;
+        res = await send();
+      }
       if (!res.ok) throw new RpcError(method, `HTTP ${res.status}`);
       body = await res.json();
     } catch (e) {

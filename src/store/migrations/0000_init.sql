@@ -13,8 +13,7 @@ CREATE TABLE "anchors" (
 	"block_timestamp" bigint,
 	"sent_at" timestamp (3) with time zone NOT NULL,
 	"confirmed_at" timestamp (3) with time zone,
-	"error" text,
-	CONSTRAINT "anchors_tx_hash_unique" UNIQUE("tx_hash")
+	"error" text
 );
 --> statement-breakpoint
 CREATE TABLE "batches" (
@@ -55,6 +54,7 @@ CREATE TABLE "evidence" (
 --> statement-breakpoint
 ALTER TABLE "anchors" ADD CONSTRAINT "anchors_batch_seq_batches_seq_fk" FOREIGN KEY ("batch_seq") REFERENCES "public"."batches"("seq") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "anchors_live_batch_idx" ON "anchors" USING btree ("batch_seq") WHERE "anchors"."status" in ('sent', 'confirmed');--> statement-breakpoint
+CREATE UNIQUE INDEX "anchors_live_tx_idx" ON "anchors" USING btree ("tx_hash") WHERE "anchors"."status" in ('sent', 'confirmed');--> statement-breakpoint
 CREATE UNIQUE INDEX "evidence_leaf_hash_idx" ON "evidence" USING btree ("leaf_hash");--> statement-breakpoint
 CREATE INDEX "evidence_digest_idx" ON "evidence" USING btree ("digest");--> statement-breakpoint
 CREATE INDEX "evidence_submitter_case_idx" ON "evidence" USING btree ("submitter","case_id","seq");--> statement-breakpoint

@@ -1,0 +1,258 @@
+// The sequencer's steps against a real database and a real Hardhat node. Each crash window is
+// reproduced by leaving exactly the state a crash at that point leaves (a row recorded but
+// never broadcast, a transaction mined but never recorded, a chain restarted), then running
+// the real steps and checking that nothing is lost and nothing is anchored twice.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eq, sql } from "drizzle-orm";
+import { toHex } from "../../src/core/bytes.ts";
+import { queryRows } from "../../src/store/db.ts";
+import { verifyInclusion } from "../../src/core/rfc9162.ts";
+import { progressInFlight, reconcileAnchors, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
+import { sealBatch } from "../../src/batcher/seal.ts";
+import { TreeBuilder, buildTreeInline } from "../../src/batcher/tree.ts";
+import type { ChainClient } from "../../src/chain/client.ts";
+import { ensureContract } from "../../src/chain/deployment.ts";
+import type { LocalNode } from "../../src/chain/local-node.ts";
+import { silentLogger } from "../../src/log.ts";
+import { IngestService } from "../../src/services/ingest.ts";
+import { Prover, splitPath } from "../../src/services/prover.ts";
+import { anchors, batches, evidence } from "../../src/store/schema.ts";
+import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
+import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { startTestChain, testChainClient } from "../helpers/chain.ts";
+
+let node: LocalNode;
+let port: number;
+let chain: ChainClient;
+let database: TestDatabase;
+let ctx: AnchorContext;
+let ingest: IngestService;
+const trees = new TreeBuilder();
+
+const build = (leaves: Uint8Array[]) => trees.build(leaves);
+const digest = () => toHex(new Uint8Array(randomBytes(32)));
+
+async function submit(n: number) {
+  return ingest.submit("tenant-a", Array.from({ length: n }, () => ({ digest: digest() })));
+}
+
+async function contractCount(contract: string): Promise<number> {
+  const iface = (await import("../../src/chain/contract.ts")).anchorInterface();
+  const out = await chain.provider.call({ to: contract, data: iface.encodeFunctionData("count") });
+  return Number(iface.decodeFunctionResult("count", out)[0]);
+}
+
+async function anchorRows() {
+  return database.db.select().from(anchors).orderBy(anchors.id);
+}
+
+/** Connects and resolves the contract: a fresh database has none recorded, so each test deploys its own. */
+async function connect(): Promise<void> {
+  chain = await testChainClient(node.url);
+  const { address } = await ensureContract(database.db, chain, {});
+  ctx = { db: database.db, chain, contract: address, confirmations: 1, log: silentLogger };
+}
+
+async function freshChain(): Promise<void> {
+  node = await startTestChain(port);
+  await connect();
+}
+
+beforeAll(async () => {
+  node = await startTestChain();
+  port = Number(new URL(node.url).port);
+});
+
+beforeEach(async () => {
+  await database?.close();
+  chain?.close();
+  database = await freshDatabase();
+  ingest = new IngestService({ db: database.db });
+  await connect();
+});
+
+afterAll(async () => {
+  chain?.close();
+  await node?.stop();
+  await database?.close();
+  await trees.close();
+});
+
+describe("sealing", () => {
+  it("records every pending leaf with a path to the batch root, once", async () => {
+    const receipts = await submit(7);
+    const sealed = await sealBatch(database.db, build, 100);
+    expect(sealed).toMatchObject({ seq: 0, size: 7 });
+    expect(await sealBatch(database.db, build, 100)).toBeNull();
+
+    const rows = await database.db.select().from(evidence).orderBy(evidence.seq);
+    expect(rows.map((r) => r.id)).toEqual(receipts.map((r) => r.id));
+    rows.forEach((r, i) => {
+      expect(r.batchSeq).toBe(0);
+      expect(r.leafIndex).toBe(i);
+      expect(verifyInclusion(i, 7, r.leafHash, splitPath(r.path!), sealed!.root)).toBe(true);
+    });
+  });
+
+  it("closes a batch at the size limit and leaves the rest for the next", async () => {
+    await submit(5);
+    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 0, size: 2 });
+    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 1, size: 2 });
+    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 2, size: 1 });
+    expect(await sealBatch(database.db, build, 2)).toBeNull();
+  });
+
+  it("builds the same tree in the worker thread as inline", async () => {
+    const leaves = Array.from({ length: 300 }, () => new Uint8Array(randomBytes(32)));
+    const worker = new TreeBuilder({ workerThreshold: 1 });
+    try {
+      const a = await worker.build(leaves);
+      const b = buildTreeInline(leaves);
+      expect(toHex(a.root)).toBe(toHex(b.root));
+      expect(a.paths.map(toHex)).toEqual(b.paths.map(toHex));
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe("anchoring", () => {
+  it("sends, confirms against the contract's record, and repeating changes nothing", async () => {
+    await submit(3);
+    const sealed = (await sealBatch(database.db, build, 100))!;
+    expect(await sendAnchors(ctx)).toBe(1);
+    expect(await sendAnchors(ctx)).toBe(0); // in flight: not sent again
+    const confirmed = await progressInFlight(ctx);
+    expect(confirmed).toHaveLength(1);
+    expect(await progressInFlight(ctx)).toHaveLength(0);
+    expect(await sendAnchors(ctx)).toBe(0);
+
+    const [row] = await anchorRows();
+    expect(row).toMatchObject({ status: "confirmed", batchSeq: 0, chainId: 31337 });
+    const record = await chain.anchorOf(ctx.contract, toHex(sealed.root));
+    expect(record).toMatchObject({ anchored: true, seq: 0, size: 3, blockNumber: row!.blockNumber });
+    expect(await contractCount(ctx.contract)).toBe(1);
+  });
+
+  it("after a crash between recording and broadcasting, broadcasts the recorded transaction", async () => {
+    await submit(2);
+    const sealed = (await sealBatch(database.db, build, 100))!;
+    // The first half of sendAnchors, as a crash right before broadcast leaves it.
+    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, await chain.pendingNonce());
+    await database.db.insert(anchors).values({
+      batchSeq: 0,
+      chainId: chain.chainId,
+      contract: ctx.contract,
+      sender: chain.sender,
+      nonce: signed.nonce,
+      txHash: signed.hash,
+      rawTx: signed.raw,
+      status: "sent",
+      sentAt: new Date(),
+    });
+    expect(await chain.knowsTransaction(signed.hash)).toBe(false);
+
+    await progressInFlight(ctx); // re-broadcasts
+    await progressInFlight(ctx); // confirms
+    const rows = await anchorRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "confirmed", txHash: signed.hash });
+    expect(await contractCount(ctx.contract)).toBe(1);
+  });
+
+  it("after a crash between broadcasting and recording, adopts the mined transaction", async () => {
+    await submit(4);
+    const sealed = (await sealBatch(database.db, build, 100))!;
+    // Broadcast without any database record: the crash window before recordSentAnchor commits.
+    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, await chain.pendingNonce());
+    await chain.broadcast(signed.raw);
+
+    expect(await sendAnchors(ctx)).toBe(0); // nothing new sent: the root is already on chain
+    await progressInFlight(ctx);
+    const rows = await anchorRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "confirmed", txHash: signed.hash, rawTx: null });
+    expect(await contractCount(ctx.contract)).toBe(1);
+  });
+
+  it("fails a recorded transaction that can never be mined and anchors the batch anew", async () => {
+    await submit(1);
+    const sealed = (await sealBatch(database.db, build, 100))!;
+    // A nonce far ahead: what a chain that lost our earlier transactions leaves us holding.
+    const gap = (await chain.pendingNonce()) + 5;
+    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, gap);
+    await database.db.insert(anchors).values({
+      batchSeq: 0,
+      chainId: chain.chainId,
+      contract: ctx.contract,
+      sender: chain.sender,
+      nonce: gap,
+      txHash: signed.hash,
+      rawTx: signed.raw,
+      status: "sent",
+      sentAt: new Date(),
+    });
+    await progressInFlight(ctx);
+    expect((await anchorRows())[0]?.status).toBe("failed");
+    expect(await sendAnchors(ctx)).toBe(1);
+    await progressInFlight(ctx);
+    const rows = await anchorRows();
+    expect(rows.map((r) => r.status)).toEqual(["failed", "confirmed"]);
+  });
+
+  it("withdraws anchors a restarted chain lost, serves no proof for them, and re-anchors", async () => {
+    const [receipt] = await submit(3);
+    await sealBatch(database.db, build, 100);
+    await sendAnchors(ctx);
+    await progressInFlight(ctx);
+    const prover = new Prover({ db: database.db, readBlock: () => (n) => chain.getBlock(n), blockCheckTtlMs: 0 });
+    const before = await prover.proof(receipt!.id);
+    expect(before.anchor).not.toBeNull();
+
+    // The local chain restarts empty on the same port.
+    chain.close();
+    await node.stop();
+    await freshChain();
+    expect((await prover.proof(receipt!.id)).anchor).toBeNull(); // the block is gone: no dead proof
+
+    expect(await reconcileAnchors(ctx)).toBe(1);
+    expect(await reconcileAnchors(ctx)).toBe(0);
+    expect(await sendAnchors(ctx)).toBe(1);
+    await progressInFlight(ctx);
+
+    const after = await prover.proof(receipt!.id);
+    expect(after.anchor).not.toBeNull();
+    // Same key, nonce and fees can replay the very same transaction hash; the block differs.
+    expect(after.anchor!.blockHash).not.toBe(before.anchor!.blockHash);
+    const result = await verifyBundle(after, { chain: jsonRpcReader(node.url) });
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const statuses = (await anchorRows()).map((r) => r.status);
+    expect(statuses).toEqual(["orphaned", "confirmed"]);
+  });
+
+  it("keeps batch order and one live anchor per batch across many batches", async () => {
+    for (let i = 0; i < 4; i++) {
+      await submit(2);
+      await sealBatch(database.db, build, 100);
+    }
+    expect(await sendAnchors(ctx)).toBe(4);
+    await progressInFlight(ctx);
+    const rows = await database.db
+      .select({ seq: batches.seq, anchorId: batches.anchorId })
+      .from(batches)
+      .orderBy(batches.seq);
+    expect(rows.every((r) => r.anchorId !== null)).toBe(true);
+    for (const b of rows) {
+      const root = (await database.db.select().from(batches).where(eq(batches.seq, b.seq)))[0]!.root;
+      expect((await chain.anchorOf(ctx.contract, toHex(root))).seq).toBe(b.seq);
+    }
+    const [live] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from anchors where status = 'confirmed'`,
+    );
+    expect(live?.n).toBe(4);
+    expect(await contractCount(ctx.contract)).toBe(4);
+  });
+});
