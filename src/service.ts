@@ -12,7 +12,7 @@ import { startLocalNode, type LocalNode } from "./chain/local-node.ts";
 import { HARDHAT_DEV_KEY, type Config } from "./config.ts";
 import { errorFields, type Logger } from "./log.ts";
 import { IngestService } from "./services/ingest.ts";
-import { Prover } from "./services/prover.ts";
+import { DEV_CHAIN_IDS, Prover } from "./services/prover.ts";
 import { createDb, type Database } from "./store/db.ts";
 import { jsonRpcReader } from "./verify/index.ts";
 
@@ -72,6 +72,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const ingest = new IngestService({ db: database.db, onIngested: (n) => batcher.notifyIngested(n) });
   const prover = new Prover({
     db: database.db,
+    volatileChain: () => {
+      const t = batcher.target;
+      return cfg.localChain || (t ? DEV_CHAIN_IDS.has(t.chain.chainId) : true);
+    },
     readBlock: () => {
       const t = batcher.target;
       return t ? (n) => t.chain.getBlock(n) : undefined;

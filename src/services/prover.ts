@@ -43,8 +43,13 @@ export type BlockReader = (blockNumber: number) => Promise<BlockInfo | null>;
 export interface ProverDeps {
   db: Db;
   readBlock?: () => BlockReader | undefined;
-  /** How long a block hash check is trusted, in ms. */
-  blockCheckTtlMs?: number;
+  /**
+   * True when the chain can lose its history: a development node (Hardhat, Anvil) that
+   * restarts empty. Then every anchor is checked on every read, and none is served while
+   * the chain cannot be asked. A public chain does not forget blocks: checks are reused
+   * for a few seconds and an outage does not withhold anchors.
+   */
+  volatileChain?: () => boolean;
 }
 
 export function anchorInfo(a: AnchorRow): AnchorInfo | null {
@@ -64,6 +69,7 @@ export function anchorInfo(a: AnchorRow): AnchorInfo | null {
 export class Prover {
   readonly #deps: ProverDeps;
   readonly #checked = new Map<number, { hash: string | null; at: number }>();
+  readonly #inFlight = new Map<number, Promise<string | null>>();
 
   constructor(deps: ProverDeps) {
     this.#deps = deps;
@@ -142,27 +148,49 @@ export class Prover {
     };
   }
 
-  /** The stored anchor, unless the chain we are connected to says its block is gone. */
+  /**
+   * The stored anchor, unless the chain says its block is gone. Concurrent requests for one
+   * block share a single lookup; a result is reused for `blockCheckTtlMs` (0 on a local
+   * chain, which can restart empty at any moment; a public chain does not forget blocks).
+   */
   async #liveAnchor(a: AnchorRow): Promise<AnchorInfo | null> {
     const info = anchorInfo(a);
     if (!info) return null;
     const read = this.#deps.readBlock?.();
-    if (!read) return info; // not connected: the stored anchor is our best knowledge
-    const ttl = this.#deps.blockCheckTtlMs ?? 1000;
-    let seen = this.#checked.get(info.blockNumber);
-    if (!seen || Date.now() - seen.at > ttl) {
+    const volatile = this.#deps.volatileChain?.() ?? true;
+    if (!read) return volatile ? null : info;
+    const ttl = volatile ? 0 : STABLE_CHAIN_CHECK_TTL_MS;
+    const seen = this.#checked.get(info.blockNumber);
+    let hash: string | null;
+    if (seen && Date.now() - seen.at <= ttl) {
+      hash = seen.hash;
+    } else {
+      let pending = this.#inFlight.get(info.blockNumber);
+      if (!pending) {
+        pending = read(info.blockNumber)
+          .then((block) => block?.hash ?? null)
+          .finally(() => this.#inFlight.delete(info.blockNumber));
+        this.#inFlight.set(info.blockNumber, pending);
+      }
       try {
-        const block = await read(info.blockNumber);
-        seen = { hash: block?.hash ?? null, at: Date.now() };
-        this.#checked.set(info.blockNumber, seen);
-        if (this.#checked.size > 10_000) this.#checked.clear();
+        hash = await pending;
       } catch {
-        return info; // chain unreachable: cannot tell, and a real chain does not forget
+        // Chain unreachable: we cannot tell whether the block is still there.
+        return volatile ? null : info;
+      }
+      if (ttl > 0) {
+        if (this.#checked.size > 10_000) this.#checked.clear();
+        this.#checked.set(info.blockNumber, { hash, at: Date.now() });
       }
     }
-    return seen.hash === info.blockHash ? info : null;
+    return hash === info.blockHash ? info : null;
   }
 }
+
+const STABLE_CHAIN_CHECK_TTL_MS = 5000;
+
+/** Chain ids of development chains, which start empty every time they start. */
+export const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

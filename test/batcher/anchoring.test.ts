@@ -206,7 +206,7 @@ describe("anchoring", () => {
     await sealBatch(database.db, build, 100);
     await sendAnchors(ctx);
     await progressInFlight(ctx);
-    const prover = new Prover({ db: database.db, readBlock: () => (n) => chain.getBlock(n), blockCheckTtlMs: 0 });
+    const prover = new Prover({ db: database.db, readBlock: () => (n) => chain.getBlock(n) });
     const before = await prover.proof(receipt!.id);
     expect(before.anchor).not.toBeNull();
 
