@@ -58,16 +58,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset" (a blank line in an .env file should not fail as a bad URL).
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = EnvSchema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  const lines = result.success ? [] : result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  // Checked on the raw values so that it is listed together with every other bad value.
+  if (cleaned.CHAIN_RPC_URL !== undefined && cleaned.ANCHOR_PRIVATE_KEY === undefined) {
+    lines.push("  ANCHOR_PRIVATE_KEY: required when CHAIN_RPC_URL is set (the key that signs anchoring transactions)");
+  }
+  if (!result.success || lines.length > 0) {
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const cfg = result.data;
-  const localChain = cfg.CHAIN_RPC_URL === undefined;
-  if (!localChain && cfg.ANCHOR_PRIVATE_KEY === undefined) {
-    throw new ConfigError(
-      "invalid configuration:\n  ANCHOR_PRIVATE_KEY: required when CHAIN_RPC_URL is set (the key that signs anchoring transactions)",
-    );
-  }
-  return { ...cfg, localChain };
+  return { ...cfg, localChain: cfg.CHAIN_RPC_URL === undefined };
 }

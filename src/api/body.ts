@@ -8,14 +8,19 @@ import { ServiceError, validationFailed, type FieldError } from "../errors.ts";
 export function fieldErrors(error: z.ZodError): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
-    const base = issue.path.map((p) => "/" + String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+    const base = issue.path.map((p) => "/" + escapePointer(String(p))).join("");
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ field: `${base}/${key}`, reason: "unknown field" });
+      for (const key of issue.keys) out.push({ field: `${base}/${escapePointer(key)}`, reason: "unknown field" });
     } else {
       out.push({ field: base, reason: issue.message });
     }
   }
   return out;
+}
+
+/** One JSON-pointer reference token (RFC 6901): "~" as "~0", "/" as "~1". */
+function escapePointer(token: string): string {
+  return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /** Reads at most `maxBytes` of the body and parses it as JSON. */

@@ -20,7 +20,9 @@ const text = (max: number) =>
     .string()
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
-    .refine(wellFormed, "must be well-formed Unicode (no lone surrogates)");
+    .refine(wellFormed, "must be well-formed Unicode (no lone surrogates)")
+    // PostgreSQL text and jsonb cannot hold U+0000: let it be a 422 here, not a 500 at insert.
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters (U+0000)");
 
 export const digestSchema = z
   .string({ error: "required: 0x followed by 64 hex digits" })
@@ -34,6 +36,8 @@ export const SubmitItemSchema = z.strictObject({
   eventType: text(64).optional(),
   occurredAt: z
     .string()
+    // Bounded: the regex allows any number of fraction digits, the meta values at most 1024.
+    .max(64, "must be at most 64 characters")
     .regex(RFC3339_RE, "must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z")
     .optional(),
 });

@@ -21,7 +21,8 @@ export function problemResponse(
   extra: { errors?: FieldError[] | undefined; headers?: Record<string, string> } = {},
 ): Response {
   const { status, title } = PROBLEMS[code];
-  const body: ProblemBody = { type: problemType(code), title, status, detail, instance: c.req.path };
+  // The raw (still percent-encoded) path: `instance` is a URI reference, and c.req.path is decoded.
+  const body: ProblemBody = { type: problemType(code), title, status, detail, instance: new URL(c.req.url).pathname };
   if (extra.errors?.length) body.errors = extra.errors;
   return c.body(JSON.stringify(body), status as ContentfulStatusCode, {
     "content-type": "application/problem+json",

@@ -1,0 +1,185 @@
+// parseConfig: defaults, every bad value named in one ConfigError, the CHAIN_RPC_URL /
+// ANCHOR_PRIVATE_KEY rule, and empty strings read as unset.
+import { describe, expect, it } from "vitest";
+import { ConfigError, HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
+
+const KEY = "0x" + "11".repeat(32);
+
+/** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).name).toBe("ConfigError");
+    return err as ConfigError;
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("parseConfig", () => {
+  it("gives the documented defaults for an empty environment (local chain mode)", () => {
+    expect(parseConfig({})).toEqual({
+      PORT: 8787,
+      HOST: "0.0.0.0",
+      DATA_DIR: "./data",
+      LOCAL_CHAIN_PORT: 8545,
+      BATCH_INTERVAL_MS: 1000,
+      BATCH_MAX_LEAVES: 100_000,
+      CONFIRMATIONS: 1,
+      DEFAULT_TENANT_ID: "default",
+      LOG_LEVEL: "info",
+      localChain: true,
+    });
+  });
+
+  it("parses every variable it is given", () => {
+    const cfg = parseConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: "/var/lib/evidence",
+      DATABASE_URL: "postgresql://u:p@db:5432/evidence",
+      CHAIN_RPC_URL: "https://rpc.example.org/v1",
+      ANCHOR_PRIVATE_KEY: KEY,
+      CONTRACT_ADDRESS: "0x" + "Ab".repeat(20),
+      LOCAL_CHAIN_PORT: "65535",
+      BATCH_INTERVAL_MS: "10",
+      BATCH_MAX_LEAVES: "1000000",
+      CONFIRMATIONS: "12",
+      DEFAULT_TENANT_ID: "acme.eu-1_a",
+      LOG_LEVEL: "debug",
+    });
+    expect(cfg).toEqual({
+      PORT: 0,
+      HOST: "127.0.0.1",
+      DATA_DIR: "/var/lib/evidence",
+      DATABASE_URL: "postgresql://u:p@db:5432/evidence",
+      CHAIN_RPC_URL: "https://rpc.example.org/v1",
+      ANCHOR_PRIVATE_KEY: KEY,
+      CONTRACT_ADDRESS: "0x" + "Ab".repeat(20),
+      LOCAL_CHAIN_PORT: 65535,
+      BATCH_INTERVAL_MS: 10,
+      BATCH_MAX_LEAVES: 1_000_000,
+      CONFIRMATIONS: 12,
+      DEFAULT_TENANT_ID: "acme.eu-1_a",
+      LOG_LEVEL: "debug",
+      localChain: false,
+    });
+  });
+
+  it("accepts postgres: as well as postgresql:, and http: chains", () => {
+    expect(parseConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:54329/x" }).DATABASE_URL).toBe("postgres://postgres@127.0.0.1:54329/x");
+    const cfg = parseConfig({ CHAIN_RPC_URL: "http://127.0.0.1:8545", ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY });
+    expect(cfg.localChain).toBe(false);
+    expect(cfg.ANCHOR_PRIVATE_KEY).toBe(HARDHAT_DEV_KEY);
+  });
+
+  const bad: [name: string, value: string, reason: RegExp][] = [
+    ["PORT", "abc", /whole number/],
+    ["PORT", "70000", /at most 65535/],
+    ["PORT", "-1", /whole number/],
+    ["PORT", "80.5", /whole number/],
+    ["PORT", " 80", /whole number/],
+    ["PORT", "1e3", /whole number/],
+    ["DATABASE_URL", "mysql://x", /postgres/],
+    ["DATABASE_URL", "not a url", /postgres/],
+    ["CHAIN_RPC_URL", "ftp://x", /http/],
+    ["CHAIN_RPC_URL", "ws://127.0.0.1:8545", /http/],
+    ["ANCHOR_PRIVATE_KEY", "0x1234", /64 hex digits/],
+    ["ANCHOR_PRIVATE_KEY", "11".repeat(32), /64 hex digits/],
+    ["CONTRACT_ADDRESS", "0x1234", /40 hex digits/],
+    ["CONTRACT_ADDRESS", "0x" + "zz".repeat(20), /40 hex digits/],
+    ["LOCAL_CHAIN_PORT", "0", /at least 1/],
+    ["BATCH_INTERVAL_MS", "0", /at least 10/],
+    ["BATCH_INTERVAL_MS", "3600001", /at most 3600000/],
+    ["BATCH_MAX_LEAVES", "0", /at least 1/],
+    ["CONFIRMATIONS", "0", /at least 1/],
+    ["CONFIRMATIONS", "1001", /at most 1000/],
+    ["DEFAULT_TENANT_ID", "a b", /letters, digits/],
+    ["DEFAULT_TENANT_ID", "t".repeat(65), /1-64/],
+    ["LOG_LEVEL", "loud", /debug|info|warn|error/],
+    ["LOG_LEVEL", "INFO", /debug|info|warn|error/],
+  ];
+  for (const [name, value, reason] of bad) {
+    it(`${name}=${JSON.stringify(value.length > 20 ? value.slice(0, 20) + "…" : value)} is a ConfigError naming ${name}`, () => {
+      // The chain variables need their partner so that only the bad value is wrong.
+      const env: Record<string, string> = { [name]: value };
+      if (name === "CHAIN_RPC_URL") env.ANCHOR_PRIVATE_KEY = KEY;
+      const err = configError(env);
+      const line = err.message.split("\n").find((l) => l.trim().startsWith(`${name}:`));
+      expect(line, err.message).toBeDefined();
+      expect(line).toMatch(reason);
+      // Only that variable is reported.
+      expect(err.message.split("\n").filter((l) => l.startsWith("  "))).toHaveLength(1);
+    });
+  }
+
+  it("lists every bad value together, one line each", () => {
+    const err = configError({
+      PORT: "abc",
+      DATABASE_URL: "mysql://x",
+      CHAIN_RPC_URL: "ftp://x",
+      ANCHOR_PRIVATE_KEY: "0x12",
+      CONTRACT_ADDRESS: "0xbad",
+      BATCH_INTERVAL_MS: "0",
+      CONFIRMATIONS: "0",
+      LOG_LEVEL: "loud",
+      HOST: "ok-host",
+    });
+    const lines = err.message.split("\n");
+    expect(lines[0]).toBe("invalid configuration:");
+    const named = lines.slice(1).map((l) => l.trim().split(":")[0]);
+    expect(named.sort()).toEqual(
+      ["ANCHOR_PRIVATE_KEY", "BATCH_INTERVAL_MS", "CHAIN_RPC_URL", "CONFIRMATIONS", "CONTRACT_ADDRESS", "DATABASE_URL", "LOG_LEVEL", "PORT"].sort(),
+    );
+    expect(err.message).not.toMatch(/HOST/);
+  });
+
+  it("requires ANCHOR_PRIVATE_KEY when CHAIN_RPC_URL is set", () => {
+    const err = configError({ CHAIN_RPC_URL: "https://rpc.example.org" });
+    expect(err.message).toMatch(/ANCHOR_PRIVATE_KEY: required when CHAIN_RPC_URL is set/);
+    expect(configError({ CHAIN_RPC_URL: "https://rpc.example.org", ANCHOR_PRIVATE_KEY: "" }).message).toMatch(/ANCHOR_PRIVATE_KEY: required/);
+  });
+
+  it("lists the missing ANCHOR_PRIVATE_KEY together with other bad values", () => {
+    const err = configError({ PORT: "abc", CHAIN_RPC_URL: "https://rpc.example.org", LOG_LEVEL: "loud" });
+    const named = err.message.split("\n").slice(1).map((l) => l.trim().split(":")[0]);
+    expect(named.sort()).toEqual(["ANCHOR_PRIVATE_KEY", "LOG_LEVEL", "PORT"]);
+  });
+
+  it("does not need ANCHOR_PRIVATE_KEY for the local chain", () => {
+    expect(parseConfig({ ANCHOR_PRIVATE_KEY: undefined }).localChain).toBe(true);
+  });
+
+  it("never echoes a secret value in its message", () => {
+    const secret = "0x" + "5e".repeat(31); // 31 bytes: wrong length
+    const err = configError({ ANCHOR_PRIVATE_KEY: secret, DATABASE_URL: "mysql://user:hunter2@db/x" });
+    expect(err.message).not.toContain(secret);
+    expect(err.message).not.toContain("hunter2");
+  });
+
+  it("reads empty strings as unset: defaults apply and optional values stay absent", () => {
+    const cfg = parseConfig({
+      PORT: "",
+      HOST: "",
+      DATA_DIR: "",
+      DATABASE_URL: "",
+      CHAIN_RPC_URL: "",
+      ANCHOR_PRIVATE_KEY: "",
+      CONTRACT_ADDRESS: "",
+      LOCAL_CHAIN_PORT: "",
+      BATCH_INTERVAL_MS: "",
+      BATCH_MAX_LEAVES: "",
+      CONFIRMATIONS: "",
+      DEFAULT_TENANT_ID: "",
+      LOG_LEVEL: "",
+    });
+    expect(cfg).toEqual(parseConfig({}));
+    expect("DATABASE_URL" in cfg).toBe(false);
+    expect(cfg.localChain).toBe(true);
+  });
+
+  it("ignores variables it does not know (the whole process environment is passed in)", () => {
+    expect(parseConfig({ PATH: "/usr/bin", HOME: "/root", npm_config_x: "y" })).toEqual(parseConfig({}));
+  });
+});

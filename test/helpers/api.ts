@@ -1,0 +1,196 @@
+// The whole HTTP stack for API tests, wired as src/service.ts wires it: a fresh database, the
+// real ingest and prover services, the real Batcher (driven by tick(), never by its timer)
+// anchoring into a real chain when one is given, and createApp() over all of it.
+import { sql } from "drizzle-orm";
+import type { Hono } from "hono";
+import { createApp, type AppDeps } from "../../src/api/app.ts";
+import type { HealthDeps } from "../../src/api/health.ts";
+import { Batcher, type AnchoringTarget } from "../../src/batcher/batcher.ts";
+import { TreeBuilder } from "../../src/batcher/tree.ts";
+import { connectChain } from "../../src/chain/client.ts";
+import { ensureContract } from "../../src/chain/deployment.ts";
+import { HARDHAT_DEV_KEY } from "../../src/config.ts";
+import type { Logger } from "../../src/log.ts";
+import { IngestService } from "../../src/services/ingest.ts";
+import { Prover } from "../../src/services/prover.ts";
+import { queryRows } from "../../src/store/db.ts";
+import { jsonRpcReader, type ChainReader } from "../../src/verify/index.ts";
+import type { LocalNode } from "../../src/chain/local-node.ts";
+import { startTestChain } from "./chain.ts";
+import { freshDatabase, type TestDatabase } from "./db.ts";
+
+export const TEST_TENANT = "tenant-test";
+
+/** A logger that keeps what it is told, so tests can assert that nothing went unhandled. */
+export interface RecordingLogger extends Logger {
+  errors: { msg: string; fields?: Record<string, unknown> }[];
+}
+
+export function recordingLogger(): RecordingLogger {
+  const errors: RecordingLogger["errors"] = [];
+  return {
+    errors,
+    debug() {},
+    info() {},
+    warn() {},
+    error(msg, fields) {
+      errors.push(fields === undefined ? { msg } : { msg, fields });
+    },
+  };
+}
+
+export interface ApiHarnessOptions {
+  /** JSON-RPC URL of the chain to anchor to and verify against (a closed port is fine). */
+  chainUrl: string;
+  /** Confirmations the batcher waits for before it records an anchor (default 1). */
+  confirmations?: number;
+  /** Confirmations POST /v1/verify asks for (default 1). */
+  minConfirmations?: number;
+  /** Replaces the health probes (e.g. to point them at a closed port). */
+  health?: HealthDeps;
+  /** Use this database instead of opening a fresh one. */
+  database?: TestDatabase;
+  /** Whether close() closes `database` too (default: only when the harness opened it). */
+  closeDatabase?: boolean;
+}
+
+export interface ApiHarness {
+  app: Hono;
+  database: TestDatabase;
+  batcher: Batcher;
+  ingest: IngestService;
+  prover: Prover;
+  reader: ChainReader;
+  log: RecordingLogger;
+  deps: AppDeps;
+  /** Rows in the evidence table right now. */
+  countEvidence(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
+  const database = opts.database ?? (await freshDatabase());
+  const log = recordingLogger();
+  const connect = async (): Promise<AnchoringTarget> => {
+    const chain = await connectChain({ url: opts.chainUrl, privateKey: HARDHAT_DEV_KEY });
+    try {
+      const { address } = await ensureContract(database.db, chain, {});
+      return { chain, contract: address };
+    } catch (err) {
+      chain.close();
+      throw err;
+    }
+  };
+  const batcher = new Batcher({
+    db: database.db,
+    trees: new TreeBuilder(),
+    intervalMs: 60_000,
+    maxLeaves: 100_000,
+    confirmations: opts.confirmations ?? 1,
+    log,
+    connect,
+  });
+  // Not wired to batcher.notifyIngested: tests seal by calling tick(), never by a timer.
+  const ingest = new IngestService({ db: database.db });
+  const prover = new Prover({
+    db: database.db,
+    readBlock: () => {
+      const t = batcher.target;
+      return t ? (n) => t.chain.getBlock(n) : undefined;
+    },
+  });
+  const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
+  const deps: AppDeps = {
+    ingest,
+    prover,
+    chainReader: () => reader,
+    defaultTenant: TEST_TENANT,
+    minConfirmations: opts.minConfirmations ?? 1,
+    log,
+    health: opts.health ?? {
+      pingDb: () => database.ping(),
+      pingChain: async () => ({
+        chainId: await reader.chainId(),
+        blockNumber: await reader.blockNumber(),
+        contract: batcher.target?.contract ?? null,
+      }),
+    },
+  };
+  const app = createApp(deps);
+  return {
+    app,
+    database,
+    batcher,
+    ingest,
+    prover,
+    reader,
+    log,
+    deps,
+    countEvidence: async () => {
+      const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from evidence`);
+      return Number(rows[0]?.n ?? NaN);
+    },
+    close: async () => {
+      await batcher.stop();
+      if (opts.closeDatabase ?? !opts.database) await database.close();
+    },
+  };
+}
+
+/** A JSON request for app.request(). */
+export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+/** Raw JSON-RPC call to a node (for node-level controls like evm_mine). */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** A digest that is unique per call (random), as 0x + 64 lowercase hex. */
+export function randomDigest(): string {
+  const b = new Uint8Array(32);
+  crypto.getRandomValues(b);
+  return "0x" + Buffer.from(b).toString("hex");
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Asserts nothing unhandled reached the logger: returns the messages for expect(). */
+export function unhandled(log: RecordingLogger): string[] {
+  return log.errors.map((e) => `${e.msg}: ${JSON.stringify(e.fields ?? {})}`);
+}
+
+/**
+ * A Hardhat node and the harness over it, the node and the database started in parallel
+ * (both take seconds). close() stops both.
+ */
+export async function apiHarnessOnChain(
+  opts: Omit<ApiHarnessOptions, "chainUrl" | "database" | "closeDatabase"> = {},
+): Promise<ApiHarness & { node: LocalNode }> {
+  const [node, database] = await Promise.allSettled([startTestChain(), freshDatabase()]);
+  if (node.status === "rejected" || database.status === "rejected") {
+    if (node.status === "fulfilled") await node.value.stop();
+    if (database.status === "fulfilled") await database.value.close();
+    throw node.status === "rejected" ? node.reason : (database as PromiseRejectedResult).reason;
+  }
+  const h = await apiHarness({ ...opts, chainUrl: node.value.url, database: database.value, closeDatabase: true });
+  return {
+    ...h,
+    node: node.value,
+    close: async () => {
+      try {
+        await h.close();
+      } finally {
+        await node.value.stop();
+      }
+    },
+  };
+}
