@@ -15,7 +15,7 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** One field that failed validation: a JSON pointer into the request and why. */
+/** One field that failed validation and why: a JSON pointer into the body, or the name of a query parameter. */
 export interface FieldError {
   field: string;
   reason: string;

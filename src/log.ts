@@ -21,6 +21,16 @@ export function createLogger(level: LogLevel = "info", write: (line: string) => 
 /** For tests and tools that want silence. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * What of an error goes into a log line. Drizzle's "Failed query: … params: …" messages carry
+ * the query parameters (salts, digests, meta), which must stay out of logs: for those only
+ * the database's own error (the cause) is kept.
+ */
 export function errorFields(err: unknown): Record<string, unknown> {
-  return err instanceof Error ? { error: err.message, errorName: err.name } : { error: String(err) };
+  if (!(err instanceof Error)) return { error: String(err) };
+  if (err.message.startsWith("Failed query") && err.cause instanceof Error) {
+    const code = (err.cause as { code?: unknown }).code;
+    return { error: `database error: ${err.cause.message}`, errorName: err.cause.name, ...(code ? { code } : {}) };
+  }
+  return { error: err.message, errorName: err.name };
 }

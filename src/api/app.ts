@@ -14,7 +14,7 @@ import { verifyRoutes } from "./verify.ts";
 export interface AppDeps {
   ingest: IngestService;
   prover: Prover;
-  health: HealthDeps;
+  health: Omit<HealthDeps, "log">;
   chainReader: () => ChainReader | undefined;
   defaultTenant: string;
   minConfirmations: number;
@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps): Hono {
       ms: Math.round(performance.now() - started),
     });
   });
-  app.route("/", healthRoutes(deps.health));
+  app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
   app.route("/v1/evidence", evidenceRoutes({ ...deps, submitter: () => deps.defaultTenant }));
   app.route("/v1/batches", batchRoutes(deps));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));

@@ -36,7 +36,9 @@ export function onError(log: Logger) {
     if (err instanceof ServiceError) {
       return problemResponse(c, err.code, err.message, { errors: err.errors });
     }
-    log.error("unhandled error", { ...errorFields(err), method: c.req.method, path: c.req.path, stack: err.stack });
+    // No stack for database errors: drizzle's message (repeated in the stack) holds the parameters.
+    const fields = errorFields(err);
+    log.error("unhandled error", { ...fields, method: c.req.method, path: c.req.path });
     return problemResponse(c, "internal-error", "an unexpected error occurred; it has been logged");
   };
 }

@@ -39,7 +39,8 @@ export class Batcher extends EventEmitter<Events> {
   #target: AnchoringTarget | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
-  #stopped = false;
+  // Nothing is scheduled before start(): tests drive tick() by hand.
+  #stopped = true;
   #backoffMs = 0;
   #retryAt = 0;
   #ingestedSinceSeal = 0;

@@ -82,8 +82,7 @@ describe(`health on ${describeDbKind()} with a Hardhat node`, () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const app = createApp({ ...h.deps, health: { pingDb: () => h.database.ping(), pingChain: chainPing(closed) } });
     const detail = await expectUnavailable(await app.request("/readyz"));
-    expect(detail).toMatch(/^chain: /);
-    expect(detail).not.toMatch(/database/);
+    expect(detail).toBe("the chain does not answer");
     // The process itself is still alive.
     expect((await app.request("/healthz")).status).toBe(200);
   });
@@ -101,7 +100,7 @@ describe(`health on ${describeDbKind()} with a Hardhat node`, () => {
       const started = performance.now();
       const detail = await expectUnavailable(await app.request("/readyz"));
       const ms = performance.now() - started;
-      expect(detail).toMatch(/^chain: no answer within 3000 ms/);
+      expect(detail).toBe("the chain does not answer");
       expect(ms).toBeGreaterThanOrEqual(2900);
       expect(ms).toBeLessThan(6000);
     } finally {
@@ -117,12 +116,12 @@ describe(`health on ${describeDbKind()} with a Hardhat node`, () => {
     databaseClosed = true;
     const dbDown = h.app;
     const detail = await expectUnavailable(await dbDown.request("/readyz"));
-    expect(detail).toMatch(/^database: /);
-    expect(detail).not.toMatch(/chain:/);
+    // Which dependency is down, and nothing of its internals (hosts, queries).
+    expect(detail).toBe("the database does not answer");
 
     const closed = `http://127.0.0.1:${await freePort()}`;
     const bothDown = createApp({ ...h.deps, health: { pingDb: () => database.ping(), pingChain: chainPing(closed) } });
     const both = await expectUnavailable(await bothDown.request("/readyz"));
-    expect(both).toMatch(/^database: [\s\S]*; chain: /);
+    expect(both).toBe("the database does not answer; the chain does not answer");
   });
 });
