@@ -6,8 +6,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "./api/app.ts";
 import { Batcher, type AnchoringTarget } from "./batcher/batcher.ts";
 import { TreeBuilder } from "./batcher/tree.ts";
-import { connectChain, fetchChainId } from "./chain/client.ts";
-import { ensureContract } from "./chain/deployment.ts";
+import { fetchChainId } from "./chain/client.ts";
+import { connectAnchoring } from "./chain/deployment.ts";
 import { startLocalNode, type LocalNode } from "./chain/local-node.ts";
 import { HARDHAT_DEV_KEY, type Config } from "./config.ts";
 import { errorFields, type Logger } from "./log.ts";
@@ -48,17 +48,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const chainUrl = rpcUrl;
   const privateKey = cfg.ANCHOR_PRIVATE_KEY ?? HARDHAT_DEV_KEY;
 
-  const connect = async (): Promise<AnchoringTarget> => {
-    const chain = await connectChain({ url: chainUrl, privateKey });
-    try {
-      const { address, deployed } = await ensureContract(database.db, chain, { configuredAddress: cfg.CONTRACT_ADDRESS });
-      if (deployed) log.info("EvidenceAnchor deployed", { chainId: chain.chainId, contract: address });
-      return { chain, contract: address };
-    } catch (err) {
-      chain.close();
-      throw err;
-    }
-  };
+  const connect = () =>
+    connectAnchoring(database.db, { url: chainUrl, privateKey, configuredAddress: cfg.CONTRACT_ADDRESS, log });
 
   const batcher = new Batcher({
     db: database.db,

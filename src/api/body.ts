@@ -2,6 +2,7 @@
 // Every failure is a ServiceError naming the field (as a JSON pointer) and the reason.
 import type { Context } from "hono";
 import type { z } from "zod";
+import { concatBytes } from "../core/bytes.ts";
 import { ServiceError, validationFailed, type FieldError } from "../errors.ts";
 
 /** Turns zod issues into JSON-pointer field errors, one per unknown key too. */
@@ -61,13 +62,7 @@ async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const ch of chunks) {
-    out.set(ch, off);
-    off += ch.byteLength;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** Reads and validates a JSON body against `schema`. */

@@ -3,7 +3,8 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../store/db.ts";
 import { deployments } from "../store/schema.ts";
-import type { ChainClient } from "./client.ts";
+import type { Logger } from "../log.ts";
+import { connectChain, type ChainClient } from "./client.ts";
 
 /**
  * Returns the contract address to use. A configured address must have code; otherwise the
@@ -39,4 +40,23 @@ export async function ensureContract(
     createdAt: new Date(),
   });
   return { address: d.address, deployed: true };
+}
+
+/**
+ * Connects to the chain and resolves the contract in one step: what the batcher calls to
+ * (re)connect. The connection is closed again if the contract cannot be resolved.
+ */
+export async function connectAnchoring(
+  db: Db,
+  opts: { url: string; privateKey: string; configuredAddress?: string | undefined; log?: Logger },
+): Promise<{ chain: ChainClient; contract: string }> {
+  const chain = await connectChain({ url: opts.url, privateKey: opts.privateKey });
+  try {
+    const { address, deployed } = await ensureContract(db, chain, { configuredAddress: opts.configuredAddress });
+    if (deployed) opts.log?.info("EvidenceAnchor deployed", { chainId: chain.chainId, contract: address });
+    return { chain, contract: address };
+  } catch (err) {
+    chain.close();
+    throw err;
+  }
 }

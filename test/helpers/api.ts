@@ -5,10 +5,9 @@ import { sql } from "drizzle-orm";
 import type { Hono } from "hono";
 import { createApp, type AppDeps } from "../../src/api/app.ts";
 import type { HealthDeps } from "../../src/api/health.ts";
-import { Batcher, type AnchoringTarget } from "../../src/batcher/batcher.ts";
+import { Batcher } from "../../src/batcher/batcher.ts";
 import { TreeBuilder } from "../../src/batcher/tree.ts";
-import { connectChain } from "../../src/chain/client.ts";
-import { ensureContract } from "../../src/chain/deployment.ts";
+import { connectAnchoring } from "../../src/chain/deployment.ts";
 import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 import type { Logger } from "../../src/log.ts";
 import { IngestService } from "../../src/services/ingest.ts";
@@ -71,16 +70,7 @@ export interface ApiHarness {
 export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const database = opts.database ?? (await freshDatabase());
   const log = recordingLogger();
-  const connect = async (): Promise<AnchoringTarget> => {
-    const chain = await connectChain({ url: opts.chainUrl, privateKey: HARDHAT_DEV_KEY });
-    try {
-      const { address } = await ensureContract(database.db, chain, {});
-      return { chain, contract: address };
-    } catch (err) {
-      chain.close();
-      throw err;
-    }
-  };
+  const connect = () => connectAnchoring(database.db, { url: opts.chainUrl, privateKey: HARDHAT_DEV_KEY });
   const batcher = new Batcher({
     db: database.db,
     trees: new TreeBuilder(),
