@@ -14,7 +14,9 @@ bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$bin/initdb" ] || { echo "pg-test-server: PostgreSQL not found under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
 
 # PostgreSQL refuses to run as root, so root runs the server as the postgres user.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# runuser lives in /usr/sbin, which a minimal PATH may lack.
+runuser_="$(command -v runuser || echo /usr/sbin/runuser)"
+as_pg() { if [ "$(id -u)" = 0 ]; then "$runuser_" -u postgres -- "$@"; else "$@"; fi; }
 psql_() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
 if [ "${1:-start}" = stop ]; then
