@@ -1,0 +1,104 @@
+// Child-process entry of the HTTP load generator: runs one load job against the service
+// (batch ingest, single ingest, proof fetch, or single ingest at a fixed rate until told to
+// stop) and sends back timings, counts and the ids it was given. A separate process, so the
+// client's CPU neither shares the service's event loop nor counts in the service's CPU time.
+import { closedLoop, makeClient, openLoop, randomDigest, type LoadOutcome } from "./lib/http-load.ts";
+
+export type LoadJob =
+  | { kind: "batch-ingest"; url: string; total: number; batchSize: number; concurrency: number }
+  | { kind: "single-ingest"; url: string; total: number; concurrency: number }
+  | { kind: "proof-fetch"; url: string; ids: string[]; total: number; concurrency: number }
+  | { kind: "single-ingest-rate"; url: string; ratePerSec: number };
+
+export interface LoadResult extends LoadOutcome {
+  /** Evidence ids from ingest receipts. */
+  ids: string[];
+  /** Digests (items) sent, for ingest jobs. */
+  items: number;
+  /** Proof fetches whose bundle carried an anchor. */
+  anchoredProofs: number;
+  sent?: number;
+  skipped?: number;
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  switch (job.kind) {
+    case "batch-ingest": {
+      const requests = Math.ceil(job.total / job.batchSize);
+      const client = makeClient(job.url, job.concurrency);
+      const ids: string[] = [];
+      const out = await closedLoop(
+        client,
+        requests,
+        job.concurrency,
+        (i) => {
+          const n = Math.min(job.batchSize, job.total - i * job.batchSize);
+          const items = Array.from({ length: n }, () => ({ digest: randomDigest() }));
+          return { method: "POST", path: "/v1/evidence/batch", body: JSON.stringify({ items }) };
+        },
+        (_, res) => {
+          for (const r of (JSON.parse(res.body) as { items: { id: string }[] }).items) ids.push(r.id);
+        },
+      );
+      client.close();
+      return { ...out, ids, items: job.total, anchoredProofs: 0 };
+    }
+    case "single-ingest": {
+      const client = makeClient(job.url, job.concurrency);
+      const ids: string[] = [];
+      const out = await closedLoop(
+        client,
+        job.total,
+        job.concurrency,
+        () => ({ method: "POST", path: "/v1/evidence", body: JSON.stringify({ digest: randomDigest() }) }),
+        (_, res) => ids.push((JSON.parse(res.body) as { id: string }).id),
+      );
+      client.close();
+      return { ...out, ids, items: job.total, anchoredProofs: 0 };
+    }
+    case "proof-fetch": {
+      const client = makeClient(job.url, job.concurrency);
+      let anchoredProofs = 0;
+      const out = await closedLoop(
+        client,
+        job.total,
+        job.concurrency,
+        (i) => {
+          // A spread of ids, not one hot row: a multiplicative walk over the list.
+          const id = job.ids[(i * 7919) % job.ids.length]!;
+          return { method: "GET", path: `/v1/evidence/${id}/proof` };
+        },
+        (_, res) => {
+          if ((JSON.parse(res.body) as { anchor: unknown }).anchor) anchoredProofs++;
+        },
+      );
+      client.close();
+      return { ...out, ids: [], items: 0, anchoredProofs };
+    }
+    case "single-ingest-rate": {
+      const client = makeClient(job.url, 64);
+      let stop = false;
+      process.on("message", (m: unknown) => {
+        if (m === "stop") stop = true;
+      });
+      const out = await openLoop(
+        client,
+        job.ratePerSec,
+        () => stop,
+        () => ({ method: "POST", path: "/v1/evidence", body: JSON.stringify({ digest: randomDigest() }) }),
+      );
+      client.close();
+      return { ...out, ids: [], items: out.sent, anchoredProofs: 0 };
+    }
+  }
+}
+
+// The job arrives as the first IPC message; the answer goes back the same way (latencies as
+// a plain array: IPC is JSON).
+process.once("message", (job: LoadJob) => {
+  run(job).then(
+    (result) => process.send?.({ result: { ...result, latencies: Array.from(result.latencies) } }, () => process.exit(0)),
+    (err: unknown) =>
+      process.send?.({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),
+  );
+});
