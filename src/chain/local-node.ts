@@ -1,6 +1,6 @@
 // Runs a Hardhat node as a child process: the default chain when no CHAIN_RPC_URL is set.
 // Its state lives in memory, so every start is a new chain; the anchoring loop notices
-// (see src/batcher/reconcile.ts) and re-anchors what the old chain held.
+// (reconcileAnchors in src/batcher/anchor.ts) and re-anchors what the old chain held.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";

@@ -6,9 +6,14 @@ import { evidence, type EvidenceRow } from "./schema.ts";
 
 export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "path">;
 
-// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 10.
-const INSERT_CHUNK = 2000;
-const UPDATE_CHUNK = 5000;
+// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 10. Chunks are
+// also kept small for PGlite, which runs in this thread: between two chunks the event loop
+// gets a turn (see yieldToEventLoop), so one big batch never freezes the HTTP server.
+const INSERT_CHUNK = 1000;
+const UPDATE_CHUNK = 1000;
+
+/** Lets pending I/O callbacks run between two statements of a long transaction. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Inserts all rows in one transaction: either every item is stored or none is. */
 export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<void> {
@@ -19,6 +24,7 @@ export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<v
   }
   await db.transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      if (i > 0) await yieldToEventLoop();
       await tx.insert(evidence).values(rows.slice(i, i + INSERT_CHUNK));
     }
   });
@@ -69,6 +75,7 @@ export async function assignToBatch(
 ): Promise<number> {
   let updated = 0;
   for (let i = 0; i < leaves.length; i += UPDATE_CHUNK) {
+    if (i > 0) await yieldToEventLoop();
     const values = leaves
       .slice(i, i + UPDATE_CHUNK)
       .map((l) => sql`(${l.id}::uuid, ${l.leafIndex}::int, ${Buffer.from(l.path)}::bytea)`);
