@@ -3,7 +3,6 @@
 // worker threads: batch ingest, single ingest, proof fetch under ingest load, time to
 // anchor, and the gas of the anchoring transactions that the batch ingest produced.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
@@ -16,6 +15,7 @@ import { cpuDelta, cpuSpan, pidsCpuMs } from "./lib/cpu.ts";
 import { createBenchDatabase, type BenchDatabase } from "./lib/pg.ts";
 import { runLoad, startLoad, summarize, type LatencySummary, type LoadResult } from "./lib/load.ts";
 import { max, median, sleep } from "./lib/stats.ts";
+import { freePort } from "../test/helpers/chain.ts";
 
 export interface ServiceBenchOptions {
   /** PostgreSQL server URL; a fresh database is created on it. PGlite when absent. */
@@ -93,18 +93,6 @@ export interface ServiceBenchResult {
     smallestBatch: { size: number; gasUsed: number; gasPerDigest: number } | null;
   };
   totals: { evidenceRows: number; batches: number };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 interface Span {

@@ -59,14 +59,7 @@ export interface BundleParts {
   evidence: { id: string; digest: Uint8Array; salt: Uint8Array; meta: EvidenceMeta; receivedAt: string };
   leaf: { index: number; hash: Uint8Array } | null;
   batch: { seq: number; size: number; root: Uint8Array; path: Uint8Array[] } | null;
-  anchor: {
-    chainId: number;
-    contract: string;
-    txHash: string;
-    blockNumber: number;
-    blockHash: string;
-    blockTimestamp: number;
-  } | null;
+  anchor: AnchorInfo | null;
 }
 
 /**
