@@ -38,6 +38,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/v1/batches", batchRoutes(deps));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));
   app.onError(onError(deps.log));
-  app.notFound(onNotFound);
+  app.notFound(onNotFound(() => app.routes));
   return app;
 }

@@ -43,6 +43,33 @@ export function onError(log: Logger) {
   };
 }
 
-export function onNotFound(c: Context): Response {
-  return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
+/**
+ * Hono `notFound`: a path that exists under other methods is a 405 with an `Allow` header
+ * (RFC 9110 15.5.6); anything else a 404. `routes` is the app's own route table.
+ */
+export function onNotFound(routes: () => readonly { method: string; path: string }[]) {
+  return (c: Context): Response => {
+    const allowed = allowedMethods(routes(), c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const allow = allowed.join(", ");
+      return problemResponse(c, "method-not-allowed", `${c.req.method} is not allowed here; allowed: ${allow}`, {
+        headers: { allow },
+      });
+    }
+    return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
+  };
+}
+
+function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of routes) {
+    if (r.method === "ALL") continue; // middleware, not an endpoint
+    const pattern = r.path
+      .split("/")
+      .map((seg) => (seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    if (new RegExp(`^${pattern}/?$`).test(path)) methods.add(r.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }

@@ -230,14 +230,17 @@ const cases: Case[] = [
     ["GET", "/nope"],
     ["GET", "/v1"],
     ["GET", "/v1/batches"],
+    ["GET", "/v1/evidence/00000000-0000-4000-8000-000000000000/proof/x"],
+  ].map(([method, path]): Case => ({ name: `${method} ${path} (no route)`, method: method!, path: path!, status: 404, code: "not-found" })),
+  // ---- a path that exists, with a method it does not take
+  ...[
     ["GET", "/v1/verify"],
     ["POST", "/v1/batches/1"],
     ["DELETE", "/v1/evidence"],
     ["PUT", `/v1/evidence/00000000-0000-4000-8000-000000000000`],
     ["PATCH", "/v1/evidence/batch"],
-    ["GET", "/v1/evidence/00000000-0000-4000-8000-000000000000/proof/x"],
     ["POST", "/healthz"],
-  ].map(([method, path]): Case => ({ name: `${method} ${path} (no route)`, method: method!, path: path!, status: 404, code: "not-found" })),
+  ].map(([method, path]): Case => ({ name: `${method} ${path} (wrong method)`, method: method!, path: path!, status: 405, code: "method-not-allowed" })),
   // ---- verify: body errors (a JSON body is always an answer, see below)
   { name: "POST /v1/verify: not JSON", method: "POST", path: "/v1/verify", raw: "this is not a bundle", status: 400, code: "malformed-json" },
   { name: "POST /v1/verify: empty body", method: "POST", path: "/v1/verify", raw: "", status: 400, code: "malformed-json" },
@@ -401,6 +404,15 @@ describe(`bad input on ${describeDbKind()}`, () => {
     } as RequestInit);
     expect(res.status).toBe(202);
     expect(await h.countEvidence()).toBe(before + 1);
+  });
+
+  it("405 names the allowed methods in an Allow header", async () => {
+    const res = await h.app.request("/v1/evidence/batch", { method: "PATCH" });
+    expect(res.status).toBe(405);
+    // /v1/evidence/batch is also a GET /v1/evidence/:id path (an id that is not a UUID).
+    expect(res.headers.get("allow")).toBe("GET, HEAD, POST");
+    const verify = await h.app.request("/v1/verify");
+    expect(verify.headers.get("allow")).toBe("POST");
   });
 
   it("content-type with parameters or a +json suffix is accepted", async () => {
