@@ -10,7 +10,9 @@ import type { ChainReader } from "../verify/index.ts";
 import { batchRoutes } from "./batches.ts";
 import { evidenceRoutes } from "./evidence.ts";
 import { healthRoutes, type HealthDeps } from "./health.ts";
+import { openApiRoutes } from "./openapi.ts";
 import { onError, onNotFound } from "./problem.ts";
+import pkg from "../../package.json" with { type: "json" };
 import { verifyRoutes } from "./verify.ts";
 
 export interface AppDeps {
@@ -48,6 +50,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
   app.route("/v1/evidence", evidenceRoutes({ ...deps, submitter: () => deps.defaultTenant }));
   app.route("/v1/batches", batchRoutes(deps));
+  app.route("/", openApiRoutes(pkg.version));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));
   app.onError(onError(deps.log));
   app.notFound(onNotFound(() => app.routes));

@@ -1,0 +1,95 @@
+// Response shapes of the API as zod schemas: the OpenAPI document is generated from them, and
+// the tests parse real responses with them, so the published description cannot drift.
+import { z } from "zod";
+import { CHECK_NAMES } from "../verify/index.ts";
+
+const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/).describe("0x + 64 lowercase hex digits");
+const address = z.string().regex(/^0x[0-9a-f]{40}$/);
+const time = z.iso.datetime({ offset: false }).describe("RFC 3339, UTC");
+
+export const ReceiptSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.literal("pending"),
+    leafHash: hex32,
+    receivedAt: time,
+  })
+  .describe("The item is committed: it will be batched and anchored.");
+
+export const AnchorSchema = z.object({
+  chainId: z.number().int().positive(),
+  contract: address,
+  txHash: hex32,
+  blockNumber: z.number().int().nonnegative(),
+  blockHash: hex32,
+  blockTimestamp: z.number().int().nonnegative().describe("Unix seconds"),
+});
+
+export const EvidenceViewSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(["pending", "batched", "anchored"]),
+  digest: hex32,
+  hashAlg: z.string(),
+  submitter: z.string(),
+  caseId: z.string().nullable(),
+  eventType: z.string().nullable(),
+  occurredAt: z.string().nullable(),
+  leafHash: hex32,
+  receivedAt: time,
+  batch: z.object({ seq: z.number().int().nonnegative(), leafIndex: z.number().int().nonnegative() }).nullable(),
+  anchor: AnchorSchema.nullable(),
+});
+
+export const BatchViewSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  size: z.number().int().positive(),
+  root: hex32,
+  sealedAt: time,
+  status: z.enum(["batched", "anchored"]),
+  anchor: AnchorSchema.nullable(),
+});
+
+/** The evidence-proof/v1 bundle, loosely: docs/proof-format.md is the precise definition. */
+export const BundleSchema = z
+  .object({
+    format: z.literal("evidence-proof/v1"),
+    evidence: z.object({ id: z.string(), digest: hex32, salt: hex32, meta: z.record(z.string(), z.string()), receivedAt: time }),
+    leaf: z.object({ index: z.number().int().nonnegative(), hash: hex32 }).nullable(),
+    batch: z
+      .object({ seq: z.number().int().nonnegative(), size: z.number().int().positive(), root: hex32, path: z.array(hex32) })
+      .nullable(),
+    anchor: AnchorSchema.nullable(),
+  })
+  .describe("An evidence-proof/v1 bundle (see docs/proof-format.md); anchor is null until the batch is anchored.");
+
+export const VerificationSchema = z.object({
+  valid: z.boolean().describe("every check passed"),
+  checks: z.array(
+    z.object({
+      name: z.enum(CHECK_NAMES),
+      ok: z.boolean(),
+      skipped: z.literal(true).optional(),
+      detail: z.string(),
+    }),
+  ),
+  anchoredAt: time.nullable(),
+  confirmations: z.number().int().nonnegative().nullable(),
+});
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().regex(/^urn:evidence:problem:[a-z-]+$/),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+  })
+  .describe("RFC 9457 problem details");
+
+export const HealthSchema = z.object({ status: z.literal("ok") });
+export const ReadySchema = z.object({
+  status: z.literal("ready"),
+  database: z.literal("ok"),
+  chain: z.object({ chainId: z.number().int(), blockNumber: z.number().int(), contract: address.nullable() }).nullable(),
+});
