@@ -25,6 +25,13 @@ interface Operation {
 const problem = (description: string) => ({ description, schema: ProblemSchema });
 const invalid = problem("validation failed (each field named as a JSON pointer)");
 const idParam = { name: "id", in: "path" as const, description: "evidence id (a UUID)" };
+/** What any route that reads a JSON body can answer besides success. */
+const bodyProblems = {
+  400: problem("not JSON"),
+  413: problem("body too large"),
+  415: problem("not application/json"),
+  422: invalid,
+};
 
 /** Keyed by "METHOD path" exactly as the app's route table spells it. */
 export const OPERATIONS: Record<string, Operation> = {
@@ -38,10 +45,7 @@ export const OPERATIONS: Record<string, Operation> = {
     request: SubmitItemSchema,
     responses: {
       202: { description: "committed; see the Location header", schema: ReceiptSchema },
-      400: problem("not JSON"),
-      413: problem("body too large"),
-      415: problem("not application/json"),
-      422: invalid,
+      ...bodyProblems,
     },
   },
   "POST /v1/evidence/batch": {
@@ -49,10 +53,7 @@ export const OPERATIONS: Record<string, Operation> = {
     request: SubmitBatchSchema,
     responses: {
       202: { description: "all committed, receipts in request order", schema: z.object({ items: z.array(ReceiptSchema) }) },
-      400: problem("not JSON"),
-      413: problem("body too large"),
-      415: problem("not application/json"),
-      422: invalid,
+      ...bodyProblems,
     },
   },
   "GET /v1/evidence": {
@@ -80,8 +81,9 @@ export const OPERATIONS: Record<string, Operation> = {
     request: BundleSchema,
     responses: {
       200: { description: "the verdict and every check", schema: VerificationSchema },
-      400: problem("not JSON"),
-      413: problem("body too large"),
+      400: bodyProblems[400],
+      413: bodyProblems[413],
+      415: bodyProblems[415],
     },
   },
   "GET /openapi.json": { summary: "This document", responses: { 200: { description: "OpenAPI 3.1" } } },
