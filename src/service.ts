@@ -63,13 +63,11 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const ingest = new IngestService({ db: database.db, onIngested: (n) => batcher.notifyIngested(n) });
   const prover = new Prover({
     db: database.db,
-    volatileChain: () => {
+    // A node this service started forgets everything when it stops, whatever its chain id.
+    volatileChain: (chainId) => cfg.localChain || DEV_CHAIN_IDS.has(chainId),
+    readBlock: (chainId) => {
       const t = batcher.target;
-      return cfg.localChain || (t ? DEV_CHAIN_IDS.has(t.chain.chainId) : true);
-    },
-    readBlock: () => {
-      const t = batcher.target;
-      return t ? (n) => t.chain.getBlock(n) : undefined;
+      return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
     },
   });
   const reader = jsonRpcReader(chainUrl);

@@ -37,19 +37,20 @@ export interface BatchView {
   anchor: AnchorInfo | null;
 }
 
-/** Reads a block from the chain the service anchors to; absent while not connected. */
+/** Reads a block of one chain. */
 export type BlockReader = (blockNumber: number) => Promise<BlockInfo | null>;
 
 export interface ProverDeps {
   db: Db;
-  readBlock?: () => BlockReader | undefined;
+  /** A reader for chain `chainId`, or undefined when the service is not connected to it now. */
+  readBlock?: (chainId: number) => BlockReader | undefined;
   /**
-   * True when the chain can lose its history: a development node (Hardhat, Anvil) that
+   * Whether chain `chainId` can lose its history: a development node (Hardhat, Anvil) that
    * restarts empty. Then every anchor is checked on every read, and none is served while
    * the chain cannot be asked. A public chain does not forget blocks: checks are reused
-   * for a few seconds and an outage does not withhold anchors.
+   * for a few seconds and an outage does not withhold anchors. Default: DEV_CHAIN_IDS.
    */
-  volatileChain?: () => boolean;
+  volatileChain?: (chainId: number) => boolean;
 }
 
 export function anchorInfo(a: AnchorRow): AnchorInfo | null {
@@ -68,8 +69,8 @@ export function anchorInfo(a: AnchorRow): AnchorInfo | null {
 
 export class Prover {
   readonly #deps: ProverDeps;
-  readonly #checked = new Map<number, { hash: string | null; at: number }>();
-  readonly #inFlight = new Map<number, Promise<string | null>>();
+  readonly #checked = new Map<string, { hash: string | null; at: number }>();
+  readonly #inFlight = new Map<string, Promise<string | null>>();
 
   constructor(deps: ProverDeps) {
     this.#deps = deps;
@@ -156,21 +157,23 @@ export class Prover {
   async #liveAnchor(a: AnchorRow): Promise<AnchorInfo | null> {
     const info = anchorInfo(a);
     if (!info) return null;
-    const read = this.#deps.readBlock?.();
-    const volatile = this.#deps.volatileChain?.() ?? true;
+    const read = this.#deps.readBlock?.(info.chainId);
+    const volatile = (this.#deps.volatileChain ?? ((id) => DEV_CHAIN_IDS.has(id)))(info.chainId);
+    // Keyed by chain too: an anchor made on another chain must not borrow this one's answer.
+    const key = `${info.chainId}:${info.blockNumber}`;
     if (!read) return volatile ? null : info;
     const ttl = volatile ? 0 : STABLE_CHAIN_CHECK_TTL_MS;
-    const seen = this.#checked.get(info.blockNumber);
+    const seen = this.#checked.get(key);
     let hash: string | null;
     if (seen && Date.now() - seen.at <= ttl) {
       hash = seen.hash;
     } else {
-      let pending = this.#inFlight.get(info.blockNumber);
+      let pending = this.#inFlight.get(key);
       if (!pending) {
         pending = read(info.blockNumber)
           .then((block) => block?.hash ?? null)
-          .finally(() => this.#inFlight.delete(info.blockNumber));
-        this.#inFlight.set(info.blockNumber, pending);
+          .finally(() => this.#inFlight.delete(key));
+        this.#inFlight.set(key, pending);
       }
       try {
         hash = await pending;
@@ -180,7 +183,7 @@ export class Prover {
       }
       if (ttl > 0) {
         if (this.#checked.size > 10_000) this.#checked.clear();
-        this.#checked.set(info.blockNumber, { hash, at: Date.now() });
+        this.#checked.set(key, { hash, at: Date.now() });
       }
     }
     return hash === info.blockHash ? info : null;

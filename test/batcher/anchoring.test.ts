@@ -232,6 +232,31 @@ describe("anchoring", () => {
     expect(statuses).toEqual(["orphaned", "confirmed"]);
   });
 
+  it("withholds a dev chain's anchors while it cannot be asked, but not a public chain's", async () => {
+    const [receipt] = await submit(2);
+    await sealBatch(database.db, build, 100);
+    await sendAnchors(ctx);
+    await progressInFlight(ctx);
+    const unreachable = { readBlock: () => undefined };
+    // The anchor is on chain 31337, a development chain: with no way to check it, no anchor.
+    expect((await new Prover({ db: database.db, ...unreachable }).proof(receipt!.id)).anchor).toBeNull();
+    // Had it been made on a public chain (id 1), an outage must not take proofs away.
+    await database.db.update(anchors).set({ chainId: 1 });
+    const publicProof = await new Prover({ db: database.db, ...unreachable }).proof(receipt!.id);
+    expect(publicProof.anchor?.chainId).toBe(1);
+    // And a reader for another chain is never asked about this one's blocks.
+    const asked: number[] = [];
+    const prover = new Prover({
+      db: database.db,
+      readBlock: (chainId) => {
+        asked.push(chainId);
+        return chainId === 31337 ? (n) => chain.getBlock(n) : undefined;
+      },
+    });
+    expect((await prover.proof(receipt!.id)).anchor?.chainId).toBe(1);
+    expect(asked).toEqual([1]);
+  });
+
   it("keeps batch order and one live anchor per batch across many batches", async () => {
     for (let i = 0; i < 4; i++) {
       await submit(2);

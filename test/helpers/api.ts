@@ -84,9 +84,9 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const ingest = new IngestService({ db: database.db });
   const prover = new Prover({
     db: database.db,
-    readBlock: () => {
+    readBlock: (chainId) => {
       const t = batcher.target;
-      return t ? (n) => t.chain.getBlock(n) : undefined;
+      return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
     },
   });
   const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
