@@ -102,6 +102,17 @@ export async function sendAnchors(ctx: AnchorContext, limit = 16): Promise<numbe
     const root = toHex(b.root);
     const record = await chain.anchorOf(ctx.contract, root);
     if (record.anchored) {
+      if (record.size !== b.size) {
+        // Not ours to adopt (confirming it would fail, and adopting again would loop); a
+        // root is committed to its size, so this means someone anchored a forged record.
+        log.error("contract holds this root with another size; not adopting it", {
+          batch: b.seq,
+          root,
+          size: b.size,
+          onChainSize: record.size,
+        });
+        continue;
+      }
       await adopt(ctx, b.seq, root, record.blockNumber);
       continue;
     }

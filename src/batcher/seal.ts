@@ -27,19 +27,19 @@ export async function sealBatch(
   const tree = await buildTree(pending.map((p) => p.leafHash));
   try {
     return await db.transaction(async (tx) => {
-    await tx.execute(SEAL_LOCK);
-    const seq = await nextBatchSeq(tx);
-    await insertBatch(tx, { seq, size: pending.length, root: tree.root, sealedAt: new Date() });
-    const assigned = await assignToBatch(
-      tx,
-      seq,
-      pending.map((p, i) => ({ id: p.id, leafIndex: i, path: tree.paths[i] ?? new Uint8Array() })),
-    );
-    if (assigned !== pending.length) {
-      // Another sealer took some of these leaves first; roll back and let the next tick retry.
-      tx.rollback();
-    }
-    return { seq, size: pending.length, root: tree.root };
+      await tx.execute(SEAL_LOCK);
+      const seq = await nextBatchSeq(tx);
+      await insertBatch(tx, { seq, size: pending.length, root: tree.root, sealedAt: new Date() });
+      const assigned = await assignToBatch(
+        tx,
+        seq,
+        pending.map((p, i) => ({ id: p.id, leafIndex: i, path: tree.paths[i] ?? new Uint8Array() })),
+      );
+      if (assigned !== pending.length) {
+        // Another sealer took some of these leaves first; roll back and let the next tick retry.
+        tx.rollback();
+      }
+      return { seq, size: pending.length, root: tree.root };
     });
   } catch (err) {
     if (err instanceof TransactionRollbackError) return null;

@@ -176,6 +176,16 @@ describe("anchoring", () => {
     expect(await contractCount(ctx.contract)).toBe(1);
   });
 
+  it("does not adopt a root the contract holds with another size", async () => {
+    await submit(3);
+    const sealed = (await sealBatch(database.db, build, 100))!;
+    const forged = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size + 1, await chain.pendingNonce());
+    await chain.broadcast(forged.raw);
+    expect(await sendAnchors(ctx)).toBe(0);
+    expect(await sendAnchors(ctx)).toBe(0);
+    expect(await anchorRows()).toEqual([]); // nothing recorded, nothing sent, no loop of rows
+  });
+
   it("fails a recorded transaction that can never be mined and anchors the batch anew", async () => {
     await submit(1);
     const sealed = (await sealBatch(database.db, build, 100))!;
