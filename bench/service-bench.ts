@@ -15,6 +15,7 @@ import { cpuDelta, cpuSpan, pidsCpuMs } from "./lib/cpu.ts";
 import { createBenchDatabase, type BenchDatabase } from "./lib/pg.ts";
 import { runLoad, startLoad, summarize, type LatencySummary, type LoadResult } from "./lib/load.ts";
 import { max, median, sleep } from "./lib/stats.ts";
+import { rpc } from "../test/helpers/api.ts";
 import { freePort } from "../test/helpers/chain.ts";
 
 export interface ServiceBenchOptions {
@@ -173,17 +174,6 @@ function rateRow(results: RepResult[], cpuUnit: string): RateRow {
 
 function checkErrors(what: string, r: LoadResult, log: (l: string) => void): void {
   if (r.errors > 0) log(`  WARNING ${what}: ${r.errors} failed requests, e.g. ${r.errorSamples.join(" | ")}`);
-}
-
-async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
 }
 
 export async function runServiceBench(opts: ServiceBenchOptions): Promise<ServiceBenchResult> {

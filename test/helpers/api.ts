@@ -133,15 +133,15 @@ export function jsonRequest(method: string, body: unknown, headers: Record<strin
 }
 
 /** Raw JSON-RPC call to a node (for node-level controls like evm_mine). */
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
+  return body.result as T;
 }
 
 /** A digest that is unique per call (random), as 0x + 64 lowercase hex. */
