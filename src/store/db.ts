@@ -48,23 +48,17 @@ export async function createDb(opts: DbOptions = {}): Promise<Database> {
     });
     const db = drizzlePostgres(client, { schema });
     await migratePostgres(db, { migrationsFolder });
-    return {
-      db: db as unknown as Db,
-      kind: "postgres",
-      ping: async () => void (await db.execute(sql`select 1`)),
-      close: () => client.end({ timeout: 5 }),
-    };
+    return handle(db as unknown as Db, "postgres", () => client.end({ timeout: 5 }));
   }
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const client = new PGlite(opts.dataDir ?? "memory://");
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return {
-    db: db as unknown as Db,
-    kind: "pglite",
-    ping: async () => void (await db.execute(sql`select 1`)),
-    close: () => client.close(),
-  };
+  return handle(db as unknown as Db, "pglite", () => client.close());
+}
+
+function handle(db: Db, kind: Database["kind"], close: () => Promise<void>): Database {
+  return { db, kind, ping: async () => void (await db.execute(sql`select 1`)), close };
 }
 
 /**
