@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -128,3 +129,121 @@ export const deployments = pgTable("deployments", {
 export type EvidenceRow = typeof evidence.$inferSelect;
 export type BatchRow = typeof batches.$inferSelect;
 export type AnchorRow = typeof anchors.$inferSelect;
+
+// ---------------------------------------------------------------------------------------
+// Access control: principals (tenants, verifiers, admins and the service's own system
+// tenant), their API keys, case disclosures to verifiers, the hash-chained audit log and
+// stored responses for Idempotency-Key replays.
+
+export type PrincipalKind = "tenant" | "verifier" | "admin" | "system";
+export type PrincipalStatus = "active" | "disabled";
+
+/**
+ * Anyone who holds keys, plus the system tenant. One id space for every kind, so an id in
+ * a log line or a proof's meta.submitter names exactly one principal.
+ */
+export const principals = pgTable("principals", {
+  id: text("id").primaryKey(),
+  kind: text("kind").$type<PrincipalKind>().notNull(),
+  name: text("name").notNull(),
+  status: text("status").$type<PrincipalStatus>().notNull(),
+  createdAt: ts("created_at").notNull(),
+  disabledAt: ts("disabled_at"),
+});
+
+/**
+ * An API key. Only the SHA-256 of its secret is kept: the key itself is shown once, at
+ * creation. The id is public (it is part of the key and safe to log).
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    principalId: text("principal_id")
+      .notNull()
+      .references(() => principals.id),
+    secretHash: bytea("secret_hash").notNull(),
+    label: text("label"),
+    createdAt: ts("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    expiresAt: ts("expires_at"),
+    revokedAt: ts("revoked_at"),
+    lastUsedAt: ts("last_used_at"),
+  },
+  (t) => [index("api_keys_principal_idx").on(t.principalId)],
+);
+
+/** A tenant's case made readable to one verifier, until revoked or expired. */
+export const disclosures = pgTable(
+  "disclosures",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => principals.id),
+    caseId: text("case_id").notNull(),
+    verifierId: text("verifier_id")
+      .notNull()
+      .references(() => principals.id),
+    grantedBy: text("granted_by").notNull(),
+    createdAt: ts("created_at").notNull(),
+    expiresAt: ts("expires_at"),
+    revokedAt: ts("revoked_at"),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [
+    index("disclosures_verifier_idx").on(t.verifierId, t.tenantId, t.caseId),
+    index("disclosures_tenant_idx").on(t.tenantId, t.caseId),
+  ],
+);
+
+/**
+ * The audit log: append-only, gapless seq, each entry carrying the hash of the one before
+ * (see src/core/audit.ts for exactly what is hashed).
+ */
+export const auditLog = pgTable("audit_log", {
+  seq: bigint("seq", { mode: "number" }).primaryKey(),
+  at: ts("at").notNull(),
+  actor: text("actor").notNull(),
+  action: text("action").notNull(),
+  target: text("target"),
+  details: jsonb("details").$type<Record<string, unknown>>().notNull(),
+  prevHash: bytea("prev_hash").notNull(),
+  hash: bytea("hash").notNull(),
+});
+
+/** An audit-log head submitted as evidence of the system tenant, and so anchored on chain. */
+export const auditAnchors = pgTable("audit_anchors", {
+  auditSeq: bigint("audit_seq", { mode: "number" }).primaryKey(),
+  headHash: bytea("head_hash").notNull(),
+  evidenceId: uuid("evidence_id")
+    .notNull()
+    .references(() => evidence.id),
+  createdAt: ts("created_at").notNull(),
+});
+
+/**
+ * Idempotency-Key records (IETF draft-ietf-httpapi-idempotency-key-header): per principal
+ * and key, the request's fingerprint and, once it succeeded, the response to replay.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    principalId: text("principal_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: bytea("fingerprint").notNull(),
+    state: text("state").$type<"in-progress" | "done">().notNull(),
+    status: integer("status"),
+    headers: jsonb("headers").$type<Record<string, string>>(),
+    body: text("body"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.principalId, t.key] }), index("idempotency_created_idx").on(t.createdAt)],
+);
+
+export type PrincipalRow = typeof principals.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type DisclosureRow = typeof disclosures.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type AuditAnchorRow = typeof auditAnchors.$inferSelect;
+export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;

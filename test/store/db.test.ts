@@ -95,7 +95,18 @@ describe(`store adapter (${describeDbKind()})`, () => {
       db,
       sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
     );
-    expect(tables.map((t) => t.tablename)).toEqual(["anchors", "batches", "deployments", "evidence"]);
+    expect(tables.map((t) => t.tablename)).toEqual([
+      "anchors",
+      "api_keys",
+      "audit_anchors",
+      "audit_log",
+      "batches",
+      "deployments",
+      "disclosures",
+      "evidence",
+      "idempotency_keys",
+      "principals",
+    ]);
     expect(await appliedMigrations(db)).toBe(migrationCount);
   });
 
