@@ -35,10 +35,9 @@ const EnvSchema = z.object({
   BATCH_INTERVAL_MS: int(10, 3_600_000).default(1000),
   BATCH_MAX_LEAVES: int(1, 1_000_000).default(100_000),
   CONFIRMATIONS: int(1, 1000).default(1),
-  DEFAULT_TENANT_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
-    .default("default"),
+  RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(3000),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(300),
+  AUDIT_ANCHOR_INTERVAL_MS: int(1000, 86_400_000).default(600_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -7,8 +7,13 @@ export const PROBLEMS = {
   "malformed-json": { status: 400, title: "The request body is not valid JSON" },
   "unsupported-media-type": { status: 415, title: "The request body must be application/json" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
+  "unauthorized": { status: 401, title: "A valid API key is required" },
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "conflict": { status: 409, title: "The resource already exists" },
+  "idempotency-key-in-use": { status: 409, title: "A request with this Idempotency-Key is still being processed" },
+  "idempotency-key-reused": { status: 422, title: "This Idempotency-Key was used with a different request" },
+  "too-many-requests": { status: 429, title: "Too many requests" },
   "service-unavailable": { status: 503, title: "A dependency of the service is unavailable" },
   "internal-error": { status: 500, title: "Internal server error" },
 } as const;
@@ -30,13 +35,20 @@ export class ServiceError extends Error {
   readonly code: ProblemCode;
   readonly status: number;
   readonly errors: FieldError[] | undefined;
+  /** Response headers the problem needs (Retry-After, WWW-Authenticate). */
+  readonly headers: Record<string, string> | undefined;
 
-  constructor(code: ProblemCode, detail: string, opts: { errors?: FieldError[]; cause?: unknown } = {}) {
+  constructor(
+    code: ProblemCode,
+    detail: string,
+    opts: { errors?: FieldError[]; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "ServiceError";
     this.code = code;
     this.status = PROBLEMS[code].status;
     this.errors = opts.errors;
+    this.headers = opts.headers;
   }
 }
 

@@ -28,6 +28,17 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
+  if (service.bootstrap) {
+    // Shown once, here, on the operator's terminal; never in a log line.
+    process.stdout.write(
+      [
+        "first start: created the admin principal \"admin\" and its API key (shown only this once):",
+        `  ${service.bootstrap.key}`,
+        `  saved to ${service.bootstrap.adminKeyFile} (mode 0600); use it as 'Authorization: Bearer <key>'`,
+        "",
+      ].join("\n"),
+    );
+  }
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) {

@@ -1,9 +1,11 @@
 // Wires the service together from a validated config: database, chain (a local Hardhat node
 // when none is configured), contract, batcher, HTTP server. Returns a handle to stop it all
 // in order: stop taking requests, finish the batch under way, close the database, the node.
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "./api/app.ts";
+import { DEFAULT_IDEMPOTENCY_TTL_MS } from "./api/idempotency.ts";
 import { Batcher, type AnchoringTarget } from "./batcher/batcher.ts";
 import { TreeBuilder } from "./batcher/tree.ts";
 import { fetchChainId } from "./chain/client.ts";
@@ -11,9 +13,13 @@ import { connectAnchoring } from "./chain/deployment.ts";
 import { startLocalNode, type LocalNode } from "./chain/local-node.ts";
 import { HARDHAT_DEV_KEY, type Config } from "./config.ts";
 import { errorFields, type Logger } from "./log.ts";
+import { AccessService } from "./services/access.ts";
+import { AuditService } from "./services/audit.ts";
 import { IngestService } from "./services/ingest.ts";
 import { DEV_CHAIN_IDS, Prover } from "./services/prover.ts";
+import { claimDataDir } from "./store/data-dir-lock.ts";
 import { createDb, type Database } from "./store/db.ts";
+import { sweepIdempotencyKeys } from "./store/idempotency.ts";
 import { jsonRpcReader } from "./verify/index.ts";
 
 export interface RunningService {
@@ -22,6 +28,11 @@ export interface RunningService {
   rpcUrl: string;
   database: Database;
   batcher: Batcher;
+  /**
+   * On the first start of an empty database: the admin key just created (also written to
+   * `adminKeyFile`). The caller shows it once; it is never logged.
+   */
+  bootstrap: { key: string; keyId: string; adminKeyFile: string } | null;
   /** Chain and contract in use, once connected. */
   target(): AnchoringTarget | undefined;
   stop(): Promise<void>;
@@ -29,6 +40,11 @@ export interface RunningService {
 
 export async function startService(cfg: Config, log: Logger): Promise<RunningService> {
   const dataDir = resolve(cfg.DATA_DIR);
+  let releaseDataDir: (() => void) | undefined;
+  if (!cfg.DATABASE_URL) {
+    mkdirSync(dataDir, { recursive: true });
+    releaseDataDir = claimDataDir(dataDir);
+  }
   const database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
   log.info("database ready", { kind: database.kind, ...(database.kind === "pglite" ? { dataDir } : {}) });
 
@@ -71,12 +87,34 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     },
   });
   const reader = jsonRpcReader(chainUrl);
-  const app = createApp({
+  const access = new AccessService({ db: database.db, log });
+  const audit = new AuditService({
+    db: database.db,
     ingest,
     prover,
     chainReader: () => reader,
-    defaultTenant: cfg.DEFAULT_TENANT_ID,
     minConfirmations: cfg.CONFIRMATIONS,
+    log,
+  });
+  const created = await access.bootstrap();
+  let bootstrap: RunningService["bootstrap"] = null;
+  if (created) {
+    const adminKeyFile = join(dataDir, "admin.key");
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(adminKeyFile, created.key + "\n", { mode: 0o600 });
+    chmodSync(adminKeyFile, 0o600); // mode applies only to a new file; an old one may be looser
+    bootstrap = { key: created.key, keyId: created.keyId, adminKeyFile };
+    log.info("bootstrap: created the admin principal and its first key", { keyId: created.keyId, adminKeyFile });
+  }
+  const app = createApp({
+    db: database.db,
+    ingest,
+    prover,
+    access,
+    audit,
+    chainReader: () => reader,
+    minConfirmations: cfg.CONFIRMATIONS,
+    rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,
     health: {
       pingDb: () => database.ping(),
@@ -92,6 +130,14 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   // does not stop the service: digests are accepted and anchored once it is back.
   await batcher.tick();
   batcher.start();
+  audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
+  // Idempotency records are answered for 24 hours; older ones are only dead weight.
+  const sweep = setInterval(() => {
+    sweepIdempotencyKeys(database.db, new Date(Date.now() - DEFAULT_IDEMPOTENCY_TTL_MS)).catch((err) =>
+      log.warn("sweeping expired idempotency keys failed", errorFields(err)),
+    );
+  }, 3_600_000);
+  sweep.unref();
 
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, () => resolveServer(s));
@@ -109,10 +155,13 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const stop = () =>
     (stopping ??= (async () => {
       await new Promise<void>((r) => server.close(() => r()));
+      clearInterval(sweep);
+      await audit.stop();
       await batcher.stop();
       await database.close().catch((err) => log.warn("closing the database failed", errorFields(err)));
+      releaseDataDir?.();
       await node?.stop();
     })());
 
-  return { url, port, rpcUrl: chainUrl, database, batcher, target: () => batcher.target, stop };
+  return { url, port, rpcUrl: chainUrl, database, batcher, bootstrap, target: () => batcher.target, stop };
 }

@@ -1,32 +1,58 @@
 // createApp(deps): the whole HTTP API as a Hono app, built from services handed in, so tests
 // drive the real app with app.request() and their own database.
+//
+// Every request passes, in order: request log → security headers → CORS (public
+// verification only) → route registry lookup → authentication and role check → rate limit
+// → Idempotency-Key → the route. Who may call what is in one table, ./operations.ts.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { FailureTracker } from "../auth/failures.ts";
 import type { Logger } from "../log.ts";
+import type { AccessService } from "../services/access.ts";
+import type { AuditService } from "../services/audit.ts";
 import type { IngestService } from "../services/ingest.ts";
 import type { Prover } from "../services/prover.ts";
+import type { Db } from "../store/db.ts";
 import type { ChainReader } from "../verify/index.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { auditRoutes } from "./audit.ts";
+import { authenticate, operationLookup } from "./auth.ts";
 import { batchRoutes } from "./batches.ts";
+import { caseRoutes } from "./cases.ts";
+import type { AppEnv } from "./context.ts";
+import { disclosureRoutes } from "./disclosures.ts";
 import { evidenceRoutes } from "./evidence.ts";
 import { healthRoutes, type HealthDeps } from "./health.ts";
+import { idempotency } from "./idempotency.ts";
+import { keyRoutes } from "./keys.ts";
+import { meRoutes } from "./me.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { OPERATIONS } from "./operations.ts";
+import { principalRoutes } from "./principals.ts";
 import { onError, onNotFound } from "./problem.ts";
-import pkg from "../../package.json" with { type: "json" };
+import { rateLimit } from "./rate-limit.ts";
 import { verifyRoutes } from "./verify.ts";
 
 export interface AppDeps {
+  db: Db;
   ingest: IngestService;
   prover: Prover;
+  access: AccessService;
+  audit: AuditService;
   health: Omit<HealthDeps, "log">;
   chainReader: () => ChainReader | undefined;
-  defaultTenant: string;
   minConfirmations: number;
+  /** Requests per minute per API key, and per address on public routes (0: unlimited). */
+  rateLimits: { perKeyPerMinute: number; publicPerMinute: number };
+  /** Failed authentications per address; shared so tests can shorten its window. */
+  failures?: FailureTracker;
   log: Logger;
+  now?: () => Date;
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -35,6 +61,7 @@ export function createApp(deps: AppDeps): Hono {
       path: c.req.path,
       status: c.res.status,
       ms: Math.round(performance.now() - started),
+      ...(c.var.caller ? { principal: c.var.caller.principalId, keyId: c.var.caller.keyId } : {}),
     });
   });
   // A JSON API loads nothing: the strictest policy costs nothing and stops a response from
@@ -47,12 +74,49 @@ export function createApp(deps: AppDeps): Hono {
   );
   // Anyone may check a proof from their own page; every other route stays same-origin.
   app.use("/v1/verify", cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["content-type"], maxAge: 600 }));
+  app.use(operationLookup(OPERATIONS));
+  app.use(
+    authenticate({
+      access: deps.access,
+      failures: deps.failures ?? new FailureTracker(),
+      db: deps.db,
+      log: deps.log,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
+  // Health probes come from orchestrators, often through one proxy address: never throttled.
+  app.use("/v1/*", rateLimit(deps.rateLimits));
+  app.use(idempotency({ db: deps.db, log: deps.log, ...(deps.now ? { now: deps.now } : {}) }));
+
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
-  app.route("/v1/evidence", evidenceRoutes({ ...deps, submitter: () => deps.defaultTenant }));
-  app.route("/v1/batches", batchRoutes(deps));
   app.route("/", openApiRoutes(pkg.version));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));
+  app.route("/v1/me", meRoutes());
+  app.route("/v1/evidence", evidenceRoutes(deps));
+  app.route("/v1/batches", batchRoutes(deps));
+  app.route("/v1/cases", caseRoutes(deps));
+  app.route("/v1/tenants", principalRoutes(deps, "tenant"));
+  app.route("/v1/verifiers", principalRoutes(deps, "verifier"));
+  app.route("/v1/keys", keyRoutes(deps));
+  app.route("/v1/disclosures", disclosureRoutes(deps));
+  app.route("/v1/audit", auditRoutes(deps));
   app.onError(onError(deps.log));
   app.notFound(onNotFound(() => app.routes));
+
+  assertRegistryCoversRoutes(app);
   return app;
+}
+
+/** A route without an access rule must not start: it would be reachable by nobody or by anyone. */
+function assertRegistryCoversRoutes(app: Hono<AppEnv>): void {
+  const routes = new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`));
+  const missing = [...routes].filter((r) => !(r in OPERATIONS));
+  const stale = Object.keys(OPERATIONS).filter((k) => !routes.has(k));
+  if (missing.length > 0 || stale.length > 0) {
+    throw new Error(
+      `the route registry (src/api/operations.ts) and the app disagree: ` +
+        `${missing.length ? `no entry for ${missing.join(", ")}` : ""}${missing.length && stale.length ? "; " : ""}` +
+        `${stale.length ? `no route for ${stale.join(", ")}` : ""}`,
+    );
+  }
 }

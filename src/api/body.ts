@@ -1,9 +1,10 @@
-// Reading a JSON request body: size limit, media type, JSON syntax, then a zod schema.
+// Reading a JSON request body: media type, size limit, JSON syntax, then a zod schema.
 // Every failure is a ServiceError naming the field (as a JSON pointer) and the reason.
 import type { Context } from "hono";
 import type { z } from "zod";
 import { concatBytes } from "../core/bytes.ts";
 import { ServiceError, validationFailed, type FieldError } from "../errors.ts";
+import type { AppEnv } from "./context.ts";
 
 /** Turns zod issues into JSON-pointer field errors, one per unknown key too. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
@@ -24,15 +25,22 @@ function escapePointer(token: string): string {
   return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
-/** Reads at most `maxBytes` of the body and parses it as JSON. */
+/**
+ * Reads at most `maxBytes` of the body and parses it as JSON. When a middleware already read
+ * the body (the idempotency middleware hashes it before the handler runs), those bytes are
+ * used: the stream can be read only once. The checks and their order are the same either way.
+ */
 export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
-    throw new ServiceError("unsupported-media-type", `content-type must be application/json, got "${type || "none"}"`);
+  const early = (c.var as Partial<AppEnv["Variables"]>).rawBody;
+  let bytes: Uint8Array;
+  if (early) {
+    checkMediaType(c);
+    // The middleware read up to the route registry's limit; the handler's own may be smaller.
+    if (early.byteLength > maxBytes) throw tooLarge(maxBytes);
+    bytes = early;
+  } else {
+    bytes = await readRawBody(c, maxBytes);
   }
-  const declared = Number(c.req.header("content-length") ?? NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = await readCapped(c.req.raw, maxBytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -43,6 +51,24 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new ServiceError("malformed-json", `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The raw bytes of a JSON request body: 415 unless the content type is JSON, then 413 when
+ * the declared or the actual length passes `maxBytes`. Consumes the request stream.
+ */
+export async function readRawBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  checkMediaType(c);
+  const declared = Number(c.req.header("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  return readCapped(c.req.raw, maxBytes);
+}
+
+function checkMediaType(c: Context): void {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+    throw new ServiceError("unsupported-media-type", `content-type must be application/json, got "${type || "none"}"`);
   }
 }
 

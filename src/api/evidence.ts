@@ -8,22 +8,11 @@ import { validationFailed } from "../errors.ts";
 import type { IngestService } from "../services/ingest.ts";
 import type { Prover } from "../services/prover.ts";
 import { readBody } from "./body.ts";
+import { callerOf, type AppEnv } from "./context.ts";
+import { text } from "./fields.ts";
+import { BATCH_BODY, SMALL_BODY } from "./limits.ts";
 
 export const MAX_BATCH_ITEMS = 10_000;
-const SINGLE_BODY_BYTES = 16 * 1024;
-// 10,000 items with every optional field at its longest (a 256-character CJK caseId is
-// 768 bytes of UTF-8, 1,536 when written as \u escapes) stay under this.
-const BATCH_BODY_BYTES = 24 * 1024 * 1024;
-
-const wellFormed = (s: string) => s.isWellFormed();
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .refine(wellFormed, "must be well-formed Unicode (no lone surrogates)")
-    // PostgreSQL text and jsonb cannot hold U+0000: let it be a 422 here, not a 500 at insert.
-    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters (U+0000)");
 
 export const digestSchema = z
   .string({ error: "required: 0x followed by 64 hex digits" })
@@ -53,23 +42,22 @@ export const SubmitBatchSchema = z.strictObject({
 export interface EvidenceRouteDeps {
   ingest: IngestService;
   prover: Prover;
-  /** The submitting tenant; one default tenant until accounts exist. */
-  submitter: () => string;
 }
 
-export function evidenceRoutes(deps: EvidenceRouteDeps): Hono {
-  const app = new Hono();
+export function evidenceRoutes(deps: EvidenceRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
+  // The submitter is the tenant whose key signed the request; nothing in the body can name it.
   app.post("/", async (c) => {
-    const item = await readBody(c, SubmitItemSchema, SINGLE_BODY_BYTES);
-    const [receipt] = await deps.ingest.submit(deps.submitter(), [item]);
+    const item = await readBody(c, SubmitItemSchema, SMALL_BODY);
+    const [receipt] = await deps.ingest.submit(callerOf(c).caller.principalId, [item]);
     c.header("location", `/v1/evidence/${receipt!.id}`);
     return c.json(receipt, 202);
   });
 
   app.post("/batch", async (c) => {
-    const { items } = await readBody(c, SubmitBatchSchema, BATCH_BODY_BYTES);
-    const receipts = await deps.ingest.submit(deps.submitter(), items);
+    const { items } = await readBody(c, SubmitBatchSchema, BATCH_BODY);
+    const receipts = await deps.ingest.submit(callerOf(c).caller.principalId, items);
     return c.json({ items: receipts }, 202);
   });
 
@@ -79,13 +67,13 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Hono {
     if (!parsed.success) {
       throw validationFailed([{ field: "digest", reason: parsed.error.issues[0]?.message ?? "invalid" }]);
     }
-    const items = await deps.prover.byDigest(fromHex(parsed.data.toLowerCase(), 32));
+    const items = await deps.prover.byDigest(callerOf(c).scope, fromHex(parsed.data.toLowerCase(), 32));
     return c.json({ items });
   });
 
-  app.get("/:id", async (c) => c.json(await deps.prover.evidence(c.req.param("id"))));
+  app.get("/:id", async (c) => c.json(await deps.prover.evidence(callerOf(c).scope, c.req.param("id"))));
 
-  app.get("/:id/proof", async (c) => c.json(await deps.prover.proof(c.req.param("id"))));
+  app.get("/:id/proof", async (c) => c.json(await deps.prover.proof(callerOf(c).scope, c.req.param("id"))));
 
   return app;
 }

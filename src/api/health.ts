@@ -1,5 +1,6 @@
 // /healthz (the process answers) and /readyz (the database and the chain answer).
 import { Hono } from "hono";
+import type { AppEnv } from "./context.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { problemResponse } from "./problem.ts";
 
@@ -13,8 +14,8 @@ export interface HealthDeps {
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
-export function healthRoutes(deps: HealthDeps): Hono {
-  const app = new Hono();
+export function healthRoutes(deps: HealthDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const [db, chain] = await Promise.allSettled([withTimeout(deps.pingDb(), 3000), withTimeout(deps.pingChain(), 3000)]);

@@ -34,7 +34,10 @@ export function problemResponse(
 export function onError(log: Logger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof ServiceError) {
-      return problemResponse(c, err.code, err.message, { errors: err.errors });
+      return problemResponse(c, err.code, err.message, {
+        errors: err.errors,
+        ...(err.headers ? { headers: err.headers } : {}),
+      });
     }
     // No stack for database errors: drizzle's message (repeated in the stack) holds the parameters.
     const fields = errorFields(err);
@@ -56,8 +59,13 @@ export function onNotFound(routes: () => readonly { method: string; path: string
         headers: { allow },
       });
     }
-    return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
+    return notFoundResponse(c);
   };
+}
+
+/** The answer for a route that does not exist, also given for one the caller's role may not use. */
+export function notFoundResponse(c: Context): Response {
+  return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
 }
 
 function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {

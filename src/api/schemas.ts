@@ -93,3 +93,60 @@ export const ReadySchema = z.object({
   database: z.literal("ok"),
   chain: z.object({ chainId: z.number().int(), blockNumber: z.number().int(), contract: address.nullable() }).nullable(),
 });
+
+const timeOrNull = time.nullable();
+
+export const PrincipalViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["tenant", "verifier", "admin", "system"]),
+  name: z.string(),
+  status: z.enum(["active", "disabled"]),
+  createdAt: time,
+  disabledAt: timeOrNull,
+});
+
+export const KeyViewSchema = z.object({
+  id: z.string().describe("the key's public id (its first part); safe to log"),
+  principalId: z.string(),
+  label: z.string().nullable(),
+  status: z.enum(["active", "revoked", "expired"]),
+  createdAt: time,
+  createdBy: z.string(),
+  expiresAt: timeOrNull,
+  revokedAt: timeOrNull,
+  lastUsedAt: timeOrNull.describe("updated at most once a minute"),
+});
+
+export const CreatedKeySchema = KeyViewSchema.extend({
+  key: z.string().regex(/^evk_/).describe("the key itself: shown in this response only, never stored"),
+});
+
+export const DisclosureViewSchema = z.object({
+  id: z.uuid(),
+  tenantId: z.string(),
+  caseId: z.string(),
+  verifierId: z.string(),
+  status: z.enum(["active", "revoked", "expired"]),
+  grantedBy: z.string(),
+  createdAt: time,
+  expiresAt: timeOrNull,
+  revokedAt: timeOrNull,
+  revokedBy: z.string().nullable(),
+});
+
+export const CaseProofsSchema = z.object({
+  tenantId: z.string(),
+  caseId: z.string(),
+  items: z.array(z.object({ id: z.uuid(), proof: BundleSchema })),
+  next: z.number().int().nullable().describe("pass as ?after= for the next page; null on the last"),
+});
+
+export const MeSchema = z.object({
+  principalId: z.string(),
+  kind: z.enum(["tenant", "verifier", "admin"]),
+  keyId: z.string(),
+});
+
+/** A page of a list endpoint. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next: z.string().nullable().describe("pass as ?after= for the next page; null on the last") });

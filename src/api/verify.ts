@@ -2,10 +2,11 @@
 // the same library the CLI and the web page use. Any JSON value is a question with an
 // answer: a malformed bundle is reported as a failed `format` check, not as an error.
 import { Hono } from "hono";
+import type { AppEnv } from "./context.ts";
 import { verifyBundle, type ChainReader } from "../verify/index.ts";
 import { readJson } from "./body.ts";
+import { VERIFY_BODY } from "./limits.ts";
 
-const VERIFY_BODY_BYTES = 1024 * 1024;
 
 export interface VerifyRouteDeps {
   /** Reader for the chain this service anchors to; absent when it is not configured. */
@@ -13,10 +14,10 @@ export interface VerifyRouteDeps {
   minConfirmations: number;
 }
 
-export function verifyRoutes(deps: VerifyRouteDeps): Hono {
-  const app = new Hono();
+export function verifyRoutes(deps: VerifyRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.post("/", async (c) => {
-    const body = await readJson(c, VERIFY_BODY_BYTES);
+    const body = await readJson(c, VERIFY_BODY);
     const chain = deps.chain();
     const result = await verifyBundle(body, { ...(chain ? { chain } : {}), minConfirmations: deps.minConfirmations });
     return c.json({

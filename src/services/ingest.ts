@@ -3,7 +3,7 @@
 import { randomBytes as nodeRandomBytes, randomUUID } from "node:crypto";
 import { fromHex, toHex } from "../core/bytes.ts";
 import { leafHash, normaliseMeta, type EvidenceMeta, type HashAlg } from "../core/leaf.ts";
-import type { Db } from "../store/db.ts";
+import type { Db, DbOrTx } from "../store/db.ts";
 import { insertEvidence, type NewEvidence } from "../store/evidence.ts";
 
 export interface SubmitItem {
@@ -41,8 +41,10 @@ export class IngestService {
   /**
    * Stores every item or none, then answers. Requires items already validated (the API's
    * schemas do it); a malformed digest here is a programming error and throws.
+   * `opts.db`: a caller's transaction to insert in, so the items commit with the caller's
+   * other writes (the audit log anchors its head this way).
    */
-  async submit(submitter: string, items: SubmitItem[]): Promise<SubmitReceipt[]> {
+  async submit(submitter: string, items: SubmitItem[], opts: { db?: DbOrTx } = {}): Promise<SubmitReceipt[]> {
     const random = this.#deps.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n)));
     const receivedAt = (this.#deps.now ?? (() => new Date()))();
     const rows: NewEvidence[] = items.map((item) => {
@@ -68,7 +70,7 @@ export class IngestService {
         receivedAt,
       };
     });
-    await insertEvidence(this.#deps.db, rows);
+    await insertEvidence(opts.db ?? this.#deps.db, rows);
     this.#deps.onIngested?.(rows.length);
     return rows.map((r) => ({
       id: r.id,

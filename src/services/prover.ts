@@ -6,7 +6,8 @@ import { buildBundle, type AnchorInfo, type ProofBundleV1 } from "../core/bundle
 import type { EvidenceMeta } from "../core/leaf.ts";
 import type { Db } from "../store/db.ts";
 import { getBatch, type BatchWithAnchor } from "../store/batches.ts";
-import { findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
+import { batchVisible, caseEvidence, findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
+import type { Scope } from "../store/scope.ts";
 import type { AnchorRow, EvidenceRow } from "../store/schema.ts";
 import type { BlockInfo } from "../chain/client.ts";
 import { notFound } from "../errors.ts";
@@ -76,21 +77,24 @@ export class Prover {
     this.#deps = deps;
   }
 
-  async evidence(id: string): Promise<EvidenceView> {
-    const row = await this.#row(id);
+  // Every read takes the caller's scope: what it may not see is "not found", never "forbidden".
+
+  async evidence(scope: Scope, id: string): Promise<EvidenceView> {
+    const row = await this.#row(scope, id);
     return this.#view(row, row.batchSeq === null ? null : await getBatch(this.#deps.db, row.batchSeq));
   }
 
-  async byDigest(digest: Uint8Array, limit = 100): Promise<EvidenceView[]> {
-    const rows = await findEvidenceByDigest(this.#deps.db, digest, { limit });
+  async byDigest(scope: Scope, digest: Uint8Array, limit = 100): Promise<EvidenceView[]> {
+    const rows = await findEvidenceByDigest(this.#deps.db, scope, digest, { limit });
     return Promise.all(
       rows.map(async (r) => this.#view(r, r.batchSeq === null ? null : await getBatch(this.#deps.db, r.batchSeq))),
     );
   }
 
-  async batch(seqParam: string): Promise<BatchView> {
+  async batch(scope: Scope, seqParam: string): Promise<BatchView> {
     // The path segment is attacker-controlled: only plain decimal integers can name a batch.
     if (!/^\d{1,15}$/.test(seqParam)) throw notFound("batch");
+    if (!(await batchVisible(this.#deps.db, scope, Number(seqParam)))) throw notFound("batch");
     const b = await getBatch(this.#deps.db, Number(seqParam));
     if (!b) throw notFound("batch");
     const anchor = b.anchor ? await this.#liveAnchor(b.anchor) : null;
@@ -104,8 +108,29 @@ export class Prover {
     };
   }
 
-  async proof(id: string): Promise<ProofBundleV1> {
-    const row = await this.#row(id);
+  async proof(scope: Scope, id: string): Promise<ProofBundleV1> {
+    return this.#bundle(await this.#row(scope, id));
+  }
+
+  /**
+   * A case's items with their bundles, in arrival order, a page at a time (cursor: the
+   * last item's arrival number). Not found when the scope sees none of it.
+   */
+  async caseProofs(
+    scope: Scope,
+    tenantId: string,
+    caseId: string,
+    page: { afterSeq: number | undefined; limit: number },
+  ): Promise<{ tenantId: string; caseId: string; items: { id: string; proof: ProofBundleV1 }[]; next: number | null }> {
+    const rows = await caseEvidence(this.#deps.db, scope, tenantId, caseId, { afterSeq: page.afterSeq, limit: page.limit + 1 });
+    if (rows.length === 0 && page.afterSeq === undefined) throw notFound("case");
+    const shown = rows.slice(0, page.limit);
+    const items = [];
+    for (const row of shown) items.push({ id: row.id, proof: await this.#bundle(row) });
+    return { tenantId, caseId, items, next: rows.length > page.limit ? shown.at(-1)!.seq : null };
+  }
+
+  async #bundle(row: EvidenceRow): Promise<ProofBundleV1> {
     const b = row.batchSeq === null ? null : await getBatch(this.#deps.db, row.batchSeq);
     const sealed = b !== null && row.leafIndex !== null && row.path !== null;
     const anchor = b?.anchor ? await this.#liveAnchor(b.anchor) : null;
@@ -123,10 +148,10 @@ export class Prover {
     });
   }
 
-  async #row(id: string): Promise<EvidenceRow> {
+  async #row(scope: Scope, id: string): Promise<EvidenceRow> {
     // Ids are UUIDs; anything else cannot exist, and must not reach a uuid-typed query.
     if (!UUID_RE.test(id)) throw notFound("evidence");
-    const row = await getEvidence(this.#deps.db, id.toLowerCase());
+    const row = await getEvidence(this.#deps.db, scope, id.toLowerCase());
     if (!row) throw notFound("evidence");
     return row;
   }

@@ -1,8 +1,9 @@
 // Queries over evidence rows: insert at ingest, read back, take pending leaves for a batch
 // and record where each landed in it.
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { queryRows, type DbOrTx } from "./db.ts";
 import { evidence, type EvidenceRow } from "./schema.ts";
+import { evidenceVisible, type Scope } from "./scope.ts";
 
 export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "path">;
 
@@ -30,20 +31,63 @@ export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<v
   });
 }
 
-export async function getEvidence(db: DbOrTx, id: string): Promise<EvidenceRow | null> {
-  const rows = await db.select().from(evidence).where(eq(evidence.id, id)).limit(1);
+/** One item, if `scope` may see it. */
+export async function getEvidence(db: DbOrTx, scope: Scope, id: string): Promise<EvidenceRow | null> {
+  const rows = await db
+    .select()
+    .from(evidence)
+    .where(and(eq(evidence.id, id), evidenceVisible(scope)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
+/** Items with this digest that `scope` may see, oldest first. */
 export async function findEvidenceByDigest(
   db: DbOrTx,
+  scope: Scope,
   digest: Uint8Array,
-  opts: { submitter?: string; limit: number },
+  opts: { limit: number },
 ): Promise<EvidenceRow[]> {
-  const where = opts.submitter
-    ? and(eq(evidence.digest, digest), eq(evidence.submitter, opts.submitter))
-    : eq(evidence.digest, digest);
-  return db.select().from(evidence).where(where).orderBy(asc(evidence.seq)).limit(opts.limit);
+  return db
+    .select()
+    .from(evidence)
+    .where(and(eq(evidence.digest, digest), evidenceVisible(scope)))
+    .orderBy(asc(evidence.seq))
+    .limit(opts.limit);
+}
+
+/** A case's items that `scope` may see, in arrival order, after arrival number `afterSeq`. */
+export async function caseEvidence(
+  db: DbOrTx,
+  scope: Scope,
+  tenantId: string,
+  caseId: string,
+  opts: { afterSeq: number | undefined; limit: number },
+): Promise<EvidenceRow[]> {
+  return db
+    .select()
+    .from(evidence)
+    .where(
+      and(
+        eq(evidence.submitter, tenantId),
+        eq(evidence.caseId, caseId),
+        opts.afterSeq === undefined ? undefined : gt(evidence.seq, opts.afterSeq),
+        evidenceVisible(scope),
+      ),
+    )
+    .orderBy(asc(evidence.seq))
+    .limit(opts.limit);
+}
+
+/** Whether batch `batchSeq` holds an item `scope` may see (a tenant sees only its own batches). */
+export async function batchVisible(db: DbOrTx, scope: Scope, batchSeq: number): Promise<boolean> {
+  if (scope.role === "admin") return true;
+  const rows = await db
+    .select({ id: evidence.id })
+    .from(evidence)
+    .where(and(eq(evidence.batchSeq, batchSeq), evidenceVisible(scope)))
+    .limit(1);
+  return rows.length > 0;
 }
 
 /** The oldest evidence not yet in a batch, in arrival order. */

@@ -9,6 +9,7 @@ import { digestDocument } from "../../src/core/hash.ts";
 import { isRfc3339Utc, leafHash, type EvidenceMeta } from "../../src/core/leaf.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { getEvidence } from "../../src/store/evidence.ts";
+import { ADMIN_SCOPE } from "../../src/store/scope.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import {
   apiHarness,
@@ -81,7 +82,7 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
 
   /** The stored row, and the core leaf hash recomputed from what was stored. */
   async function storedLeaf(id: string) {
-    const row = await getEvidence(h.database.db, id);
+    const row = await getEvidence(h.database.db, ADMIN_SCOPE, id);
     expect(row, `row ${id}`).not.toBeNull();
     const recomputed = toHex(leafHash({ salt: row!.salt, digest: row!.digest, meta: row!.meta as EvidenceMeta }));
     return { row: row!, recomputed };
@@ -359,7 +360,7 @@ describe(`bulk submission on ${describeDbKind()}`, () => {
     // One shared receivedAt per request, and every receipt names its own item.
     expect(new Set(receipts.map((r) => r.receivedAt)).size).toBe(1);
     for (const i of [0, 1, 4999, 9998, 9999]) {
-      const row = await getEvidence(bulk.database.db, receipts[i]!.id);
+      const row = await getEvidence(bulk.database.db, ADMIN_SCOPE, receipts[i]!.id);
       expect(toHex(row!.digest), `item ${i}`).toBe(body[i]!.digest);
       expect(toHex(row!.leafHash)).toBe(receipts[i]!.leafHash);
     }

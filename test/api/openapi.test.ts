@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { OPERATIONS } from "../../src/api/openapi.ts";
+import { OPERATIONS } from "../../src/api/operations.ts";
 import {
   BatchViewSchema,
   BundleSchema,

@@ -18,6 +18,7 @@ import { silentLogger } from "../../src/log.ts";
 import { IngestService } from "../../src/services/ingest.ts";
 import { Prover, splitPath } from "../../src/services/prover.ts";
 import { anchors, batches, evidence } from "../../src/store/schema.ts";
+import { ADMIN_SCOPE } from "../../src/store/scope.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestChain, testChainClient } from "../helpers/chain.ts";
@@ -217,21 +218,21 @@ describe("anchoring", () => {
     await sendAnchors(ctx);
     await progressInFlight(ctx);
     const prover = new Prover({ db: database.db, readBlock: () => (n) => chain.getBlock(n) });
-    const before = await prover.proof(receipt!.id);
+    const before = await prover.proof(ADMIN_SCOPE, receipt!.id);
     expect(before.anchor).not.toBeNull();
 
     // The local chain restarts empty on the same port.
     chain.close();
     await node.stop();
     await freshChain();
-    expect((await prover.proof(receipt!.id)).anchor).toBeNull(); // the block is gone: no dead proof
+    expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor).toBeNull(); // the block is gone: no dead proof
 
     expect(await reconcileAnchors(ctx)).toBe(1);
     expect(await reconcileAnchors(ctx)).toBe(0);
     expect(await sendAnchors(ctx)).toBe(1);
     await progressInFlight(ctx);
 
-    const after = await prover.proof(receipt!.id);
+    const after = await prover.proof(ADMIN_SCOPE, receipt!.id);
     expect(after.anchor).not.toBeNull();
     // Same key, nonce and fees can replay the very same transaction hash; the block differs.
     expect(after.anchor!.blockHash).not.toBe(before.anchor!.blockHash);
@@ -249,10 +250,10 @@ describe("anchoring", () => {
     await progressInFlight(ctx);
     const unreachable = { readBlock: () => undefined };
     // The anchor is on chain 31337, a development chain: with no way to check it, no anchor.
-    expect((await new Prover({ db: database.db, ...unreachable }).proof(receipt!.id)).anchor).toBeNull();
+    expect((await new Prover({ db: database.db, ...unreachable }).proof(ADMIN_SCOPE, receipt!.id)).anchor).toBeNull();
     // Had it been made on a public chain (id 1), an outage must not take proofs away.
     await database.db.update(anchors).set({ chainId: 1 });
-    const publicProof = await new Prover({ db: database.db, ...unreachable }).proof(receipt!.id);
+    const publicProof = await new Prover({ db: database.db, ...unreachable }).proof(ADMIN_SCOPE, receipt!.id);
     expect(publicProof.anchor?.chainId).toBe(1);
     // And a reader for another chain is never asked about this one's blocks.
     const asked: number[] = [];
@@ -263,7 +264,7 @@ describe("anchoring", () => {
         return chainId === 31337 ? (n) => chain.getBlock(n) : undefined;
       },
     });
-    expect((await prover.proof(receipt!.id)).anchor?.chainId).toBe(1);
+    expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor?.chainId).toBe(1);
     expect(asked).toEqual([1]);
   });
 

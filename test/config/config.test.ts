@@ -27,7 +27,9 @@ describe("parseConfig", () => {
       BATCH_INTERVAL_MS: 1000,
       BATCH_MAX_LEAVES: 100_000,
       CONFIRMATIONS: 1,
-      DEFAULT_TENANT_ID: "default",
+      RATE_LIMIT_PER_MINUTE: 3000,
+      PUBLIC_RATE_LIMIT_PER_MINUTE: 300,
+      AUDIT_ANCHOR_INTERVAL_MS: 600_000,
       LOG_LEVEL: "info",
       localChain: true,
     });
@@ -46,7 +48,9 @@ describe("parseConfig", () => {
       BATCH_INTERVAL_MS: "10",
       BATCH_MAX_LEAVES: "1000000",
       CONFIRMATIONS: "12",
-      DEFAULT_TENANT_ID: "acme.eu-1_a",
+      RATE_LIMIT_PER_MINUTE: "0",
+      PUBLIC_RATE_LIMIT_PER_MINUTE: "10000000",
+      AUDIT_ANCHOR_INTERVAL_MS: "1000",
       LOG_LEVEL: "debug",
     });
     expect(cfg).toEqual({
@@ -61,7 +65,9 @@ describe("parseConfig", () => {
       BATCH_INTERVAL_MS: 10,
       BATCH_MAX_LEAVES: 1_000_000,
       CONFIRMATIONS: 12,
-      DEFAULT_TENANT_ID: "acme.eu-1_a",
+      RATE_LIMIT_PER_MINUTE: 0,
+      PUBLIC_RATE_LIMIT_PER_MINUTE: 10_000_000,
+      AUDIT_ANCHOR_INTERVAL_MS: 1000,
       LOG_LEVEL: "debug",
       localChain: false,
     });
@@ -95,8 +101,9 @@ describe("parseConfig", () => {
     ["BATCH_MAX_LEAVES", "0", /at least 1/],
     ["CONFIRMATIONS", "0", /at least 1/],
     ["CONFIRMATIONS", "1001", /at most 1000/],
-    ["DEFAULT_TENANT_ID", "a b", /letters, digits/],
-    ["DEFAULT_TENANT_ID", "t".repeat(65), /1-64/],
+    ["RATE_LIMIT_PER_MINUTE", "-5", /whole number/],
+    ["PUBLIC_RATE_LIMIT_PER_MINUTE", "10000001", /at most 10000000/],
+    ["AUDIT_ANCHOR_INTERVAL_MS", "999", /at least 1000/],
     ["LOG_LEVEL", "loud", /debug|info|warn|error/],
     ["LOG_LEVEL", "INFO", /debug|info|warn|error/],
   ];
@@ -171,7 +178,7 @@ describe("parseConfig", () => {
       BATCH_INTERVAL_MS: "",
       BATCH_MAX_LEAVES: "",
       CONFIRMATIONS: "",
-      DEFAULT_TENANT_ID: "",
+      RATE_LIMIT_PER_MINUTE: "",
       LOG_LEVEL: "",
     });
     expect(cfg).toEqual(parseConfig({}));

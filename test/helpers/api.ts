@@ -1,15 +1,22 @@
 // The whole HTTP stack for API tests, wired as src/service.ts wires it: a fresh database, the
-// real ingest and prover services, the real Batcher (driven by tick(), never by its timer)
-// anchoring into a real chain when one is given, and createApp() over all of it.
+// real ingest, prover, access and audit services, the real Batcher (driven by tick(), never
+// by its timer) anchoring into a real chain when one is given, and createApp() over all of
+// it. The database is bootstrapped as on a first start (an admin key), and a tenant
+// TEST_TENANT with its own key exists: `app.request()` sends that tenant's key unless the
+// request carries its own Authorization header; `rawApp` sends nothing it is not given.
 import { sql } from "drizzle-orm";
 import type { Hono } from "hono";
 import { createApp, type AppDeps } from "../../src/api/app.ts";
+import type { AppEnv } from "../../src/api/context.ts";
 import type { HealthDeps } from "../../src/api/health.ts";
 import { Batcher } from "../../src/batcher/batcher.ts";
 import { TreeBuilder } from "../../src/batcher/tree.ts";
 import { connectAnchoring } from "../../src/chain/deployment.ts";
 import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 import type { Logger } from "../../src/log.ts";
+import { FailureTracker } from "../../src/auth/failures.ts";
+import { AccessService } from "../../src/services/access.ts";
+import { AuditService } from "../../src/services/audit.ts";
 import { IngestService } from "../../src/services/ingest.ts";
 import { Prover } from "../../src/services/prover.ts";
 import { queryRows } from "../../src/store/db.ts";
@@ -20,19 +27,29 @@ import { freshDatabase, type TestDatabase } from "./db.ts";
 
 export const TEST_TENANT = "tenant-test";
 
-/** A logger that keeps what it is told, so tests can assert that nothing went unhandled. */
+/**
+ * A logger that keeps what it is told, so tests can assert that nothing went unhandled and
+ * that no secret reached a log line. `lines` holds every line as it would be written.
+ */
 export interface RecordingLogger extends Logger {
   errors: { msg: string; fields?: Record<string, unknown> }[];
+  lines: string[];
 }
 
 export function recordingLogger(): RecordingLogger {
   const errors: RecordingLogger["errors"] = [];
+  const lines: string[] = [];
+  const line = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    lines.push(JSON.stringify({ level, msg, ...fields }));
+  };
   return {
     errors,
-    debug() {},
-    info() {},
-    warn() {},
+    lines,
+    debug: line("debug"),
+    info: line("info"),
+    warn: line("warn"),
     error(msg, fields) {
+      line("error")(msg, fields);
       errors.push(fields === undefined ? { msg } : { msg, fields });
     },
   };
@@ -51,10 +68,29 @@ export interface ApiHarnessOptions {
   database?: TestDatabase;
   /** Whether close() closes `database` too (default: only when the harness opened it). */
   closeDatabase?: boolean;
+  /** Rate limits (default: none, so other tests are not throttled). */
+  rateLimits?: AppDeps["rateLimits"];
+  failures?: FailureTracker;
+  /** The clock of the access layer and scopes (disclosure expiry). */
+  now?: () => Date;
+}
+
+export interface Keys {
+  admin: string;
+  /** TEST_TENANT's key. */
+  tenant: string;
 }
 
 export interface ApiHarness {
-  app: Hono;
+  /** The real app; request() adds TEST_TENANT's key when the request has no Authorization. */
+  app: Hono<AppEnv>;
+  /** The real app, untouched: requests carry exactly the headers given. */
+  rawApp: Hono<AppEnv>;
+  access: AccessService;
+  audit: AuditService;
+  keys: Keys;
+  /** Creates a principal of `kind` and a key for it; returns the key. */
+  principal(kind: "tenant" | "verifier" | "admin", id: string): Promise<string>;
   database: TestDatabase;
   batcher: Batcher;
   ingest: IngestService;
@@ -90,12 +126,38 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     },
   });
   const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
-  const deps: AppDeps = {
+  const access = new AccessService({ db: database.db, log, ...(opts.now ? { now: opts.now } : {}) });
+  const audit = new AuditService({
+    db: database.db,
     ingest,
     prover,
     chainReader: () => reader,
-    defaultTenant: TEST_TENANT,
     minConfirmations: opts.minConfirmations ?? 1,
+    log,
+  });
+  const boot = await access.bootstrap();
+  const principal = async (kind: "tenant" | "verifier" | "admin", id: string) => {
+    if (!(await access.getPrincipal(kind, id).catch(() => null))) {
+      await access.createPrincipal({ id: "test" }, kind, { id, name: `${kind} ${id}` });
+    }
+    return (await access.createKey({ id: "test" }, { principalId: id })).key;
+  };
+  const keys: Keys = {
+    // A database handed in may be bootstrapped already: then make another admin key.
+    admin: boot?.key ?? (await access.createKey({ id: "test" }, { principalId: "admin" })).key,
+    tenant: await principal("tenant", TEST_TENANT),
+  };
+  const deps: AppDeps = {
+    db: database.db,
+    ingest,
+    prover,
+    access,
+    audit,
+    chainReader: () => reader,
+    minConfirmations: opts.minConfirmations ?? 1,
+    rateLimits: opts.rateLimits ?? { perKeyPerMinute: 0, publicPerMinute: 0 },
+    ...(opts.failures ? { failures: opts.failures } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     log,
     health: opts.health ?? {
       pingDb: () => database.ping(),
@@ -106,9 +168,14 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
       }),
     },
   };
-  const app = createApp(deps);
+  const rawApp = createApp(deps);
   return {
-    app,
+    app: withKey(rawApp, keys.tenant),
+    rawApp,
+    access,
+    audit,
+    keys,
+    principal,
     database,
     batcher,
     ingest,
@@ -126,6 +193,25 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     },
   };
 }
+
+/** The app, with `key` sent on every request that does not carry its own Authorization. */
+export function withKey(app: Hono<AppEnv>, key: string): Hono<AppEnv> {
+  const request: Hono<AppEnv>["request"] = (input, init, ...rest) => {
+    if (input instanceof Request) {
+      if (input.headers.has("authorization")) return app.request(input, init, ...rest);
+      const headers = new Headers(input.headers);
+      headers.set("authorization", `Bearer ${key}`);
+      return app.request(new Request(input, { headers }), init, ...rest);
+    }
+    const headers = new Headers(init?.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+    return app.request(input, { ...init, headers }, ...rest);
+  };
+  return new Proxy(app, { get: (target, prop) => (prop === "request" ? request : Reflect.get(target, prop, target)) });
+}
+
+/** Headers that authenticate as the holder of `key`. */
+export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
 /** A JSON request for app.request(). */
 export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {

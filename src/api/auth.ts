@@ -1,0 +1,99 @@
+// Authentication and authorization, driven by the route registry (./operations.ts): the
+// first middleware finds the operation being served; the second checks the bearer key and
+// the caller's role against the operation's access rule and derives the caller's data
+// scope. A key is never logged or echoed; only its public id is.
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { parseKey } from "../auth/keys.ts";
+import type { FailureTracker } from "../auth/failures.ts";
+import { ServiceError } from "../errors.ts";
+import { errorFields, type Logger } from "../log.ts";
+import type { AccessService } from "../services/access.ts";
+import { appendAudit } from "../store/audit.ts";
+import type { Db } from "../store/db.ts";
+import { clientAddress } from "./client-address.ts";
+import { scopeOf, type AppEnv } from "./context.ts";
+import type { Operation } from "./operations.ts";
+import { notFoundResponse } from "./problem.ts";
+
+/** Sets c.var.operation to the registry entry of the route that will answer, if any. */
+export function operationLookup(operations: Record<string, Operation>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    const route = matchedRoutes(c).findLast((r) => r.method === method);
+    if (route) {
+      const key = `${route.method} ${route.path}`;
+      const op = operations[key];
+      // Every route has an entry (createApp checks at start); fail closed if one slipped by.
+      if (!op) throw new Error(`route ${key} has no entry in the route registry`);
+      c.set("operation", { key, op });
+    }
+    await next();
+  };
+}
+
+export interface AuthDeps {
+  access: AccessService;
+  failures: FailureTracker;
+  db: Db;
+  log: Logger;
+  now?: () => Date;
+}
+
+const BEARER_RE = /^Bearer +(\S+) *$/i;
+const UNAUTHORIZED = 'Bearer realm="evidence"';
+
+export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const op = c.get("operation")?.op;
+    // Unknown routes fall through to the 404/405 handler; public routes need no key.
+    if (!op || op.access === "public") return next();
+
+    const address = clientAddress(c);
+    const wait = deps.failures.blockedFor(address);
+    if (wait > 0) {
+      throw new ServiceError("too-many-requests", `too many failed authentications from this address; retry in ${wait} s`, {
+        headers: { "retry-after": String(wait) },
+      });
+    }
+    const header = c.req.header("authorization");
+    const token = header === undefined ? undefined : BEARER_RE.exec(header)?.[1];
+    const caller = token === undefined ? null : await deps.access.authenticate(token);
+    if (!caller) {
+      await recordFailure(deps, c, address, token);
+      // One answer for a missing, malformed, unknown, revoked or expired key: no oracle.
+      throw new ServiceError("unauthorized", "send a valid API key as 'Authorization: Bearer <key>'", {
+        headers: { "www-authenticate": header === undefined ? UNAUTHORIZED : `${UNAUTHORIZED}, error="invalid_token"` },
+      });
+    }
+    // A route the caller's role may not use answers exactly as a route that does not exist.
+    if (!op.access.includes(caller.kind)) return notFoundResponse(c);
+    c.set("caller", caller);
+    c.set("scope", scopeOf(caller, (deps.now ?? (() => new Date()))()));
+    await next();
+    // Tenant data must not be kept by shared caches or the browser.
+    if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+  };
+}
+
+async function recordFailure(deps: AuthDeps, c: Context, address: string, token: string | undefined): Promise<void> {
+  const keyId = token === undefined ? undefined : parseKey(token);
+  const verdict = deps.failures.record(address, keyId);
+  deps.log.warn("authentication failed", {
+    address,
+    path: c.req.path,
+    // The public id of a well-formed key, never the key; nothing of a malformed one.
+    ...(keyId ? { keyId } : { credential: token === undefined ? "none" : "malformed" }),
+  });
+  if (!verdict.burst) return;
+  try {
+    await appendAudit(deps.db, {
+      actor: "anonymous",
+      action: "auth.failure-burst",
+      target: address,
+      details: { failures: verdict.count, windowSeconds: deps.failures.windowMs / 1000, keyIds: verdict.keyIds },
+    });
+  } catch (err) {
+    deps.log.error("recording a failed-authentication burst in the audit log failed", errorFields(err));
+  }
+}

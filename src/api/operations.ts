@@ -1,0 +1,262 @@
+// The route registry: one entry per endpoint, keyed "METHOD path" exactly as the app's route
+// table spells it. Each entry says who may call it (the auth middleware enforces it), how
+// large a body it reads, whether it honours Idempotency-Key, and how the OpenAPI document
+// describes it. The app refuses to start with a route missing here, and a test walks the
+// route table against it.
+import { z } from "zod";
+import { AuditAnchorResultSchema, AuditPageSchema, AuditVerificationSchema } from "./audit.ts";
+import { CreateDisclosureSchema } from "./disclosures.ts";
+import { SubmitBatchSchema, SubmitItemSchema } from "./evidence.ts";
+import { CreateKeySchema } from "./keys.ts";
+import { BATCH_BODY, SMALL_BODY, VERIFY_BODY } from "./limits.ts";
+import { CreatePrincipalSchema } from "./principals.ts";
+import {
+  BatchViewSchema,
+  BundleSchema,
+  CaseProofsSchema,
+  CreatedKeySchema,
+  DisclosureViewSchema,
+  EvidenceViewSchema,
+  HealthSchema,
+  KeyViewSchema,
+  MeSchema,
+  page,
+  PrincipalViewSchema,
+  ProblemSchema,
+  ReadySchema,
+  ReceiptSchema,
+  VerificationSchema,
+} from "./schemas.ts";
+
+/** Roles of callers. A tenant is a platform that submits evidence. */
+export type Role = "tenant" | "verifier" | "admin";
+export const ROLES: readonly Role[] = ["tenant", "verifier", "admin"];
+
+export interface Operation {
+  summary: string;
+  /** "public": no key needed (and none looked at); otherwise the roles that may call it. */
+  access: "public" | readonly Role[];
+  /** Largest request body in bytes; routes without one read no body. */
+  bodyLimit?: number;
+  /** Whether an Idempotency-Key header makes retries of this POST safe. */
+  idempotent?: boolean;
+  request?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  parameters?: { name: string; in: "path" | "query"; description: string }[];
+}
+
+
+const problem = (description: string) => ({ description, schema: ProblemSchema });
+const invalid = problem("validation failed (each field named as a JSON pointer)");
+const notFound = (what: string) => problem(`no such ${what}, or not yours to see`);
+const path = (name: string, description: string) => ({ name, in: "path" as const, description });
+const query = (name: string, description: string) => ({ name, in: "query" as const, description });
+const idParam = path("id", "evidence id (a UUID)");
+const paging = [query("after", "cursor from the previous page's `next`"), query("limit", "1 to 1000, default 100")];
+/** What any route that reads a JSON body can answer besides success. */
+const bodyProblems = {
+  400: problem("not JSON"),
+  413: problem("body too large"),
+  415: problem("not application/json"),
+  422: invalid,
+};
+const idempotencyProblems = {
+  409: problem("a request with this Idempotency-Key is still being processed"),
+  422: problem("validation failed, or this Idempotency-Key was used with another request body"),
+};
+
+const ANY_CALLER: readonly Role[] = ["tenant", "verifier", "admin"];
+const ADMIN: readonly Role[] = ["admin"];
+
+function principalOps(kind: "tenant" | "verifier", plural: string): Record<string, Operation> {
+  const idp = path("id", `${kind} id`);
+  return {
+    [`POST /v1/${plural}`]: {
+      summary: `Create a ${kind}`,
+      access: ADMIN,
+      bodyLimit: SMALL_BODY,
+      idempotent: true,
+      request: CreatePrincipalSchema,
+      responses: {
+        201: { description: "created", schema: PrincipalViewSchema },
+        ...bodyProblems,
+        409: problem("the id is taken, or the Idempotency-Key is in use"),
+      },
+    },
+    [`GET /v1/${plural}`]: {
+      summary: `List ${plural}`,
+      access: ADMIN,
+      parameters: paging,
+      responses: { 200: { description: plural, schema: page(PrincipalViewSchema) }, 422: invalid },
+    },
+    [`GET /v1/${plural}/:id`]: {
+      summary: `One ${kind}`,
+      access: ADMIN,
+      parameters: [idp],
+      responses: { 200: { description: kind, schema: PrincipalViewSchema }, 404: notFound(kind) },
+    },
+    [`POST /v1/${plural}/:id/disable`]: {
+      summary: `Disable a ${kind}: its keys stop working at once (idempotent)`,
+      access: ADMIN,
+      parameters: [idp],
+      responses: { 200: { description: "disabled", schema: PrincipalViewSchema }, 404: notFound(kind) },
+    },
+  };
+}
+
+export const OPERATIONS: Record<string, Operation> = {
+  "GET /healthz": { summary: "The process is up", access: "public", responses: { 200: { description: "up", schema: HealthSchema } } },
+  "GET /readyz": {
+    summary: "The database and the chain answer",
+    access: "public",
+    responses: { 200: { description: "ready", schema: ReadySchema }, 503: problem("a dependency does not answer") },
+  },
+  "GET /openapi.json": { summary: "This document", access: "public", responses: { 200: { description: "OpenAPI 3.1" } } },
+  "POST /v1/verify": {
+    summary: "Verify a proof bundle against the chain (not our database)",
+    access: "public",
+    bodyLimit: VERIFY_BODY,
+    request: BundleSchema,
+    responses: {
+      200: { description: "the verdict and every check", schema: VerificationSchema },
+      400: bodyProblems[400],
+      413: bodyProblems[413],
+      415: bodyProblems[415],
+    },
+  },
+  "GET /v1/me": {
+    summary: "Who the key belongs to",
+    access: ANY_CALLER,
+    responses: { 200: { description: "the caller", schema: MeSchema } },
+  },
+  "POST /v1/evidence": {
+    summary: "Submit one digest",
+    access: ["tenant"],
+    bodyLimit: SMALL_BODY,
+    idempotent: true,
+    request: SubmitItemSchema,
+    responses: {
+      202: { description: "committed; see the Location header", schema: ReceiptSchema },
+      ...bodyProblems,
+      ...idempotencyProblems,
+    },
+  },
+  "POST /v1/evidence/batch": {
+    summary: "Submit up to 10,000 digests, all or none",
+    access: ["tenant"],
+    bodyLimit: BATCH_BODY,
+    idempotent: true,
+    request: SubmitBatchSchema,
+    responses: {
+      202: { description: "all committed, receipts in request order", schema: z.object({ items: z.array(ReceiptSchema) }) },
+      ...bodyProblems,
+      ...idempotencyProblems,
+    },
+  },
+  "GET /v1/evidence": {
+    summary: "Look your items up by digest",
+    access: ["tenant", "admin"],
+    parameters: [query("digest", "0x + 64 hex digits")],
+    responses: { 200: { description: "matching items", schema: z.object({ items: z.array(EvidenceViewSchema) }) }, 422: invalid },
+  },
+  "GET /v1/evidence/:id": {
+    summary: "An item's status and fields",
+    access: ["tenant", "admin"],
+    parameters: [idParam],
+    responses: { 200: { description: "the item", schema: EvidenceViewSchema }, 404: notFound("item") },
+  },
+  "GET /v1/evidence/:id/proof": {
+    summary: "An item's proof bundle (evidence-proof/v1); verifiers: items of disclosed cases only",
+    access: ANY_CALLER,
+    parameters: [idParam],
+    responses: { 200: { description: "the bundle", schema: BundleSchema }, 404: notFound("item") },
+  },
+  "GET /v1/batches/:seq": {
+    summary: "A sealed batch holding one of your items, its root and anchor",
+    access: ["tenant", "admin"],
+    parameters: [path("seq", "batch sequence number")],
+    responses: { 200: { description: "the batch", schema: BatchViewSchema }, 404: notFound("batch") },
+  },
+  "GET /v1/cases/:tenantId/:caseId/proofs": {
+    summary: "Every item of a case with its proof bundle, in arrival order; verifiers: disclosed cases only",
+    access: ANY_CALLER,
+    parameters: [path("tenantId", "the tenant that submitted the case"), path("caseId", "the case id as submitted (URL-encoded)")],
+    responses: { 200: { description: "the case's items", schema: CaseProofsSchema }, 404: notFound("case") },
+  },
+  ...principalOps("tenant", "tenants"),
+  ...principalOps("verifier", "verifiers"),
+  "POST /v1/keys": {
+    summary: "Create an API key for a tenant, verifier or admin; the key is in this response only",
+    access: ADMIN,
+    bodyLimit: SMALL_BODY,
+    idempotent: true,
+    request: CreateKeySchema,
+    responses: { 201: { description: "created", schema: CreatedKeySchema }, ...bodyProblems, ...idempotencyProblems },
+  },
+  "GET /v1/keys": {
+    summary: "List keys (never their secrets)",
+    access: ADMIN,
+    parameters: [query("principalId", "only this principal's keys"), ...paging],
+    responses: { 200: { description: "keys", schema: page(KeyViewSchema) }, 422: invalid },
+  },
+  "POST /v1/keys/:id/revoke": {
+    summary: "Revoke a key: effective at once (idempotent)",
+    access: ADMIN,
+    parameters: [path("id", "key id")],
+    responses: { 200: { description: "revoked", schema: KeyViewSchema }, 404: notFound("key") },
+  },
+  "POST /v1/disclosures": {
+    summary: "Disclose a case to a verifier (admins, or the tenant that owns the case)",
+    access: ["tenant", "admin"],
+    bodyLimit: SMALL_BODY,
+    idempotent: true,
+    request: CreateDisclosureSchema,
+    responses: {
+      201: { description: "granted", schema: DisclosureViewSchema },
+      ...bodyProblems,
+      404: notFound("tenant"),
+      ...idempotencyProblems,
+    },
+  },
+  "GET /v1/disclosures": {
+    summary: "Disclosures you granted, or that were granted to you",
+    access: ANY_CALLER,
+    parameters: paging,
+    responses: { 200: { description: "disclosures", schema: page(DisclosureViewSchema) }, 422: invalid },
+  },
+  "GET /v1/disclosures/:id": {
+    summary: "One disclosure",
+    access: ANY_CALLER,
+    parameters: [path("id", "disclosure id (a UUID)")],
+    responses: { 200: { description: "the disclosure", schema: DisclosureViewSchema }, 404: notFound("disclosure") },
+  },
+  "POST /v1/disclosures/:id/revoke": {
+    summary: "Revoke a disclosure: effective at once (idempotent)",
+    access: ["tenant", "admin"],
+    parameters: [path("id", "disclosure id (a UUID)")],
+    responses: { 200: { description: "revoked", schema: DisclosureViewSchema }, 404: notFound("disclosure") },
+  },
+  "GET /v1/audit": {
+    summary: "The audit log, oldest first",
+    access: ADMIN,
+    parameters: paging,
+    responses: { 200: { description: "entries", schema: AuditPageSchema }, 422: invalid },
+  },
+  "GET /v1/audit/verify": {
+    summary: "Walk the audit hash chain from the first entry and check its anchored heads",
+    access: ADMIN,
+    responses: { 200: { description: "the verdict (200 whether or not the chain is intact)", schema: AuditVerificationSchema } },
+  },
+  "POST /v1/audit/anchor": {
+    summary: "Submit the audit log's current head as evidence of the system tenant now",
+    access: ADMIN,
+    idempotent: true,
+    responses: { 200: { description: "the head and the evidence that anchors it", schema: AuditAnchorResultSchema }, ...idempotencyProblems },
+  },
+};
+
+/** Statuses every non-public route can answer, added to the OpenAPI document once here. */
+export const AUTH_PROBLEMS = {
+  401: problem("no key, or a key that is malformed, unknown, revoked or expired (one answer for all)"),
+  429: problem("too many requests for this key; see Retry-After"),
+};

@@ -1,0 +1,47 @@
+// Cursor paging for list endpoints: `?after=<cursor>&limit=<n>`, answered as
+// `{items, next}` where `next` is the cursor of the following page or null.
+import type { Context } from "hono";
+import { validationFailed, type FieldError } from "../errors.ts";
+
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+export interface Paging<C> {
+  after: C | undefined;
+  limit: number;
+}
+
+/**
+ * Reads `after` and `limit`. `cursor` parses `after` (returns undefined when it is not a
+ * valid cursor); the default takes any string of up to 256 characters.
+ */
+export function parsePaging<C = string>(
+  c: Context,
+  cursor: (raw: string) => C | undefined = (raw) => (raw.length <= 256 ? (raw as C) : undefined),
+): Paging<C> {
+  const errors: FieldError[] = [];
+  const rawLimit = c.req.query("limit");
+  let limit = DEFAULT_PAGE;
+  if (rawLimit !== undefined) {
+    if (/^\d{1,4}$/.test(rawLimit) && Number(rawLimit) >= 1 && Number(rawLimit) <= MAX_PAGE) limit = Number(rawLimit);
+    else errors.push({ field: "limit", reason: `must be a whole number from 1 to ${MAX_PAGE}` });
+  }
+  const rawAfter = c.req.query("after");
+  let after: C | undefined;
+  if (rawAfter !== undefined) {
+    after = cursor(rawAfter);
+    if (after === undefined) errors.push({ field: "after", reason: "must be the `next` value of a previous page" });
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+  return { after, limit };
+}
+
+/** A sequence-number cursor: a plain decimal integer. */
+export const seqCursor = (raw: string): number | undefined => (/^\d{1,15}$/.test(raw) ? Number(raw) : undefined);
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only says there is more. */
+export function pageOf<T, C>(rows: T[], limit: number, cursorOf: (row: T) => C): { items: T[]; next: C | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
