@@ -7,7 +7,7 @@ import { readBody } from "./body.ts";
 import { actorOf, callerOf, type AppEnv } from "./context.ts";
 import { dateTime, principalId, text } from "./fields.ts";
 import { SMALL_BODY } from "./limits.ts";
-import { parsePaging } from "./paging.ts";
+import { uuidCursor, parsePaging } from "./paging.ts";
 
 export const CreateDisclosureSchema = z.strictObject({
   caseId: text(256),
@@ -29,7 +29,7 @@ export function disclosureRoutes(deps: { access: AccessService }): Hono<AppEnv> 
   });
 
   app.get("/", async (c) => {
-    const { after, limit } = parsePaging(c);
+    const { after, limit } = parsePaging(c, uuidCursor);
     return c.json(await deps.access.listDisclosures(callerOf(c).scope, after, limit));
   });
 

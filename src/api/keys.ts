@@ -7,7 +7,7 @@ import { readBody } from "./body.ts";
 import { actorOf, callerOf, type AppEnv } from "./context.ts";
 import { dateTime, principalId, text } from "./fields.ts";
 import { SMALL_BODY } from "./limits.ts";
-import { parsePaging } from "./paging.ts";
+import { keyCursor, parsePaging } from "./paging.ts";
 import { validationFailed } from "../errors.ts";
 
 export const CreateKeySchema = z.strictObject({
@@ -28,7 +28,7 @@ export function keyRoutes(deps: { access: AccessService }): Hono<AppEnv> {
   });
 
   app.get("/", async (c) => {
-    const { after, limit } = parsePaging(c);
+    const { after, limit } = parsePaging(c, keyCursor);
     const owner = c.req.query("principalId");
     if (owner !== undefined && !principalId.safeParse(owner).success) {
       throw validationFailed([{ field: "principalId", reason: "must be a principal id" }]);

@@ -1,7 +1,9 @@
 // Cursor paging for list endpoints: `?after=<cursor>&limit=<n>`, answered as
 // `{items, next}` where `next` is the cursor of the following page or null.
 import type { Context } from "hono";
+import { KEY_ID_RE } from "../auth/keys.ts";
 import { validationFailed, type FieldError } from "../errors.ts";
+import { PRINCIPAL_ID_RE, UUID_RE } from "../services/access.ts";
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
@@ -12,13 +14,10 @@ export interface Paging<C> {
 }
 
 /**
- * Reads `after` and `limit`. `cursor` parses `after` (returns undefined when it is not a
- * valid cursor); the default takes any string of up to 256 characters.
+ * Reads `after` and `limit`. `cursor` parses `after`, returning undefined when it is not a
+ * cursor of this list (a cursor is an id of the list's kind, never free text).
  */
-export function parsePaging<C = string>(
-  c: Context,
-  cursor: (raw: string) => C | undefined = (raw) => (raw.length <= 256 ? (raw as C) : undefined),
-): Paging<C> {
+export function parsePaging<C>(c: Context, cursor: (raw: string) => C | undefined): Paging<C> {
   const errors: FieldError[] = [];
   const rawLimit = c.req.query("limit");
   let limit = DEFAULT_PAGE;
@@ -35,6 +34,11 @@ export function parsePaging<C = string>(
   if (errors.length > 0) throw validationFailed(errors);
   return { after, limit };
 }
+
+const matching = (re: RegExp) => (raw: string) => (re.test(raw) ? raw : undefined);
+export const principalCursor = matching(PRINCIPAL_ID_RE);
+export const keyCursor = matching(KEY_ID_RE);
+export const uuidCursor = (raw: string) => (UUID_RE.test(raw) ? raw.toLowerCase() : undefined);
 
 /** A sequence-number cursor: a plain decimal integer. */
 export const seqCursor = (raw: string): number | undefined => (/^\d{1,15}$/.test(raw) ? Number(raw) : undefined);

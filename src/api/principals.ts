@@ -7,7 +7,7 @@ import { readBody } from "./body.ts";
 import { actorOf, callerOf, type AppEnv } from "./context.ts";
 import { principalId, text } from "./fields.ts";
 import { SMALL_BODY } from "./limits.ts";
-import { parsePaging } from "./paging.ts";
+import { principalCursor, parsePaging } from "./paging.ts";
 
 /** Strict: status, timestamps and kind are the service's to set, never the caller's. */
 export const CreatePrincipalSchema = z.strictObject({
@@ -26,7 +26,7 @@ export function principalRoutes(deps: { access: AccessService }, kind: "tenant" 
   });
 
   app.get("/", async (c) => {
-    const { after, limit } = parsePaging(c);
+    const { after, limit } = parsePaging(c, principalCursor);
     return c.json(await deps.access.listPrincipals(kind, after, limit));
   });
 

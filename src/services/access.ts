@@ -3,7 +3,7 @@
 // transaction, so a change and its audit entry commit together or not at all.
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { generateKey, keyMatches, parseKey, hashKey } from "../auth/keys.ts";
+import { generateKey, hashKey, KEY_ID_RE, keyMatches, parseKey } from "../auth/keys.ts";
 import { ServiceError, notFound, validationFailed } from "../errors.ts";
 import { errorFields, type Logger } from "../log.ts";
 import {
@@ -177,6 +177,8 @@ export class AccessService {
   }
 
   async getPrincipal(kind: PrincipalKind, id: string): Promise<PrincipalView> {
+    // Ids come from URLs: one that cannot exist must not reach a query (a NUL would fail it).
+    if (!PRINCIPAL_ID_RE.test(id)) throw notFound(kind);
     const row = await getPrincipal(this.#deps.db, id, kind);
     if (!row) throw notFound(kind);
     return principalView(row);
@@ -188,6 +190,7 @@ export class AccessService {
   }
 
   async disablePrincipal(actor: Actor, kind: "tenant" | "verifier" | "admin", id: string): Promise<PrincipalView> {
+    if (!PRINCIPAL_ID_RE.test(id)) throw notFound(kind);
     return this.#deps.db.transaction(async (tx) => {
       const at = this.#now();
       const before = await getPrincipal(tx, id, kind);
@@ -255,6 +258,7 @@ export class AccessService {
   }
 
   async revokeKey(actor: Actor, id: string): Promise<KeyView> {
+    if (!KEY_ID_RE.test(id)) throw notFound("key");
     return this.#deps.db.transaction(async (tx) => {
       const at = this.#now();
       const result = await revokeKey(tx, id, at);

@@ -8,6 +8,7 @@ import type { Db } from "../store/db.ts";
 import { getBatch, type BatchWithAnchor } from "../store/batches.ts";
 import { batchVisible, caseEvidence, findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
 import type { Scope } from "../store/scope.ts";
+import { PRINCIPAL_ID_RE } from "./access.ts";
 import type { AnchorRow, EvidenceRow } from "../store/schema.ts";
 import type { BlockInfo } from "../chain/client.ts";
 import { notFound } from "../errors.ts";
@@ -122,6 +123,8 @@ export class Prover {
     caseId: string,
     page: { afterSeq: number | undefined; limit: number },
   ): Promise<{ tenantId: string; caseId: string; items: { id: string; proof: ProofBundleV1 }[]; next: number | null }> {
+    // From the URL: a case id no item could carry (NUL, lone surrogates, too long) names nothing.
+    if (!PRINCIPAL_ID_RE.test(tenantId) || !storableText(caseId, 256)) throw notFound("case");
     const rows = await caseEvidence(this.#deps.db, scope, tenantId, caseId, { afterSeq: page.afterSeq, limit: page.limit + 1 });
     if (rows.length === 0 && page.afterSeq === undefined) throw notFound("case");
     const shown = rows.slice(0, page.limit);
@@ -221,6 +224,11 @@ const STABLE_CHAIN_CHECK_TTL_MS = 5000;
 export const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Text PostgreSQL can hold and our schemas accept: well-formed, no NUL, 1..max characters. */
+export function storableText(s: string, max: number): boolean {
+  return s.length >= 1 && s.length <= max && s.isWellFormed() && !s.includes("\u0000");
+}
 
 export function splitPath(path: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];

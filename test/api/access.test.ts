@@ -294,3 +294,26 @@ describe(`the audit trail of access changes on ${describeDbKind()}`, () => {
     expect(await res.json()).toEqual({ principalId: TEST_TENANT, kind: "tenant", keyId: h.keys.tenant.slice(4, 16) });
   });
 });
+
+describe(`ids and cursors no row could hold, on ${describeDbKind()}`, () => {
+  // NUL and lone surrogates cannot reach PostgreSQL text: they must be answered, not thrown.
+  it.each([
+    ["GET", "/v1/cases/x/%00/proofs", 404],
+    ["GET", "/v1/cases/%00/x/proofs", 404],
+    ["GET", `/v1/cases/x/${"y".repeat(300)}/proofs`, 404],
+    ["GET", "/v1/tenants/%00", 404],
+    ["POST", "/v1/tenants/%00/disable", 404],
+    ["GET", "/v1/verifiers/a%ED%A0%80", 404],
+    ["POST", "/v1/keys/%00/revoke", 404],
+    ["POST", "/v1/disclosures/%00/revoke", 404],
+    ["GET", "/v1/tenants?after=%00", 422],
+    ["GET", "/v1/keys?after=%00", 422],
+    ["GET", "/v1/keys?principalId=%00", 422],
+    ["GET", "/v1/disclosures?after=%00", 422],
+    ["GET", "/v1/audit?after=-1", 422],
+  ])("%s %s is %i", async (method, path, status) => {
+    const res = await h.rawApp.request(path, { method, headers: bearer(h.keys.admin) });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
