@@ -1,7 +1,7 @@
 // The audit log as a service: paging through it, verifying its hash chain and the heads
 // anchored on chain, and anchoring the current head (on demand and on a timer) by
 // submitting it as evidence of the system tenant.
-import { AuditChainChecker, auditEntryHash, type AuditBreak } from "../core/audit.ts";
+import { AuditChainChecker, auditEntryHash, type AuditBreak, type AuditEntry } from "../core/audit.ts";
 import { bytesEqual, toHex } from "../core/bytes.ts";
 import type { ProofBundleV1 } from "../core/bundle.ts";
 import { errorFields, type Logger } from "../log.ts";
@@ -44,16 +44,8 @@ export interface AuditDeps {
   now?: () => Date;
 }
 
-export interface AuditEntryView {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+/** An entry as the API shows it: the hashed fields, with hashes as 0x-hex. */
+export type AuditEntryView = Omit<AuditEntry, "prevHash"> & { prevHash: string; hash: string };
 
 export type AnchorCheckStatus =
   /** The head's bundle verifies on chain. */
@@ -103,16 +95,7 @@ export interface AuditAnchorResult {
 }
 
 export function auditEntryView(row: AuditRow): AuditEntryView {
-  return {
-    seq: row.seq,
-    at: row.at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    details: row.details,
-    prevHash: toHex(row.prevHash),
-    hash: toHex(row.hash),
-  };
+  return { ...auditEntryOf(row), prevHash: toHex(row.prevHash), hash: toHex(row.hash) };
 }
 
 export class AuditService {
