@@ -1,7 +1,9 @@
 // Failure and recovery of the real service process: killed with SIGKILL while digests pour
 // in, then restarted (every acknowledged digest must end up anchored, each batch exactly
 // once); and a chain that goes away and comes back empty (digests still accepted meanwhile,
-// everything re-anchored, and no served proof ever failing verification).
+// everything re-anchored, and no served proof ever failing verification). A tenant created
+// with the first start's admin key submits and reads throughout, with one API key that must
+// keep working across the restart.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../src/core/bytes.ts";
@@ -12,39 +14,45 @@ import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestChain } from "../helpers/chain.ts";
-import { spawnService, tempDir, waitFor, type ServiceProcess } from "../helpers/service.ts";
+import { apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
 
 let node: LocalNode;
 let chainPort: number;
 let database: TestDatabase | undefined;
 let service: ServiceProcess | undefined;
 const dir = tempDir();
+/** Keys from the first start (the database keeps them across restarts). */
+let adminKey: string | undefined;
+let tenantKey: string | undefined;
 
 const digest = () => toHex(new Uint8Array(randomBytes(32)));
 
-function start(): Promise<ServiceProcess> {
-  return spawnService({
+async function start(): Promise<ServiceProcess> {
+  const s = await spawnService({
     DATA_DIR: dir,
     DATABASE_URL: database?.url,
     CHAIN_RPC_URL: node.url,
     ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
     BATCH_INTERVAL_MS: "200",
+    // One client polling hundreds of proofs: the limits (tested in test/api/rate-limit.test.ts)
+    // would answer 429 here.
+    RATE_LIMIT_PER_MINUTE: "0",
+    PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
   });
+  adminKey ??= readAdminKey(dir);
+  tenantKey ??= (await createTenant(s.url, adminKey, "platform-recovery")).key;
+  return s;
 }
 
-async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(service!.url + path, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+/** The tenant's requests to the service running now. */
+const tenant: ApiCall = (method, path, body) => apiClient(service!.url, tenantKey)(method, path, body);
+
+const post = (path: string, body: unknown) => tenant("POST", path, body);
 
 async function proof(id: string): Promise<ProofBundleV1> {
-  const res = await fetch(`${service!.url}/v1/evidence/${id}/proof`);
+  const res = await tenant<ProofBundleV1>("GET", `/v1/evidence/${id}/proof`);
   expect(res.status).toBe(200);
-  return (await res.json()) as ProofBundleV1;
+  return res.body;
 }
 
 async function contractCount(contract: string): Promise<number> {
@@ -107,7 +115,10 @@ describe(`recovery (${process.env.DATABASE_URL ? "postgres" : "pglite"})`, () =>
     // Exactly one anchor per batch: the contract holds as many roots as there are batches.
     const seqs = new Set(bundles.map((b) => b.batch!.seq));
     let batches = 0;
-    while ((await fetch(`${service.url}/v1/batches/${batches}`)).status === 200) batches++;
+    // As the admin: a tenant sees only batches holding its own items, and the service's own
+    // evidence (audit-log heads) is anchored in batches of its own too.
+    const admin = apiClient(service.url, adminKey);
+    while ((await admin("GET", `/v1/batches/${batches}`)).status === 200) batches++;
     expect(batches).toBeGreaterThanOrEqual(seqs.size);
     expect(await contractCount(bundles[0]!.anchor!.contract)).toBe(batches);
   }, 180_000);

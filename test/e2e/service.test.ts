@@ -1,7 +1,9 @@
 // End to end: the real service process with its own Hardhat node, on PostgreSQL when
-// DATABASE_URL is set (PGlite otherwise). 1,000 digests in; every proof out, verified offline,
-// through POST /v1/verify, and by the independent Python verifier against the chain; then
-// each tampering rejected by both.
+// DATABASE_URL is set (PGlite otherwise), used as a platform would: the operator's bootstrap
+// admin key creates a tenant and its API key, and the tenant submits with that key.
+// 1,000 digests in; every proof out, verified offline, through POST /v1/verify (public, no
+// key), and by the independent Python verifier against the chain; then each tampering
+// rejected by both.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -13,7 +15,7 @@ import type { ProofBundleV1 } from "../../src/core/bundle.ts";
 import { offlineOk, verifyBundle } from "../../src/verify/index.ts";
 import { freePort } from "../helpers/chain.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
-import { spawnService, tempDir, waitFor, type ServiceProcess } from "../helpers/service.ts";
+import { apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
 
 const run = promisify(execFile);
 const PY = "test/independent/verify_bundle.py";
@@ -25,14 +27,10 @@ const dir = tempDir();
 
 const digest = () => toHex(new Uint8Array(randomBytes(32)));
 
-async function api<T = unknown>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
-  const res = await fetch(service.url + path, {
-    method: init?.method ?? "GET",
-    headers: init?.body === undefined ? {} : { "content-type": "application/json" },
-    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const TENANT = "platform-e2e";
+/** Requests with the tenant's key; `anyone` sends none (public routes). */
+let asTenant: ApiCall;
+let anyone: ApiCall;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -69,7 +67,15 @@ beforeAll(async () => {
     DATABASE_URL: database?.url,
     LOCAL_CHAIN_PORT: String(chainPort),
     BATCH_INTERVAL_MS: "300",
+    // This file is one client sending thousands of requests a minute (1,000 proofs, each
+    // polled until anchored, then verified): the per-key and per-address limits would
+    // answer 429. The limits have their own tests (test/api/rate-limit.test.ts).
+    RATE_LIMIT_PER_MINUTE: "0",
+    PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
   });
+  const tenant = await createTenant(service.url, readAdminKey(dir), TENANT);
+  asTenant = apiClient(service.url, tenant.key);
+  anyone = apiClient(service.url);
 });
 
 afterAll(async () => {
@@ -80,14 +86,16 @@ afterAll(async () => {
 describe(`the running service (${process.env.DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("anchors a posted digest and serves a complete proof within 5 seconds", async () => {
     const started = Date.now();
-    const { status, body } = await api<{ id: string }>("/v1/evidence", { method: "POST", body: { digest: digest() } });
+    const { status, body } = await asTenant<{ id: string }>("POST", "/v1/evidence", { digest: digest() });
     expect(status).toBe(202);
     const proof = await waitFor("anchor", async () => {
-      const p = (await api<ProofBundleV1>(`/v1/evidence/${body.id}/proof`)).body;
+      const p = (await asTenant<ProofBundleV1>("GET", `/v1/evidence/${body.id}/proof`)).body;
       return p.anchor ? p : null;
     });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(proof.anchor?.chainId).toBe(31337);
+    // The service, not the client, says who submitted it: the key's tenant.
+    expect(proof.evidence.meta.submitter).toBe(TENANT);
   });
 
   let bundles: ProofBundleV1[] = [];
@@ -96,9 +104,9 @@ describe(`the running service (${process.env.DATABASE_URL ? "postgres" : "pglite
     // 900 through the batch endpoint and 100 one by one, all at once.
     const batchBodies = Array.from({ length: 9 }, () => ({ items: Array.from({ length: 100 }, () => ({ digest: digest(), caseId: "case-42", eventType: "signed" })) }));
     const [batchReplies, singleReplies] = await Promise.all([
-      pool(batchBodies, 3, (b) => api<{ items: { id: string }[] }>("/v1/evidence/batch", { method: "POST", body: b })),
+      pool(batchBodies, 3, (b) => asTenant<{ items: { id: string }[] }>("POST", "/v1/evidence/batch", b)),
       pool(Array.from({ length: 100 }, () => digest()), 8, (d) =>
-        api<{ id: string }>("/v1/evidence", { method: "POST", body: { digest: d, hashAlg: "sha3-256" } }),
+        asTenant<{ id: string }>("POST", "/v1/evidence", { digest: d, hashAlg: "sha3-256" }),
       ),
     ]);
     for (const r of [...batchReplies, ...singleReplies]) expect(r.status).toBe(202);
@@ -107,17 +115,18 @@ describe(`the running service (${process.env.DATABASE_URL ? "postgres" : "pglite
 
     bundles = await pool(ids, 8, (id) =>
       waitFor(`anchor of ${id}`, async () => {
-        const p = (await api<ProofBundleV1>(`/v1/evidence/${id}/proof`)).body;
+        const p = (await asTenant<ProofBundleV1>("GET", `/v1/evidence/${id}/proof`)).body;
         return p.anchor ? p : null;
       }),
     );
+    expect(bundles.filter((b) => b.evidence.meta.submitter !== TENANT)).toEqual([]);
     expect(new Set(bundles.map((b) => b.batch!.seq)).size).toBeGreaterThan(1);
 
     for (const b of bundles) {
       const offline = await verifyBundle(b);
       expect(offlineOk(offline), JSON.stringify(offline.checks)).toBe(true);
     }
-    const verdicts = await pool(bundles, 8, (b) => api<{ valid: boolean; checks: { name: string; ok: boolean }[] }>("/v1/verify", { method: "POST", body: b }));
+    const verdicts = await pool(bundles, 8, (b) => anyone<{ valid: boolean; checks: { name: string; ok: boolean }[] }>("POST", "/v1/verify", b));
     const invalid = verdicts.filter((v) => v.status !== 200 || !v.body.valid);
     expect(invalid.map((v) => v.body)).toEqual([]);
 
@@ -151,10 +160,7 @@ describe(`the running service (${process.env.DATABASE_URL ? "postgres" : "pglite
     for (const [what, tamper, checks] of cases) {
       const bundle = structuredClone(base!);
       tamper(bundle);
-      const { body } = await api<{ valid: boolean; checks: { name: string; ok: boolean; skipped?: boolean }[] }>("/v1/verify", {
-        method: "POST",
-        body: bundle,
-      });
+      const { body } = await anyone<{ valid: boolean; checks: { name: string; ok: boolean; skipped?: boolean }[] }>("POST", "/v1/verify", bundle);
       expect(body.valid, what).toBe(false);
       const failing = body.checks.find((c) => !c.ok && !c.skipped);
       expect(checks, what).toContain(failing?.name);
@@ -164,7 +170,7 @@ describe(`the running service (${process.env.DATABASE_URL ? "postgres" : "pglite
   });
 
   it("answers /readyz and shuts down cleanly on SIGINT, taking its chain with it", async () => {
-    const ready = await api<{ status: string; chain: { chainId: number } }>("/readyz");
+    const ready = await anyone<{ status: string; chain: { chainId: number } }>("GET", "/readyz");
     expect(ready.status).toBe(200);
     expect(ready.body.chain.chainId).toBe(31337);
     expect(await service.stop("SIGINT")).toBe(0);
