@@ -2,13 +2,23 @@
 // (batch ingest, single ingest, proof fetch, or single ingest at a fixed rate until told to
 // stop) and sends back timings, counts and the ids it was given. A separate process, so the
 // client's CPU neither shares the service's event loop nor counts in the service's CPU time.
+// The tenant's API key arrives with the job over the IPC channel (not argv or the
+// environment, which other users of the machine can read).
 import { closedLoop, makeClient, openLoop, randomDigest, type LoadOutcome } from "./lib/http-load.ts";
 
-export type LoadJob =
-  | { kind: "batch-ingest"; url: string; total: number; batchSize: number; concurrency: number }
-  | { kind: "single-ingest"; url: string; total: number; concurrency: number }
-  | { kind: "proof-fetch"; url: string; ids: string[]; total: number; concurrency: number }
-  | { kind: "single-ingest-rate"; url: string; ratePerSec: number };
+/** Where the load goes, and the API key of the tenant it is sent as. */
+export interface LoadTarget {
+  url: string;
+  key: string;
+}
+
+export type LoadJob = LoadTarget &
+  (
+    | { kind: "batch-ingest"; total: number; batchSize: number; concurrency: number }
+    | { kind: "single-ingest"; total: number; concurrency: number }
+    | { kind: "proof-fetch"; ids: string[]; total: number; concurrency: number }
+    | { kind: "single-ingest-rate"; ratePerSec: number }
+  );
 
 export interface LoadResult extends LoadOutcome {
   /** Evidence ids from ingest receipts. */
@@ -25,7 +35,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   switch (job.kind) {
     case "batch-ingest": {
       const requests = Math.ceil(job.total / job.batchSize);
-      const client = makeClient(job.url, job.concurrency);
+      const client = makeClient(job.url, job.key, job.concurrency);
       const ids: string[] = [];
       const out = await closedLoop(
         client,
@@ -44,7 +54,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       return { ...out, ids, items: job.total, anchoredProofs: 0 };
     }
     case "single-ingest": {
-      const client = makeClient(job.url, job.concurrency);
+      const client = makeClient(job.url, job.key, job.concurrency);
       const ids: string[] = [];
       const out = await closedLoop(
         client,
@@ -57,7 +67,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       return { ...out, ids, items: job.total, anchoredProofs: 0 };
     }
     case "proof-fetch": {
-      const client = makeClient(job.url, job.concurrency);
+      const client = makeClient(job.url, job.key, job.concurrency);
       let anchoredProofs = 0;
       const out = await closedLoop(
         client,
@@ -76,7 +86,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       return { ...out, ids: [], items: 0, anchoredProofs };
     }
     case "single-ingest-rate": {
-      const client = makeClient(job.url, 64);
+      const client = makeClient(job.url, job.key, 64);
       let stop = false;
       process.on("message", (m: unknown) => {
         if (m === "stop") stop = true;

@@ -1,7 +1,10 @@
 // Sections 2-6: the real service started in-process (startService, its own Hardhat node, a
 // temp data dir, PGlite or a fresh PostgreSQL database) and driven over real HTTP from load
-// worker threads: batch ingest, single ingest, proof fetch under ingest load, time to
+// child processes: batch ingest, single ingest, proof fetch under ingest load, time to
 // anchor, and the gas of the anchoring transactions that the batch ingest produced.
+// The load is sent as a platform sends it: the first start's admin key creates a tenant and
+// its API key, and every request carries that key. Rate limits are off: they would cap the
+// very rates being measured.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,10 +16,11 @@ import { startService, type RunningService } from "../src/service.ts";
 import { queryRows } from "../src/store/db.ts";
 import { cpuDelta, cpuSpan, pidsCpuMs } from "./lib/cpu.ts";
 import { createBenchDatabase, type BenchDatabase } from "./lib/pg.ts";
-import { runLoad, startLoad, summarize, type LatencySummary, type LoadResult } from "./lib/load.ts";
+import { runLoad, startLoad, summarize, type LatencySummary, type LoadResult, type LoadTarget } from "./lib/load.ts";
 import { max, median, sleep } from "./lib/stats.ts";
 import { rpc } from "../test/helpers/api.ts";
 import { freePort } from "../test/helpers/chain.ts";
+import { createTenant } from "../test/helpers/service.ts";
 
 export interface ServiceBenchOptions {
   /** PostgreSQL server URL; a fresh database is created on it. PGlite when absent. */
@@ -193,6 +197,8 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
       DATABASE_URL: pg?.url,
       LOCAL_CHAIN_PORT: String(await freePort()),
       BATCH_INTERVAL_MS: "1000",
+      RATE_LIMIT_PER_MINUTE: "0",
+      PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
     });
     const t0 = performance.now();
     svc = await startService(cfg, silentLogger);
@@ -200,13 +206,17 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
     const service = svc;
     const dbPids = pg ? () => pg!.backendPids() : undefined;
     log(`  service up at ${service.url} (chain ${service.rpcUrl}) in ${(startupMs / 1000).toFixed(1)} s, database ${service.database.kind}`);
+    // A fresh data dir and database: the start created the admin and handed us its key.
+    if (!service.bootstrap) throw new Error("the service found an admin already (not a fresh database): no admin key to create the bench tenant with");
+    const target: LoadTarget = { url: service.url, key: (await createTenant(service.url, service.bootstrap.key, "bench")).key };
+    const auth = { authorization: `Bearer ${target.key}` };
 
     const sealed: { seq: number; size: number }[] = [];
     service.batcher.on("sealed", (b) => sealed.push({ seq: b.seq, size: b.size }));
 
     // Warm-up (not measured): JIT the request paths, open the DB connections, start the tree worker.
-    await runLoad({ kind: "batch-ingest", url: service.url, total: 5000, batchSize: 1000, concurrency: 2 });
-    await runLoad({ kind: "single-ingest", url: service.url, total: 200, concurrency: 4 });
+    await runLoad({ kind: "batch-ingest", ...target, total: 5000, batchSize: 1000, concurrency: 2 });
+    await runLoad({ kind: "single-ingest", ...target, total: 200, concurrency: 4 });
     await waitDrained(service);
     log("  warm-up done");
 
@@ -221,7 +231,7 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
       // Watched from the first request until all is anchored: CPU per 1,000 digests then
       // covers ingest, sealing (tree worker) and anchoring.
       const w = await watch(dbPids);
-      const res = await runLoad({ kind: "batch-ingest", url: service.url, total: bi.total, batchSize: bi.batchSize, concurrency: bi.concurrency });
+      const res = await runLoad({ kind: "batch-ingest", ...target, total: bi.total, batchSize: bi.batchSize, concurrency: bi.concurrency });
       checkErrors("batch ingest", res, log);
       const drainMs = await waitDrained(service);
       const span = await w.stop();
@@ -257,7 +267,7 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
     const siResults: RepResult[] = [];
     for (let r = 0; r < si.reps; r++) {
       const w = await watch(dbPids);
-      const res = await runLoad({ kind: "single-ingest", url: service.url, total: si.total, concurrency: si.concurrency });
+      const res = await runLoad({ kind: "single-ingest", ...target, total: si.total, concurrency: si.concurrency });
       const span = await w.stop();
       checkErrors("single ingest", res, log);
       const perSec = res.ok / (res.elapsedMs / 1000);
@@ -269,7 +279,7 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
 
     // 4. Proof fetch over anchored items: once idle, then with single ingest at a fixed rate.
     const pf = opts.proofFetch;
-    const proofJob = { kind: "proof-fetch" as const, url: service.url, ids: anchoredIds, total: pf.total, concurrency: pf.concurrency };
+    const proofJob = { kind: "proof-fetch" as const, ...target, ids: anchoredIds, total: pf.total, concurrency: pf.concurrency };
     await runLoad({ ...proofJob, total: Math.min(500, pf.total) }); // warm-up: JIT, pages, block cache
     const wi = await watch(dbPids);
     const idle = await runLoad(proofJob);
@@ -285,7 +295,7 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
     let anchoredProofs = 0;
     let proofsOk = 0;
     for (let r = 0; r < pf.reps; r++) {
-      const background = startLoad({ kind: "single-ingest-rate", url: service.url, ratePerSec: pf.backgroundRatePerSec });
+      const background = startLoad({ kind: "single-ingest-rate", ...target, ratePerSec: pf.backgroundRatePerSec });
       await sleep(1500); // let the background load reach its rate (and a batch or so be sealed)
       const w = await watch(dbPids);
       const res = await runLoad(proofJob);
@@ -313,13 +323,13 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
       const t = performance.now();
       const res = await fetch(`${service.url}/v1/evidence`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...auth },
         body: JSON.stringify({ digest: "0x" + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex") }),
       });
       const { id } = (await res.json()) as { id: string };
       let batchedAt: number | undefined;
       for (;;) {
-        const p = (await (await fetch(`${service.url}/v1/evidence/${id}/proof`)).json()) as { leaf: unknown; anchor: unknown };
+        const p = (await (await fetch(`${service.url}/v1/evidence/${id}/proof`, { headers: auth })).json()) as { leaf: unknown; anchor: unknown };
         if (p.leaf && batchedAt === undefined) batchedAt = performance.now() - t;
         if (p.anchor) break;
         if (performance.now() - t > 60_000) throw new Error("a digest was not anchored within 60 s");

@@ -1,6 +1,7 @@
 // HTTP load generation with node:http and keep-alive sockets: closed loop (a fixed number
 // of requests by N concurrent callers) and open loop (a fixed rate until told to stop).
-// Runs inside the load worker thread, so client work does not share the service's loop.
+// Runs in the load child process (bench/load-process.ts), so client work does not share the service's loop.
+// Every request carries the tenant's API key, as a platform's would.
 import { Agent, request } from "node:http";
 import { randomBytes } from "node:crypto";
 
@@ -9,14 +10,16 @@ export interface HttpResult {
   body: string;
 }
 
-export function makeClient(baseUrl: string, maxSockets: number) {
+/** A client for `baseUrl` sending `key` as `Authorization: Bearer <key>` on every request. */
+export function makeClient(baseUrl: string, key: string, maxSockets: number) {
   const url = new URL(baseUrl);
+  const authorization = `Bearer ${key}`;
   // Idle sockets are closed after 2 s, well before the server's 5 s keep-alive timeout:
   // otherwise a request can go out on a socket the server is closing (ECONNRESET).
   const agent = new Agent({ keepAlive: true, maxSockets, timeout: 2000 });
   const send = (method: "GET" | "POST", path: string, body?: string): Promise<HttpResult> =>
     new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: "application/json" };
+      const headers: Record<string, string | number> = { accept: "application/json", authorization };
       if (body !== undefined) {
         headers["content-type"] = "application/json";
         headers["content-length"] = Buffer.byteLength(body);

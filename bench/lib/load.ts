@@ -2,10 +2,10 @@
 // (bench/load-process.ts) and resolves with its result; open-loop jobs can be stopped.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { LoadJob, LoadResult } from "../load-process.ts";
+import type { LoadJob, LoadResult, LoadTarget } from "../load-process.ts";
 import { percentile } from "./stats.ts";
 
-export type { LoadJob, LoadResult };
+export type { LoadJob, LoadResult, LoadTarget };
 
 export interface RunningLoad {
   /** Asks an open-loop job to stop; its result then resolves. */
