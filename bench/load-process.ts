@@ -18,6 +18,8 @@ export type LoadJob = LoadTarget &
     | { kind: "single-ingest"; total: number; concurrency: number }
     | { kind: "proof-fetch"; ids: string[]; total: number; concurrency: number }
     | { kind: "single-ingest-rate"; ratePerSec: number }
+    /** GETs of one path; `anonymous` sends no key. */
+    | { kind: "get"; path: string; anonymous: boolean; total: number; concurrency: number }
   );
 
 export interface LoadResult extends LoadOutcome {
@@ -84,6 +86,12 @@ async function run(job: LoadJob): Promise<LoadResult> {
       );
       client.close();
       return { ...out, ids: [], items: 0, anchoredProofs };
+    }
+    case "get": {
+      const client = makeClient(job.url, job.anonymous ? undefined : job.key, job.concurrency);
+      const out = await closedLoop(client, job.total, job.concurrency, () => ({ method: "GET", path: job.path }), () => {});
+      client.close();
+      return { ...out, ids: [], items: 0, anchoredProofs: 0 };
     }
     case "single-ingest-rate": {
       const client = makeClient(job.url, job.key, 64);

@@ -50,12 +50,14 @@ const serviceOpts: Omit<ServiceBenchOptions, "log" | "databaseUrl"> = quick
   ? {
       batchIngest: { total: 5_000, batchSize: 1000, concurrency: 4, reps: 1 },
       singleIngest: { total: 500, concurrency: 16, reps: 1 },
+      authCost: { total: 500, concurrency: 16, reps: 1 },
       proofFetch: { total: 500, concurrency: 16, reps: 1, backgroundRatePerSec: 50 },
       timeToAnchor: { samples: 2 },
     }
   : {
       batchIngest: { total: 50_000, batchSize: 1000, concurrency: 4, reps: 3 },
       singleIngest: { total: 5_000, concurrency: 16, reps: 3 },
+      authCost: { total: 5_000, concurrency: 16, reps: 3 },
       proofFetch: { total: 5_000, concurrency: 16, reps: 3, backgroundRatePerSec: 50 },
       timeToAnchor: { samples: 5 },
     };

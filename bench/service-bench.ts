@@ -27,6 +27,8 @@ export interface ServiceBenchOptions {
   databaseUrl?: string | undefined;
   batchIngest: { total: number; batchSize: number; concurrency: number; reps: number };
   singleIngest: { total: number; concurrency: number; reps: number };
+  /** GET /healthz (no key) against GET /v1/me (key looked up), interleaved. */
+  authCost: { total: number; concurrency: number; reps: number };
   proofFetch: { total: number; concurrency: number; reps: number; backgroundRatePerSec: number };
   timeToAnchor: { samples: number };
   log: (line: string) => void;
@@ -74,6 +76,18 @@ export interface ServiceBenchResult {
     batchSizeMax: number;
   };
   singleIngest: RateRow & { requestsPerRep: number; concurrency: number };
+  /** What authenticating a request costs: the same trivial GET with and without a key. */
+  authCost: {
+    requestsPerRep: number;
+    concurrency: number;
+    reps: number;
+    anonymousPerSec: number;
+    keyedPerSec: number;
+    /** keyed / anonymous throughput, medians of the same run. */
+    ratio: number;
+    anonymousP50Ms: number;
+    keyedP50Ms: number;
+  };
   proofFetch: {
     requestsPerRep: number;
     concurrency: number;
@@ -277,6 +291,31 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
     }
     await waitDrained(service);
 
+    // 3b. The cost of authentication: the same trivial GET without a key (/healthz) and with
+    // one (/v1/me: a key lookup joined with its principal), interleaved so that both see the
+    // same machine.
+    const ac = opts.authCost;
+    const anonRates: number[] = [];
+    const keyedRates: number[] = [];
+    const anonP50: number[] = [];
+    const keyedP50: number[] = [];
+    for (let r = 0; r < ac.reps; r++) {
+      for (const keyed of [false, true]) {
+        const res = await runLoad({
+          kind: "get",
+          ...target,
+          path: keyed ? "/v1/me" : "/healthz",
+          anonymous: !keyed,
+          total: ac.total,
+          concurrency: ac.concurrency,
+        });
+        checkErrors(keyed ? "GET /v1/me" : "GET /healthz", res, log);
+        (keyed ? keyedRates : anonRates).push(res.ok / (res.elapsedMs / 1000));
+        (keyed ? keyedP50 : anonP50).push(summarize(res.latencies).p50Ms);
+      }
+      log(`  auth cost rep ${r + 1}/${ac.reps}: /healthz ${anonRates.at(-1)!.toFixed(0)} req/s, /v1/me ${keyedRates.at(-1)!.toFixed(0)} req/s`);
+    }
+
     // 4. Proof fetch over anchored items: once idle, then with single ingest at a fixed rate.
     const pf = opts.proofFetch;
     const proofJob = { kind: "proof-fetch" as const, ...target, ids: anchoredIds, total: pf.total, concurrency: pf.concurrency };
@@ -362,6 +401,16 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
         batchSizeMax: max(step2Batches.map((b) => b.size)),
       },
       singleIngest: { ...rateRow(siResults, "request"), requestsPerRep: si.total, concurrency: si.concurrency },
+      authCost: {
+        requestsPerRep: ac.total,
+        concurrency: ac.concurrency,
+        reps: ac.reps,
+        anonymousPerSec: median(anonRates),
+        keyedPerSec: median(keyedRates),
+        ratio: median(keyedRates) / median(anonRates),
+        anonymousP50Ms: median(anonP50),
+        keyedP50Ms: median(keyedP50),
+      },
       proofFetch: {
         requestsPerRep: pf.total,
         concurrency: pf.concurrency,

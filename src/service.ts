@@ -87,7 +87,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     },
   });
   const reader = jsonRpcReader(chainUrl);
-  const access = new AccessService({ db: database.db, log });
+  // The embedded database has this process as its only writer, so keys may be cached.
+  const access = new AccessService({ db: database.db, log, cacheKeys: database.kind === "pglite" });
   const audit = new AuditService({
     db: database.db,
     ingest,

@@ -11,15 +11,16 @@ export interface HttpResult {
 }
 
 /** A client for `baseUrl` sending `key` as `Authorization: Bearer <key>` on every request. */
-export function makeClient(baseUrl: string, key: string, maxSockets: number) {
+/** A keep-alive client; `key` (absent: anonymous) goes in every request's Authorization. */
+export function makeClient(baseUrl: string, key: string | undefined, maxSockets: number) {
   const url = new URL(baseUrl);
-  const authorization = `Bearer ${key}`;
+  const auth: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
   // Idle sockets are closed after 2 s, well before the server's 5 s keep-alive timeout:
   // otherwise a request can go out on a socket the server is closing (ECONNRESET).
   const agent = new Agent({ keepAlive: true, maxSockets, timeout: 2000 });
   const send = (method: "GET" | "POST", path: string, body?: string): Promise<HttpResult> =>
     new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: "application/json", authorization };
+      const headers: Record<string, string | number> = { accept: "application/json", ...auth };
       if (body !== undefined) {
         headers["content-type"] = "application/json";
         headers["content-length"] = Buffer.byteLength(body);

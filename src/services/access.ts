@@ -87,7 +87,18 @@ export interface AccessDeps {
   db: Db;
   log: Logger;
   now?: () => Date;
+  /**
+   * Keep keys found by authenticate() in memory instead of reading them on every request.
+   * Only correct when this process is the database's only writer, as with the embedded
+   * database (one process per data directory, see src/store/data-dir-lock.ts): then every
+   * revocation and disabling passes through this object, which drops the entry at once.
+   * With PostgreSQL another instance or the CLI may revoke a key, so keys are read each time.
+   */
+  cacheKeys?: boolean;
 }
+
+type FoundKey = NonNullable<Awaited<ReturnType<typeof findKeyForAuth>>>;
+const KEY_CACHE_MAX = 10_000;
 
 // Bootstrap must happen once even when several processes start on one empty database.
 const BOOTSTRAP_LOCK = sql`select pg_advisory_xact_lock(727318010)`;
@@ -102,6 +113,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export class AccessService {
   readonly #deps: AccessDeps;
   readonly #touched = new Map<string, number>();
+  readonly #keys = new Map<string, FoundKey>();
+  // Bumped by every invalidation: a lookup that started before one must not cache its row.
+  #generation = 0;
 
   constructor(deps: AccessDeps) {
     this.#deps = deps;
@@ -118,7 +132,7 @@ export class AccessService {
   async authenticate(token: string): Promise<AuthenticatedPrincipal | null> {
     const keyId = parseKey(token);
     if (keyId === undefined) return null;
-    const found = await findKeyForAuth(this.#deps.db, keyId);
+    const found = await this.#findKey(keyId);
     if (!found) {
       keyMatches(token, DUMMY_HASH);
       return null;
@@ -129,6 +143,26 @@ export class AccessService {
     if (keyStatus(key, now) !== "active" || principal.status !== "active" || principal.kind === "system") return null;
     this.#touch(key.id, now);
     return { principalId: principal.id, kind: principal.kind, keyId: key.id };
+  }
+
+  async #findKey(keyId: string): Promise<FoundKey | null> {
+    if (!this.#deps.cacheKeys) return findKeyForAuth(this.#deps.db, keyId);
+    const cached = this.#keys.get(keyId);
+    if (cached) return cached;
+    const generation = this.#generation;
+    const found = await findKeyForAuth(this.#deps.db, keyId);
+    // Unknown ids are not remembered: they cost an attacker a query, not our memory.
+    if (found && generation === this.#generation) {
+      if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
+      this.#keys.set(keyId, found);
+    }
+    return found;
+  }
+
+  /** Drops cached keys (of one principal, or one key) after a change to them committed. */
+  #forget(match: (k: FoundKey) => boolean): void {
+    this.#generation++;
+    for (const [id, k] of this.#keys) if (match(k)) this.#keys.delete(id);
   }
 
   #touch(keyId: string, now: Date): void {
@@ -191,6 +225,14 @@ export class AccessService {
 
   async disablePrincipal(actor: Actor, kind: "tenant" | "verifier" | "admin", id: string): Promise<PrincipalView> {
     if (!PRINCIPAL_ID_RE.test(id)) throw notFound(kind);
+    try {
+      return await this.#disablePrincipal(actor, kind, id);
+    } finally {
+      this.#forget((k) => k.principal.id === id);
+    }
+  }
+
+  async #disablePrincipal(actor: Actor, kind: "tenant" | "verifier" | "admin", id: string): Promise<PrincipalView> {
     return this.#deps.db.transaction(async (tx) => {
       const at = this.#now();
       const before = await getPrincipal(tx, id, kind);
@@ -259,6 +301,14 @@ export class AccessService {
 
   async revokeKey(actor: Actor, id: string): Promise<KeyView> {
     if (!KEY_ID_RE.test(id)) throw notFound("key");
+    try {
+      return await this.#revokeKey(actor, id);
+    } finally {
+      this.#forget((k) => k.key.id === id);
+    }
+  }
+
+  async #revokeKey(actor: Actor, id: string): Promise<KeyView> {
     return this.#deps.db.transaction(async (tx) => {
       const at = this.#now();
       const result = await revokeKey(tx, id, at);

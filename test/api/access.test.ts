@@ -17,7 +17,10 @@ let trackerNow = 0;
 const failures = new FailureTracker({ burstThreshold: 5, blockThreshold: 1000, now: () => trackerNow });
 
 beforeAll(async () => {
-  h = await apiHarness({ chainUrl: `http://127.0.0.1:${await freePort()}`, now: () => clock, failures });
+  // With the key cache on, as the service runs on its embedded database: every revocation,
+  // disabling and expiry below must still take effect on the very next request. (The other
+  // API tests run without it, as on PostgreSQL.)
+  h = await apiHarness({ chainUrl: `http://127.0.0.1:${await freePort()}`, now: () => clock, failures, cacheKeys: true });
 });
 afterAll(() => h?.close());
 

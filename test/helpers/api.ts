@@ -73,6 +73,8 @@ export interface ApiHarnessOptions {
   failures?: FailureTracker;
   /** The clock of the access layer and scopes (disclosure expiry). */
   now?: () => Date;
+  /** Cache keys in the access service, as the service does on the embedded database. */
+  cacheKeys?: boolean;
 }
 
 export interface Keys {
@@ -126,7 +128,12 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     },
   });
   const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
-  const access = new AccessService({ db: database.db, log, ...(opts.now ? { now: opts.now } : {}) });
+  const access = new AccessService({
+    db: database.db,
+    log,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.cacheKeys ? { cacheKeys: true } : {}),
+  });
   const audit = new AuditService({
     db: database.db,
     ingest,
