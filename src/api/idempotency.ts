@@ -98,7 +98,10 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
         if (value !== null) headers[name] = value;
       }
       // Kept as text, which replays byte for byte because every idempotent route answers JSON.
-      const stored = await completeIdempotencyKey(deps.db, claim, { status: res.status, headers, body: await res.clone().text() });
+      // A response holding a secret (a new API key) is kept without it: see Operation.replayAs.
+      const text = await res.clone().text();
+      const body = operation.op.replayAs ? operation.op.replayAs(text) : text;
+      const stored = await completeIdempotencyKey(deps.db, claim, { status: res.status, headers, body });
       if (!stored) deps.log.warn("idempotency claim was taken over before the request finished", logFields(claim, operation.key));
     } catch (err) {
       // The work is done and committed: answer with it. The claim stays in progress (retries

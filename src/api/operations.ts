@@ -40,6 +40,11 @@ export interface Operation {
   bodyLimit?: number;
   /** Whether an Idempotency-Key header makes retries of this POST safe. */
   idempotent?: boolean;
+  /**
+   * What an Idempotency-Key replay answers instead of the original body, for a response that
+   * holds a secret that must never be stored (a new API key is shown once, then gone).
+   */
+  replayAs?: (body: string) => string;
   request?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   parameters?: { name: string; in: "path" | "query"; description: string }[];
@@ -180,8 +185,12 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /v1/cases/:tenantId/:caseId/proofs": {
     summary: "Every item of a case with its proof bundle, in arrival order; verifiers: disclosed cases only",
     access: ANY_CALLER,
-    parameters: [path("tenantId", "the tenant that submitted the case"), path("caseId", "the case id as submitted (URL-encoded)")],
-    responses: { 200: { description: "the case's items", schema: CaseProofsSchema }, 404: notFound("case") },
+    parameters: [
+      path("tenantId", "the tenant that submitted the case"),
+      path("caseId", "the case id as submitted (URL-encoded)"),
+      ...paging,
+    ],
+    responses: { 200: { description: "the case's items", schema: CaseProofsSchema }, 404: notFound("case"), 422: invalid },
   },
   ...principalOps("tenant", "tenants"),
   ...principalOps("verifier", "verifiers"),
@@ -190,6 +199,12 @@ export const OPERATIONS: Record<string, Operation> = {
     access: ADMIN,
     bodyLimit: SMALL_BODY,
     idempotent: true,
+    // A retry with the same Idempotency-Key gets the key's record without the key: it was
+    // shown once and is stored nowhere. If that first answer was lost, revoke and create anew.
+    replayAs: (body) => {
+      const { key: _secret, ...record } = JSON.parse(body) as Record<string, unknown>;
+      return JSON.stringify({ ...record, key: null, keyShown: "only in the first response to this Idempotency-Key" });
+    },
     request: CreateKeySchema,
     responses: { 201: { description: "created", schema: CreatedKeySchema }, ...bodyProblems, ...idempotencyProblems },
   },

@@ -118,7 +118,12 @@ export const KeyViewSchema = z.object({
 });
 
 export const CreatedKeySchema = KeyViewSchema.extend({
-  key: z.string().regex(/^evk_/).describe("the key itself: shown in this response only, never stored"),
+  key: z
+    .string()
+    .regex(/^evk_/)
+    .nullable()
+    .describe("the key itself: shown in this response only, never stored; null in an Idempotency-Key replay"),
+  keyShown: z.string().optional().describe("present in an Idempotency-Key replay: the key was shown only once"),
 });
 
 export const DisclosureViewSchema = z.object({

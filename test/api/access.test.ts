@@ -109,6 +109,24 @@ describe(`API keys on ${describeDbKind()}`, () => {
     expect(Buffer.from(rows[0]!.secret_hash).toString("utf8")).not.toContain(created.key.slice(17, 40));
   });
 
+  it("replays a key creation under the same Idempotency-Key without the key, and stores the key nowhere", async () => {
+    const body = { principalId: TEST_TENANT, label: "idempotent" };
+    const headers = { "idempotency-key": '"key-create-1"' };
+    const first = await h.rawApp.request("/v1/keys", as(h.keys.admin, jsonRequest("POST", body, headers)));
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { id: string; key: string };
+    const again = await h.rawApp.request("/v1/keys", as(h.keys.admin, jsonRequest("POST", body, headers)));
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const replayed = (await again.json()) as { id: string; key: string | null; keyShown: string };
+    expect(replayed).toMatchObject({ id: created.id, key: null });
+    expect(replayed.keyShown).toMatch(/only in the first response/);
+    const stored = await queryRows<{ row: string }>(h.database.db, sql`select t::text as row from idempotency_keys t`);
+    expect(stored.map((r) => r.row).join("\n")).not.toContain(created.key.slice(17));
+    const keys = await queryRows<{ n: number }>(h.database.db, sql`select count(*)::int as n from api_keys where label = 'idempotent'`);
+    expect(Number(keys[0]!.n)).toBe(1);
+  });
+
   it("lets several keys of one principal work side by side, and revoking one stops only it, at once", async () => {
     const first = await createTenant("t-rotate");
     const second = (
