@@ -126,7 +126,12 @@ export class Prover {
     // From the URL: a case id no item could carry (NUL, lone surrogates, too long) names nothing.
     if (!PRINCIPAL_ID_RE.test(tenantId) || !storableText(caseId, 256)) throw notFound("case");
     const rows = await caseEvidence(this.#deps.db, scope, tenantId, caseId, { afterSeq: page.afterSeq, limit: page.limit + 1 });
-    if (rows.length === 0 && page.afterSeq === undefined) throw notFound("case");
+    // Past the last page of a case one may see: an empty page. Of any other case, with or
+    // without a cursor: not found, so a cursor cannot tell an invisible case from none.
+    if (rows.length === 0) {
+      const any = page.afterSeq === undefined ? [] : await caseEvidence(this.#deps.db, scope, tenantId, caseId, { afterSeq: undefined, limit: 1 });
+      if (any.length === 0) throw notFound("case");
+    }
     const shown = rows.slice(0, page.limit);
     const items = [];
     for (const row of shown) items.push({ id: row.id, proof: await this.#bundle(row) });

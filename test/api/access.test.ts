@@ -338,3 +338,23 @@ describe(`ids and cursors no row could hold, on ${describeDbKind()}`, () => {
     expect(res.headers.get("content-type")).toBe("application/problem+json");
   });
 });
+
+describe(`paging a case on ${describeDbKind()}`, () => {
+  it("pages a visible case to an empty last page, and answers 404 for any other case with or without a cursor", async () => {
+    await h.app.request("/v1/evidence/batch", jsonRequest("POST", { items: [1, 2, 3].map(() => ({ digest: randomDigest(), caseId: "paged" })) }));
+    const first = (await (await h.app.request(`/v1/cases/${TEST_TENANT}/paged/proofs?limit=2`)).json()) as { items: unknown[]; next: number };
+    expect(first.items).toHaveLength(2);
+    const second = (await (await h.app.request(`/v1/cases/${TEST_TENANT}/paged/proofs?limit=2&after=${first.next}`)).json()) as {
+      items: unknown[];
+      next: number | null;
+    };
+    expect(second).toMatchObject({ next: null });
+    expect(second.items).toHaveLength(1);
+    const beyond = await h.app.request(`/v1/cases/${TEST_TENANT}/paged/proofs?after=999999999`);
+    expect(await beyond.json()).toMatchObject({ items: [], next: null });
+    const other = await createTenant("t-pager");
+    for (const path of [`/v1/cases/${TEST_TENANT}/paged/proofs?after=1`, `/v1/cases/${TEST_TENANT}/no-such/proofs?after=1`]) {
+      expect((await h.rawApp.request(path, as(other))).status, path).toBe(404);
+    }
+  });
+});
