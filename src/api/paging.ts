@@ -1,5 +1,5 @@
-// Cursor paging for list endpoints: `?after=<cursor>&limit=<n>`, answered as
-// `{items, next}` where `next` is the cursor of the following page or null.
+// Cursor paging for list endpoints: reading `?after=<cursor>&limit=<n>`. Pages are answered
+// as `{items, next}` (src/store/paging.ts), `next` being the cursor of the following page.
 import type { Context } from "hono";
 import { KEY_ID_RE } from "../auth/keys.ts";
 import { validationFailed, type FieldError } from "../errors.ts";
@@ -42,10 +42,3 @@ export const uuidCursor = (raw: string) => (UUID_RE.test(raw) ? raw.toLowerCase(
 
 /** A sequence-number cursor: a plain decimal integer. */
 export const seqCursor = (raw: string): number | undefined => (/^\d{1,15}$/.test(raw) ? Number(raw) : undefined);
-
-/** Builds a page from `limit + 1` fetched rows: the extra row only says there is more. */
-export function pageOf<T, C>(rows: T[], limit: number, cursorOf: (row: T) => C): { items: T[]; next: C | null } {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > limit && last !== undefined ? cursorOf(last) : null };
-}

@@ -25,6 +25,7 @@ import {
 } from "../store/access.ts";
 import { appendAudit } from "../store/audit.ts";
 import { queryRows, type Db, type DbOrTx } from "../store/db.ts";
+import { pageOf } from "../store/paging.ts";
 import type { ApiKeyRow, DisclosureRow, PrincipalKind, PrincipalRow } from "../store/schema.ts";
 import type { Scope } from "../store/scope.ts";
 
@@ -220,7 +221,7 @@ export class AccessService {
 
   async listPrincipals(kind: PrincipalKind, after: string | undefined, limit: number): Promise<{ items: PrincipalView[]; next: string | null }> {
     const rows = await listPrincipals(this.#deps.db, kind, { after, limit: limit + 1 });
-    return page(rows.map(principalView), limit, (p) => p.id);
+    return pageOf(rows.map(principalView), limit, (p) => p.id);
   }
 
   async disablePrincipal(actor: Actor, kind: "tenant" | "verifier" | "admin", id: string): Promise<PrincipalView> {
@@ -292,7 +293,7 @@ export class AccessService {
   async listKeys(principalId: string | undefined, after: string | undefined, limit: number): Promise<{ items: KeyView[]; next: string | null }> {
     const now = this.#now();
     const rows = await listKeys(this.#deps.db, { principalId, after, limit: limit + 1 });
-    return page(
+    return pageOf(
       rows.map((r) => keyView(r, now)),
       limit,
       (k) => k.id,
@@ -374,7 +375,7 @@ export class AccessService {
   async listDisclosures(scope: Scope, after: string | undefined, limit: number): Promise<{ items: DisclosureView[]; next: string | null }> {
     const now = this.#now();
     const rows = await listDisclosures(this.#deps.db, scope, { after, limit: limit + 1 });
-    return page(
+    return pageOf(
       rows.map((r) => disclosureView(r, now)),
       limit,
       (d) => d.id,
@@ -409,11 +410,6 @@ async function countActive(tx: DbOrTx): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-function page<T, C>(items: T[], limit: number, cursorOf: (item: T) => C): { items: T[]; next: C | null } {
-  const shown = items.slice(0, limit);
-  const last = shown.at(-1);
-  return { items: shown, next: items.length > limit && last !== undefined ? cursorOf(last) : null };
-}
 
 export function keyStatus(k: ApiKeyRow, now: Date): KeyView["status"] {
   if (k.revokedAt) return "revoked";

@@ -19,6 +19,7 @@ import {
   type AuditAnchorWithDigest,
 } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
+import { pageOf } from "../store/paging.ts";
 import type { AuditRow } from "../store/schema.ts";
 import { ADMIN_SCOPE } from "../store/scope.ts";
 import { verifyBundle, type ChainReader } from "../verify/index.ts";
@@ -109,11 +110,9 @@ export class AuditService {
 
   /** Entries with seq > after, oldest first; `next` is the cursor of the following page. */
   async list(after: number | undefined, limit: number): Promise<{ items: AuditEntryView[]; next: number | null }> {
-    // One row more than asked: it only says whether there is a next page.
     const rows = await listAudit(this.#deps.db, { after, limit: limit + 1 });
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return { items: items.map(auditEntryView), next: rows.length > limit && last ? last.seq : null };
+    const page = pageOf(rows, limit, (r) => r.seq);
+    return { items: page.items.map(auditEntryView), next: page.next };
   }
 
   /**

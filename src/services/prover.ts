@@ -7,6 +7,7 @@ import type { EvidenceMeta } from "../core/leaf.ts";
 import type { Db } from "../store/db.ts";
 import { getBatch, type BatchWithAnchor } from "../store/batches.ts";
 import { batchVisible, caseEvidence, findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
+import { pageOf } from "../store/paging.ts";
 import type { Scope } from "../store/scope.ts";
 import { PRINCIPAL_ID_RE } from "./access.ts";
 import type { AnchorRow, EvidenceRow } from "../store/schema.ts";
@@ -132,10 +133,10 @@ export class Prover {
       const any = page.afterSeq === undefined ? [] : await caseEvidence(this.#deps.db, scope, tenantId, caseId, { afterSeq: undefined, limit: 1 });
       if (any.length === 0) throw notFound("case");
     }
-    const shown = rows.slice(0, page.limit);
+    const { items: shown, next } = pageOf(rows, page.limit, (r) => r.seq);
     const items = [];
     for (const row of shown) items.push({ id: row.id, proof: await this.#bundle(row) });
-    return { tenantId, caseId, items, next: rows.length > page.limit ? shown.at(-1)!.seq : null };
+    return { tenantId, caseId, items, next };
   }
 
   async #bundle(row: EvidenceRow): Promise<ProofBundleV1> {
