@@ -79,7 +79,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     authenticate({
       access: deps.access,
       failures: deps.failures ?? new FailureTracker(),
-      db: deps.db,
       log: deps.log,
       ...(deps.now ? { now: deps.now } : {}),
     }),

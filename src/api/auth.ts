@@ -7,10 +7,8 @@ import { matchedRoutes } from "hono/route";
 import { parseKey } from "../auth/keys.ts";
 import type { FailureTracker } from "../auth/failures.ts";
 import { ServiceError } from "../errors.ts";
-import { errorFields, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { AccessService } from "../services/access.ts";
-import { appendAudit } from "../store/audit.ts";
-import type { Db } from "../store/db.ts";
 import { clientAddress } from "./client-address.ts";
 import { scopeOf, type AppEnv } from "./context.ts";
 import type { Operation } from "./operations.ts";
@@ -35,7 +33,6 @@ export function operationLookup(operations: Record<string, Operation>): Middlewa
 export interface AuthDeps {
   access: AccessService;
   failures: FailureTracker;
-  db: Db;
   log: Logger;
   now?: () => Date;
 }
@@ -85,15 +82,11 @@ async function recordFailure(deps: AuthDeps, c: Context, address: string, token:
     // The public id of a well-formed key, never the key; nothing of a malformed one.
     ...(keyId ? { keyId } : { credential: token === undefined ? "none" : "malformed" }),
   });
-  if (!verdict.burst) return;
-  try {
-    await appendAudit(deps.db, {
-      actor: "anonymous",
-      action: "auth.failure-burst",
-      target: address,
-      details: { failures: verdict.count, windowSeconds: deps.failures.windowMs / 1000, keyIds: verdict.keyIds },
+  if (verdict.burst) {
+    await deps.access.recordFailureBurst(address, {
+      failures: verdict.count,
+      windowSeconds: deps.failures.windowMs / 1000,
+      keyIds: verdict.keyIds,
     });
-  } catch (err) {
-    deps.log.error("recording a failed-authentication burst in the audit log failed", errorFields(err));
   }
 }

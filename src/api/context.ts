@@ -2,16 +2,12 @@
 // operation from the route registry and, on authenticated routes, who is calling and the
 // data scope that follows from it.
 import type { Context } from "hono";
-import type { PrincipalKind } from "../store/schema.ts";
+import type { AuthenticatedPrincipal } from "../services/access.ts";
 import type { Scope } from "../store/scope.ts";
 import type { Operation } from "./operations.ts";
 
 /** An authenticated caller: the principal and the key it used (the key's public id only). */
-export interface Caller {
-  principalId: string;
-  kind: Exclude<PrincipalKind, "system">;
-  keyId: string;
-}
+export type Caller = AuthenticatedPrincipal;
 
 export interface AppEnv {
   Variables: {

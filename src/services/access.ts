@@ -24,7 +24,7 @@ import {
   touchKey,
 } from "../store/access.ts";
 import { appendAudit } from "../store/audit.ts";
-import { queryRows, type Db, type DbOrTx } from "../store/db.ts";
+import type { Db } from "../store/db.ts";
 import { pageOf } from "../store/paging.ts";
 import type { ApiKeyRow, DisclosureRow, PrincipalKind, PrincipalRow } from "../store/schema.ts";
 import type { Scope } from "../store/scope.ts";
@@ -175,6 +175,18 @@ export class AccessService {
   }
 
   /**
+   * Records a burst of failed authentications from one address in the audit log. Never
+   * throws: a failing audit write must not turn a 401 into a 500.
+   */
+  async recordFailureBurst(address: string, burst: { failures: number; windowSeconds: number; keyIds: string[] }): Promise<void> {
+    try {
+      await appendAudit(this.#deps.db, { actor: "anonymous", action: "auth.failure-burst", target: address, details: burst });
+    } catch (err) {
+      this.#deps.log.error("recording a failed-authentication burst in the audit log failed", errorFields(err));
+    }
+  }
+
+  /**
    * First start of an empty database: creates the system tenant and, when there is no admin
    * yet, the admin principal and one key for it. Returns that key (to be shown once) or
    * null when an admin already existed.
@@ -238,7 +250,7 @@ export class AccessService {
       const at = this.#now();
       const before = await getPrincipal(tx, id, kind);
       if (!before) throw notFound(kind);
-      if (kind === "admin" && before.status === "active" && (await countActive(tx)) <= 1) {
+      if (kind === "admin" && before.status === "active" && (await countPrincipals(tx, "admin", "active")) <= 1) {
         throw validationFailed([{ field: "id", reason: "the last active admin cannot be disabled" }]);
       }
       const row = (await disablePrincipal(tx, id, kind, at))!;
@@ -405,10 +417,6 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 const via = (actor: Actor) => (actor.keyId ? { viaKey: actor.keyId } : {});
 
-async function countActive(tx: DbOrTx): Promise<number> {
-  const rows = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from principals where kind = 'admin' and status = 'active'`);
-  return Number(rows[0]?.n ?? 0);
-}
 
 
 export function keyStatus(k: ApiKeyRow, now: Date): KeyView["status"] {

@@ -11,6 +11,7 @@ import {
   type DisclosureRow,
   type PrincipalKind,
   type PrincipalRow,
+  type PrincipalStatus,
 } from "./schema.ts";
 
 export async function insertPrincipal(db: DbOrTx, row: typeof principals.$inferInsert): Promise<boolean> {
@@ -43,8 +44,12 @@ export async function disablePrincipal(db: DbOrTx, id: string, kind: PrincipalKi
   return rows[0] ?? (await getPrincipal(db, id, kind));
 }
 
-export async function countPrincipals(db: DbOrTx, kind: PrincipalKind): Promise<number> {
-  const rows = await db.select({ n: sql<number>`count(*)::int` }).from(principals).where(eq(principals.kind, kind));
+/** Principals of one kind, or only those with `status`. */
+export async function countPrincipals(db: DbOrTx, kind: PrincipalKind, status?: PrincipalStatus): Promise<number> {
+  const rows = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(principals)
+    .where(and(eq(principals.kind, kind), status === undefined ? undefined : eq(principals.status, status)));
   return Number(rows[0]?.n ?? 0);
 }
 
