@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "./api/app.ts";
+import type { HealthDeps } from "./api/health.ts";
 import { DEFAULT_IDEMPOTENCY_TTL_MS } from "./api/idempotency.ts";
 import { Batcher, type AnchoringTarget } from "./batcher/batcher.ts";
 import { TreeBuilder } from "./batcher/tree.ts";
@@ -16,11 +17,11 @@ import { errorFields, type Logger } from "./log.ts";
 import { AccessService } from "./services/access.ts";
 import { AuditService } from "./services/audit.ts";
 import { IngestService } from "./services/ingest.ts";
-import { DEV_CHAIN_IDS, Prover } from "./services/prover.ts";
+import { DEV_CHAIN_IDS, Prover, type BlockReader } from "./services/prover.ts";
 import { claimDataDir } from "./store/data-dir-lock.ts";
 import { createDb, type Database } from "./store/db.ts";
 import { sweepIdempotencyKeys } from "./store/idempotency.ts";
-import { jsonRpcReader } from "./verify/index.ts";
+import { jsonRpcReader, type ChainReader } from "./verify/index.ts";
 
 export interface RunningService {
   url: string;
@@ -81,10 +82,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     db: database.db,
     // A node this service started forgets everything when it stops, whatever its chain id.
     volatileChain: (chainId) => cfg.localChain || DEV_CHAIN_IDS.has(chainId),
-    readBlock: (chainId) => {
-      const t = batcher.target;
-      return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
-    },
+    readBlock: blockReaderOf(batcher),
   });
   const reader = jsonRpcReader(chainUrl);
   // The embedded database has this process as its only writer, so keys may be cached.
@@ -119,11 +117,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     log,
     health: {
       pingDb: () => database.ping(),
-      pingChain: async () => ({
-        chainId: await reader.chainId(),
-        blockNumber: await reader.blockNumber(),
-        contract: batcher.target?.contract ?? null,
-      }),
+      pingChain: chainProbe(reader, batcher),
     },
   });
 
@@ -165,4 +159,21 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     })());
 
   return { url, port, rpcUrl: chainUrl, database, batcher, bootstrap, target: () => batcher.target, stop };
+}
+
+/** Reads blocks of the chain the batcher anchors to now; other chains are not readable. */
+export function blockReaderOf(batcher: Batcher): (chainId: number) => BlockReader | undefined {
+  return (chainId) => {
+    const t = batcher.target;
+    return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
+  };
+}
+
+/** The readiness probe of the chain: it answers, and which contract the batcher uses. */
+export function chainProbe(reader: ChainReader, batcher: Batcher): HealthDeps["pingChain"] {
+  return async () => ({
+    chainId: await reader.chainId(),
+    blockNumber: await reader.blockNumber(),
+    contract: batcher.target?.contract ?? null,
+  });
 }

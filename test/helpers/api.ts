@@ -13,6 +13,7 @@ import { Batcher } from "../../src/batcher/batcher.ts";
 import { TreeBuilder } from "../../src/batcher/tree.ts";
 import { connectAnchoring } from "../../src/chain/deployment.ts";
 import { HARDHAT_DEV_KEY } from "../../src/config.ts";
+import { blockReaderOf, chainProbe } from "../../src/service.ts";
 import type { Logger } from "../../src/log.ts";
 import { FailureTracker } from "../../src/auth/failures.ts";
 import { AccessService } from "../../src/services/access.ts";
@@ -122,10 +123,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const ingest = new IngestService({ db: database.db });
   const prover = new Prover({
     db: database.db,
-    readBlock: (chainId) => {
-      const t = batcher.target;
-      return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
-    },
+    readBlock: blockReaderOf(batcher),
   });
   const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
   const access = new AccessService({
@@ -168,11 +166,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     log,
     health: opts.health ?? {
       pingDb: () => database.ping(),
-      pingChain: async () => ({
-        chainId: await reader.chainId(),
-        blockNumber: await reader.blockNumber(),
-        contract: batcher.target?.contract ?? null,
-      }),
+      pingChain: chainProbe(reader, batcher),
     },
   };
   const rawApp = createApp(deps);
