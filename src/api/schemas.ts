@@ -1,7 +1,7 @@
 // Response shapes of the API as zod schemas: the OpenAPI document is generated from them, and
 // the tests parse real responses with them, so the published description cannot drift.
 import { z } from "zod";
-import { CHECK_NAMES } from "../verify/index.ts";
+import { CHECK_NAMES, DOCUMENT_CHECK } from "../verify/index.ts";
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/).describe("0x + 64 lowercase hex digits");
 const address = z.string().regex(/^0x[0-9a-f]{40}$/);
@@ -64,9 +64,13 @@ export const BundleSchema = z
 
 export const VerificationSchema = z.object({
   valid: z.boolean().describe("every check passed"),
+  verdict: z
+    .enum(["valid", "consistent", "pending", "invalid"])
+    .describe("valid: all checks passed; consistent: passed, chain not checked; pending: not anchored yet; invalid: a check failed"),
+  headline: z.string().describe("the verdict in one sentence for people"),
   checks: z.array(
     z.object({
-      name: z.enum(CHECK_NAMES),
+      name: z.enum([...CHECK_NAMES, DOCUMENT_CHECK]),
       ok: z.boolean(),
       skipped: z.literal(true).optional(),
       detail: z.string(),

@@ -1,12 +1,13 @@
 // POST /v1/verify: checks a proof bundle against the chain (not against our database), with
 // the same library the CLI and the web page use. Any JSON value is a question with an
 // answer: a malformed bundle is reported as a failed `format` check, not as an error.
+// `?documentDigest=0x…` (the caller's own hash of the document) adds the `document` check.
 import { Hono } from "hono";
+import { validationFailed } from "../errors.ts";
 import type { AppEnv } from "./context.ts";
-import { verifyBundle, type ChainReader } from "../verify/index.ts";
+import { verdictOf, verifyBundle, type ChainReader } from "../verify/index.ts";
 import { readJson } from "./body.ts";
 import { VERIFY_BODY } from "./limits.ts";
-
 
 export interface VerifyRouteDeps {
   /** Reader for the chain this service anchors to; absent when it is not configured. */
@@ -14,14 +15,27 @@ export interface VerifyRouteDeps {
   minConfirmations: number;
 }
 
+const DIGEST_RE = /^0x[0-9a-fA-F]{64}$/;
+
 export function verifyRoutes(deps: VerifyRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/", async (c) => {
+    const documentDigest = c.req.query("documentDigest");
+    if (documentDigest !== undefined && !DIGEST_RE.test(documentDigest)) {
+      throw validationFailed([{ field: "documentDigest", reason: "expected 0x and 64 hex digits: your own hash of the document" }]);
+    }
     const body = await readJson(c, VERIFY_BODY);
     const chain = deps.chain();
-    const result = await verifyBundle(body, { ...(chain ? { chain } : {}), minConfirmations: deps.minConfirmations });
+    const result = await verifyBundle(body, {
+      ...(chain ? { chain } : {}),
+      ...(documentDigest === undefined ? {} : { documentDigest }),
+      minConfirmations: deps.minConfirmations,
+    });
+    const verdict = verdictOf(result);
     return c.json({
       valid: result.valid,
+      verdict: verdict.kind,
+      headline: verdict.headline,
       checks: result.checks,
       anchoredAt: result.anchoredAt,
       confirmations: result.confirmations,

@@ -8,7 +8,12 @@ import type { ChainReader, ReceiptInfo, TransactionInfo } from "./rpc.ts";
 
 /** Stable check identifiers, in pipeline order (docs/architecture.md). */
 export const CHECK_NAMES = ["format", "leaf", "root", "chain", "transaction", "block", "log", "contract", "confirmations"] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+/**
+ * `document` runs only when the verifier was given the document (or its digest): it sits
+ * between `format` and `leaf`. The bundle alone never produces it.
+ */
+export const DOCUMENT_CHECK = "document" as const;
+export type CheckName = (typeof CHECK_NAMES)[number] | typeof DOCUMENT_CHECK;
 
 export interface Check {
   name: CheckName;
@@ -72,6 +77,18 @@ export function checkFormat(input: unknown): { check: Check; bundle: ProofBundle
     if (!(e instanceof CoreError)) throw e;
     return { check: bad("format", e.message), bundle: null };
   }
+}
+
+/**
+ * The document in hand is the one the proof is about: its digest, computed with the bundle's
+ * `meta.hashAlg`, equals `evidence.digest`. `documentDigest` is 0x-hex, any case.
+ */
+export function checkDocument(bundle: ProofBundleV1, documentDigest: string): Check {
+  const alg = bundle.evidence.meta.hashAlg;
+  const want = bundle.evidence.digest;
+  return sameHex(documentDigest, want)
+    ? ok(DOCUMENT_CHECK, `the document's ${alg} digest is ${short(want)}, the digest in the proof`)
+    : bad(DOCUMENT_CHECK, `the document's ${alg} digest is ${short(documentDigest.toLowerCase())}, the proof is about ${short(want)}: this is not the document the proof was made for`);
 }
 
 /** Step 2. Requires bundle.leaf !== null. */

@@ -5,9 +5,11 @@ import {
   type AnchoredBundle,
   type Check,
   type CheckName,
+  DOCUMENT_CHECK,
   chainContext,
   checkBlock,
   checkChain,
+  checkDocument,
   checkConfirmations,
   checkContract,
   checkFormat,
@@ -22,6 +24,7 @@ import type { ChainReader } from "./rpc.ts";
 
 export * from "./checks.ts";
 export * from "./rpc.ts";
+export * from "./verdict.ts";
 
 export interface VerificationResult {
   /** Every check passed: the bundle is anchored and everything agrees on chain. */
@@ -40,6 +43,11 @@ export interface VerifyOptions {
   chain?: ChainReader;
   /** Default 1. */
   minConfirmations?: number;
+  /**
+   * The digest of the document in hand (0x-hex), computed with the bundle's `meta.hashAlg`.
+   * When given, a `document` check after `format` compares it with `evidence.digest`.
+   */
+  documentDigest?: string;
   /** Deliberately unsupported: verification reads no clock, the chain is the only time source. */
   now?: never;
 }
@@ -56,6 +64,9 @@ export async function verifyBundle(input: unknown, opts: VerifyOptions = {}): Pr
   if (!Number.isSafeInteger(minimum) || minimum < 0) {
     throw new CoreError("invalid-argument", `minConfirmations ${minimum} is not a non-negative safe integer`);
   }
+  if (opts.documentDigest !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(opts.documentDigest)) {
+    throw new CoreError("invalid-argument", "documentDigest is not 0x followed by 64 hex digits");
+  }
   const checks: Check[] = [];
   const done = (bundle: ProofBundleV1 | null, anchoredAt: string | null = null, confirmations: number | null = null): VerificationResult => ({
     valid: checks.every((c) => c.ok),
@@ -69,10 +80,13 @@ export async function verifyBundle(input: unknown, opts: VerifyOptions = {}): Pr
   const format = checkFormat(input);
   checks.push(format.check);
   const bundle = format.bundle;
+  const withDocument = opts.documentDigest !== undefined;
   if (bundle === null) {
-    for (const name of ["leaf", "root", ...CHAIN_CHECKS] as CheckName[]) checks.push(skipped(name, "skipped: the bundle is not well-formed"));
+    const rest: CheckName[] = [...(withDocument ? [DOCUMENT_CHECK] : []), "leaf", "root", ...CHAIN_CHECKS];
+    for (const name of rest) checks.push(skipped(name, "skipped: the bundle is not well-formed"));
     return done(null);
   }
+  if (opts.documentDigest !== undefined) checks.push(checkDocument(bundle, opts.documentDigest));
 
   // The parser guarantees leaf and batch are both set or both null.
   const { leaf, batch, anchor } = bundle;
