@@ -112,6 +112,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     access,
     audit,
     chainReader: () => reader,
+    chainRpcUrl: () => chainUrl,
     minConfirmations: cfg.CONFIRMATIONS,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,

@@ -17,6 +17,7 @@ import type { Db } from "../store/db.ts";
 import type { ChainReader } from "../verify/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { auditRoutes } from "./audit.ts";
+import { chainRpcRoutes } from "./chain-rpc.ts";
 import { authenticate, operationLookup } from "./auth.ts";
 import { batchRoutes } from "./batches.ts";
 import { caseRoutes } from "./cases.ts";
@@ -29,6 +30,7 @@ import { keyRoutes } from "./keys.ts";
 import { meRoutes } from "./me.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { OPERATIONS } from "./operations.ts";
+import { loadWebAssets, PAGE_CSP, pageRoutes, type WebAssets } from "./page.ts";
 import { principalRoutes } from "./principals.ts";
 import { onError, onNotFound } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -42,6 +44,10 @@ export interface AppDeps {
   audit: AuditService;
   health: Omit<HealthDeps, "log">;
   chainReader: () => ChainReader | undefined;
+  /** JSON-RPC URL of the same chain, for the public read-only relay the page uses. */
+  chainRpcUrl?: () => string | undefined;
+  /** The built verification page; read from dist/web/ when not given. */
+  webAssets?: WebAssets;
   minConfirmations: number;
   /** Requests per minute per API key, and per address on public routes (0: unlimited). */
   rateLimits: { perKeyPerMinute: number; publicPerMinute: number };
@@ -65,13 +71,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
   // A JSON API loads nothing: the strictest policy costs nothing and stops a response from
-  // ever being run as a page. (The verification page of a later issue gets its own policy.)
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: "same-origin",
-    }),
-  );
+  // ever being run as a page. The verification page gets a policy of its own (./page.ts).
+  const apiHeaders = secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: "same-origin",
+  });
+  const pageHeaders = secureHeaders({ contentSecurityPolicy: PAGE_CSP, crossOriginResourcePolicy: "same-origin" });
+  app.use((c, next) => (c.req.path === "/verify" || c.req.path.startsWith("/verify/") ? pageHeaders : apiHeaders)(c, next));
   // Anyone may check a proof from their own page; every other route stays same-origin.
   app.use("/v1/verify", cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["content-type"], maxAge: 600 }));
   app.use(operationLookup(OPERATIONS));
@@ -89,6 +95,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
   app.route("/", openApiRoutes(pkg.version));
+  app.route("/", pageRoutes(deps.webAssets ?? loadWebAssets()));
+  app.route("/v1/chain/rpc", chainRpcRoutes({ chainRpcUrl: deps.chainRpcUrl ?? (() => undefined), log: deps.log }));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));
   app.route("/v1/me", meRoutes());
   app.route("/v1/evidence", evidenceRoutes(deps));

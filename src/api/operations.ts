@@ -4,6 +4,7 @@
 // describes it. The app refuses to start with a route missing here, and a test walks the
 // route table against it.
 import { z } from "zod";
+import { RpcRequestSchema, RpcResponseSchema } from "./chain-rpc.ts";
 import { AuditAnchorResultSchema, AuditPageSchema, AuditVerificationSchema } from "./audit.ts";
 import { CreateDisclosureSchema } from "./disclosures.ts";
 import { SubmitBatchSchema, SubmitItemSchema } from "./evidence.ts";
@@ -122,12 +123,35 @@ export const OPERATIONS: Record<string, Operation> = {
     access: "public",
     bodyLimit: VERIFY_BODY,
     request: BundleSchema,
+    parameters: [query("documentDigest", "your own hash of the document (0x-hex, with the bundle's hashAlg): adds the `document` check")],
     responses: {
       200: { description: "the verdict and every check", schema: VerificationSchema },
-      400: bodyProblems[400],
-      413: bodyProblems[413],
-      415: bodyProblems[415],
+      ...bodyProblems,
     },
+  },
+  "POST /v1/chain/rpc": {
+    summary:
+      "Read-only JSON-RPC relay to this service's chain node, for the verification page: eth_chainId, eth_blockNumber, " +
+      "eth_getTransactionByHash, eth_getTransactionReceipt, eth_getBlockByNumber (without transactions), eth_call",
+    access: "public",
+    bodyLimit: SMALL_BODY,
+    request: RpcRequestSchema,
+    responses: {
+      200: { description: "the node's JSON-RPC answer, result or error, with the caller's id", schema: RpcResponseSchema },
+      ...bodyProblems,
+      503: problem("no chain node is configured, or it did not answer"),
+    },
+  },
+  "GET /verify": {
+    summary: "The verification page: checks a proof (and the document, hashed in the browser) without an account",
+    access: "public",
+    responses: { 200: { description: "text/html" }, 503: problem("the page was not built") },
+  },
+  "GET /verify/:file": {
+    summary: "A script, style sheet or image of the verification page",
+    access: "public",
+    parameters: [path("file", "file name, e.g. verify.js")],
+    responses: { 200: { description: "the file" }, 404: problem("no such file") },
   },
   "GET /v1/me": {
     summary: "Who the key belongs to",

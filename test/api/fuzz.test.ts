@@ -270,6 +270,24 @@ const batchLike = fc.oneof(
   { weight: 1, arbitrary: fc.record({ items: fc.array(itemLike, { maxLength: 2 }), submitter: fc.constantFrom(TENANT_B, "admin") }) },
 );
 
+/** JSON-RPC requests to the relay: the six reads with plausible parameters, and writes it must refuse. */
+const rpcParam = fc.oneof(digestLike, fc.constantFrom("latest", "pending", "0x0", "0x1", "0x10", "0xffffffffffffffff", "0x", "0x01", true, false, null));
+const rpcLike = nearValid(
+  fc.record({
+    jsonrpc: fc.constant("2.0"),
+    id: fc.oneof(fc.nat(), fc.constant(null), fc.string({ maxLength: 8 })),
+    method: fc.constantFrom(
+      "eth_chainId", "eth_blockNumber", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getBlockByNumber", "eth_call",
+      "eth_sendRawTransaction", "eth_accounts", "hardhat_reset", "evm_mine", "debug_traceTransaction",
+    ),
+    params: fc.oneof(
+      fc.array(rpcParam, { maxLength: 3 }),
+      fc.tuple(rpcParam, fc.constant(false)),
+      fc.tuple(fc.record({ to: fc.constantFrom("0x5fbdb2315678afecb367f032d93f642f64180aa3", "0x" + "00".repeat(20), "0x12"), data: fc.constantFrom("0x", "0xcf4ff901" + "00".repeat(32), "0xzz") }), fc.constantFrom("latest", "0x1")),
+    ),
+  }),
+  ["jsonrpc", "id", "method", "params"],
+);
 /** Principal ids: fresh valid ones mostly, taken ones, invalid ones. */
 const principalIdLike = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/).map((s) => `fz-${s}`) },
@@ -516,6 +534,8 @@ interface RouteInputs {
 /** What to put into each route: needed for every route with path parameters or a body. */
 const ROUTE_INPUTS: Record<string, RouteInputs> = {
   "POST /v1/verify": { body: (fx) => fc.oneof({ weight: 3, arbitrary: mutatedBundle(fx) }, { weight: 1, arbitrary: json }) },
+  "POST /v1/chain/rpc": { body: () => fc.oneof({ weight: 4, arbitrary: rpcLike }, { weight: 1, arbitrary: json }) },
+  "GET /verify/:file": { params: () => fc.constantFrom("verify.js", "verify.css", "index.html", "favicon.svg").map((file) => ({ values: { file } })) },
   "POST /v1/evidence": { body: () => fc.oneof({ weight: 4, arbitrary: itemLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/evidence/batch": { body: () => fc.oneof({ weight: 4, arbitrary: batchLike }, { weight: 1, arbitrary: json }) },
   "GET /v1/evidence/:id": { params: (fx) => known("id", fx.evidence) },
@@ -554,6 +574,7 @@ const QUERY_VALUES: Record<string, (fx: Fixtures) => fc.Arbitrary<string>> = {
     ),
   limit: () => fc.oneof(fc.integer({ min: -5, max: 1005 }).map(String), fc.constantFrom("", "0", "1000", "1001", "01", "1.5", "1e3", " 5", "abc", "99999", "\u0000", "0x10")),
   digest: (fx) => fc.oneof(digestLike.map((d) => (typeof d === "string" ? d : JSON.stringify(d))), fc.constantFrom(...fx.digests)),
+  documentDigest: (fx) => fc.oneof(digestLike.map((d) => (typeof d === "string" ? d : JSON.stringify(d))), fc.constantFrom(...fx.digests)),
   principalId: () => fc.oneof(principalIdLike.map((p) => (typeof p === "string" ? p : JSON.stringify(p))), fc.constantFrom(...PROTECTED)),
 };
 
@@ -632,6 +653,7 @@ type Counts = Record<string, number>;
  */
 const EFFECTS: Record<string, (answer: any, observed: Counts) => Counts> = {
   "POST /v1/verify": () => ({}),
+  "POST /v1/chain/rpc": () => ({}),
   "POST /v1/evidence": () => ({ evidence: 1 }),
   "POST /v1/evidence/batch": (a: { items: unknown[] }) => ({ evidence: a.items.length }),
   "POST /v1/tenants": () => ({ principals: 1, "principals:active": 1, audit_log: 1 }),
@@ -976,7 +998,7 @@ class Fuzzer {
     } else if (status === 204) {
       check(req.method === "OPTIONS" && url.pathname === "/v1/verify", "a 204 other than the CORS preflight of POST /v1/verify");
       check(text === "", "a 204 with a body");
-    } else if (req.method !== "HEAD") {
+    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify")) {
       check(/^application\/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")} on a success`, "success is not JSON");
       try {
         answer = JSON.parse(text);

@@ -159,6 +159,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     access,
     audit,
     chainReader: () => reader,
+    chainRpcUrl: () => opts.chainUrl,
     minConfirmations: opts.minConfirmations ?? 1,
     rateLimits: opts.rateLimits ?? { perKeyPerMinute: 0, publicPerMinute: 0 },
     ...(opts.failures ? { failures: opts.failures } : {}),
