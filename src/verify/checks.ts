@@ -47,7 +47,11 @@ export function chainContext(bundle: AnchoredBundle, reader: ChainReader): Chain
   };
 }
 
-/** "0x1234abcd…": enough to tell values apart in a sentence; the bundle has the full ones. */
+/**
+ * "0x1234abcd…": enough to name a value in a sentence; the bundle has the full one. Where two
+ * values are said to differ, details give both in full: a tampered hash may differ only in
+ * its last digit, and two shortened values would then read the same.
+ */
 export function short(hex: string): string {
   return hex.length > 14 ? `${hex.slice(0, 10)}…` : hex;
 }
@@ -88,7 +92,7 @@ export function checkDocument(bundle: ProofBundleV1, documentDigest: string): Ch
   const want = bundle.evidence.digest;
   return sameHex(documentDigest, want)
     ? ok(DOCUMENT_CHECK, `the document's ${alg} digest is ${short(want)}, the digest in the proof`)
-    : bad(DOCUMENT_CHECK, `the document's ${alg} digest is ${short(documentDigest.toLowerCase())}, the proof is about ${short(want)}: this is not the document the proof was made for`);
+    : bad(DOCUMENT_CHECK, `the document's ${alg} digest is ${documentDigest.toLowerCase()}, the proof is about ${want}: this is not the document the proof was made for`);
 }
 
 /** Step 2. Requires bundle.leaf !== null. */
@@ -103,7 +107,7 @@ export function checkLeaf(bundle: ProofBundleV1 & { leaf: LeafInfo }): Check {
   }
   return recomputed === leaf.hash
     ? ok("leaf", `leaf hash ${short(leaf.hash)} matches the evidence digest, salt and meta`)
-    : bad("leaf", `leaf hash ${short(leaf.hash)} does not match the recomputed ${short(recomputed)}`);
+    : bad("leaf", `leaf hash ${leaf.hash} does not match the recomputed ${recomputed}`);
 }
 
 /** Step 3. Requires bundle.leaf and bundle.batch. */
@@ -118,7 +122,7 @@ export function checkRoot(bundle: ProofBundleV1 & { leaf: LeafInfo; batch: Batch
   }
   return root === batch.root
     ? ok("root", `leaf ${leaf.index} of ${batch.size} leads to the batch root ${short(batch.root)}`)
-    : bad("root", `the path of leaf ${leaf.index} of ${batch.size} leads to ${short(root)}, not the batch root ${short(batch.root)}`);
+    : bad("root", `the path of leaf ${leaf.index} of ${batch.size} leads to ${root}, not the batch root ${batch.root}`);
 }
 
 /** Step 4: the endpoint serves the bundle's chain. */
@@ -158,7 +162,7 @@ export function checkBlock(ctx: ChainContext): Promise<Check> {
     const block = await ctx.reader.getBlock(blockNumber);
     if (block === null) return bad("block", `block ${blockNumber} not found`);
     if (!sameHex(block.hash, blockHash)) {
-      return bad("block", `block ${blockNumber} has hash ${short(block.hash)}, the bundle says ${short(blockHash)}`);
+      return bad("block", `block ${blockNumber} has hash ${block.hash.toLowerCase()}, the bundle says ${blockHash}`);
     }
     if (block.timestamp !== blockTimestamp) {
       return bad("block", `block ${blockNumber} has timestamp ${block.timestamp}, the bundle says ${blockTimestamp}`);

@@ -89,11 +89,18 @@ describe("verifyBundle", () => {
     expect(r).toMatchObject({ valid: false, complete: false, anchoredAt: null, confirmations: null });
   });
 
-  it("names the leaf mismatch in the detail", async () => {
+  it("names the leaf mismatch in the detail, both values in full", async () => {
     const b = jsonCopy(bundles[0]!);
     b.evidence.salt = flipHex(b.evidence.salt);
     const r = await verifyBundle(b);
-    expect(r.checks[1]!.detail).toMatch(/^leaf hash 0x[0-9a-f]{8}… does not match the recomputed 0x[0-9a-f]{8}…$/);
+    expect(r.checks[1]!.detail).toMatch(/^leaf hash 0x[0-9a-f]{64} does not match the recomputed 0x[0-9a-f]{64}$/);
+  });
+
+  it("a block hash changed in its last digit reads differently from the real one", async () => {
+    const b = jsonCopy(bundles[0]!);
+    b.anchor.blockHash = flipHex(b.anchor.blockHash);
+    const detail = (await verifyBundle(b, { chain })).checks.find((c) => c.name === "block")!.detail;
+    expect(detail).toBe(`block 12 has hash ${bundles[0]!.anchor!.blockHash}, the bundle says ${b.anchor.blockHash}`);
   });
 
   it("reports a malformed bundle as a failed format check and skips the rest", async () => {
