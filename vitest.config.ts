@@ -13,6 +13,7 @@ const shared = {
 export default defineConfig({
   test: {
     reporters: ["default"],
+    globalSetup: ["test/global-setup.ts"],
     projects: [
       {
         test: { ...shared, name: "unit+integration", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], sequence: { groupOrder: 0 } },

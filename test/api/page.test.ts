@@ -11,16 +11,13 @@ import { loadWebAssets, WEB_DIR } from "../../src/api/page.ts";
 import { jsonRpcReader, verdictOf, verifyBundle } from "../../src/verify/index.ts";
 import { apiHarnessOnChain, jsonRequest, unhandled, type ApiHarness } from "../helpers/api.ts";
 import { freePort } from "../helpers/chain.ts";
-import { VECTOR_ITEM, vectorBatch } from "../helpers/vectors.ts";
+import { anchoredVectorProof } from "../helpers/vectors.ts";
 
 let h: ApiHarness & { node: LocalNode };
 let proof: unknown;
 beforeAll(async () => {
   h = await apiHarnessOnChain();
-  const res = await h.app.request("/v1/evidence/batch", jsonRequest("POST", vectorBatch()));
-  const { items } = (await res.json()) as { items: { id: string }[] };
-  await h.batcher.tick();
-  proof = await (await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`)).json();
+  proof = await anchoredVectorProof(h);
 });
 afterAll(() => h?.close());
 
@@ -69,6 +66,15 @@ describe("GET /verify", () => {
       expect(res.status, path).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     }
+  });
+
+  it("the page bundles only itself, the verification library, the core and their hash and JSON libraries", async () => {
+    const { build } = await import("esbuild");
+    const result = await build({ entryPoints: ["src/web/verify/main.ts"], bundle: true, write: false, metafile: true, platform: "browser", logLevel: "silent" });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.length).toBeGreaterThan(5);
+    const allowed = /^(src\/web\/verify\/|src\/verify\/|src\/core\/|node_modules\/(@noble\/hashes|canonicalize)\/)/;
+    expect(inputs.filter((f) => !allowed.test(f))).toEqual([]);
   });
 
   it("without a built page the routes say so (503), and nothing else breaks", async () => {
