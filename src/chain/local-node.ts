@@ -22,14 +22,22 @@ function hardhatCli(): string {
   return join(dirname(pkgPath), bin);
 }
 
+// Loaded into the node's process before Hardhat: it exits when its stdin reaches end of file,
+// which happens when the process that started it is gone, however it died. Without it a
+// service killed with SIGKILL (or by the OOM killer) leaves its chain running, holding the
+// port, and the next start fails.
+const EXIT_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.exit(0)).resume()";
+
 /**
  * Starts `hardhat node` on 127.0.0.1:port and resolves once it says it is listening.
  * Rejects with the node's own output if it exits first (port in use, say).
  */
 export function startLocalNode(port: number, opts: { startTimeoutMs?: number } = {}): Promise<LocalNode> {
-  const child = spawn(process.execPath, [hardhatCli(), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const args = ["--import", EXIT_WITH_PARENT, hardhatCli(), "node", "--hostname", "127.0.0.1", "--port", String(port)];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin is a pipe that we never write to: only its end matters (see EXIT_WITH_PARENT).
+    stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", DO_NOT_TRACK: "1" },
   });
   const url = `http://127.0.0.1:${port}`;
