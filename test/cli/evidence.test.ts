@@ -16,7 +16,7 @@ import { parseConfig } from "../../src/config.ts";
 import { buildBundle } from "../../src/core/bundle.ts";
 import { leafHash, type HashAlg } from "../../src/core/leaf.ts";
 import { isoSeconds } from "../../src/verify/index.ts";
-import { apiHarnessOnChain, jsonRequest, type ApiHarness } from "../helpers/api.ts";
+import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { freePort } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
@@ -27,8 +27,7 @@ import {
   materialize,
   OTHER_PATH,
   proofText,
-  VECTOR_ITEM,
-  vectorBatch,
+  anchoredVectorProof,
   writeVectors,
   type ProofVector,
 } from "../helpers/vectors.ts";
@@ -366,15 +365,7 @@ describe(`evidence against a real chain and the real app (${describeDbKind()})`,
 
   beforeAll(async () => {
     h = await apiHarnessOnChain();
-    const res = await h.app.request("/v1/evidence/batch", jsonRequest("POST", vectorBatch()));
-    expect(res.status).toBe(202);
-    const { items } = (await res.json()) as { items: { id: string }[] };
-    await h.batcher.tick();
-    const proof = await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`);
-    expect(proof.status).toBe(200);
-    const live = (await proof.json()) as { anchor: unknown };
-    expect(live.anchor).not.toBeNull();
-    vectors = materialize(live, "chain");
+    vectors = materialize(await anchoredVectorProof(h), "chain");
     paths = writeVectors(vectors, join(dir, "chain"));
     appFetch = ((input: string | URL | Request, init?: RequestInit) => h.rawApp.request(input as string, init)) as typeof fetch;
   });

@@ -172,3 +172,28 @@ export function applyPatch(doc: unknown, ops: PatchOp[]): unknown {
   }
   return out;
 }
+
+/** What anchoredVectorProof needs of a test harness (test/helpers/api.ts's ApiHarness fits). */
+export interface VectorHarness {
+  app: { request(path: string, init?: RequestInit): Response | Promise<Response> };
+  batcher: { tick(): Promise<unknown> };
+}
+
+/**
+ * Submits vectorBatch() through the app, seals and anchors it (one tick, one confirmation),
+ * and returns the proof of contract.txt: the live base for materialize(…, "chain").
+ */
+export async function anchoredVectorProof(h: VectorHarness): Promise<unknown> {
+  const res = await h.app.request("/v1/evidence/batch", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(vectorBatch()),
+  });
+  if (res.status !== 202) throw new Error(`submitting the vector batch: ${res.status} ${await res.text()}`);
+  const { items } = (await res.json()) as { items: { id: string }[] };
+  await h.batcher.tick();
+  const proof = await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`);
+  const bundle = (await proof.json()) as { anchor: unknown };
+  if (proof.status !== 200 || bundle.anchor === null) throw new Error(`the vector batch was not anchored: ${proof.status}`);
+  return bundle;
+}

@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { apiHarnessOnChain, jsonRequest, type ApiHarness } from "../helpers/api.ts";
-import { baseBundle, materialize, type ProofVector, VECTOR_ITEM, vectorBatch, writeVectors } from "../helpers/vectors.ts";
+import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
+import { anchoredVectorProof, baseBundle, materialize, type ProofVector, writeVectors } from "../helpers/vectors.ts";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/verify-by-hand.sh", import.meta.url));
 // The script checks what a person checks by hand; the strict field-by-field format rules are a
@@ -52,11 +52,7 @@ describe("verifying by hand (scripts/verify-by-hand.sh)", () => {
     let paths: Map<string, string>;
     beforeAll(async () => {
       h = await apiHarnessOnChain();
-      const res = await h.app.request("/v1/evidence/batch", jsonRequest("POST", vectorBatch()));
-      const { items } = (await res.json()) as { items: { id: string }[] };
-      await h.batcher.tick();
-      const live = await (await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`)).json();
-      vectors = materialize(live, "chain").filter((v) => !FORMAT_ONLY.has(v.name));
+      vectors = materialize(await anchoredVectorProof(h), "chain").filter((v) => !FORMAT_ONLY.has(v.name));
       paths = writeVectors(vectors, join(dir, "chain"));
     });
     afterAll(() => h?.close());

@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { type Check, verdictOf, verifyBundle } from "../../src/verify/index.ts";
-import { apiHarnessOnChain, jsonRequest, type ApiHarness } from "../helpers/api.ts";
+import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
 import {
+  anchoredVectorProof,
   baseBundle,
   materialize,
   type ProofVector,
   VECTOR_ITEM,
-  vectorBatch,
   vectorSpecs,
   VECTORS_DIR,
 } from "../helpers/vectors.ts";
@@ -70,12 +70,7 @@ describe("chain vectors: the library and POST /v1/verify, on a bundle anchored j
 
   beforeAll(async () => {
     h = await apiHarnessOnChain();
-    const res = await h.app.request("/v1/evidence/batch", jsonRequest("POST", vectorBatch()));
-    expect(res.status).toBe(202);
-    const { items } = (await res.json()) as { items: { id: string }[] };
-    await h.batcher.tick();
-    const live = await (await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`)).json();
-    vectors = materialize(live, "chain");
+    vectors = materialize(await anchoredVectorProof(h), "chain");
   });
   afterAll(async () => {
     await h?.close();

@@ -5,18 +5,13 @@
 // fails when cases/ is out of date.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { apiHarnessOnChain, jsonRequest } from "../../helpers/api.ts";
-import { baseBundle, materialize, proofText, VECTOR_ITEM, vectorBatch, VECTORS_DIR, writeVectors } from "../../helpers/vectors.ts";
+import { apiHarnessOnChain } from "../../helpers/api.ts";
+import { anchoredVectorProof, baseBundle, materialize, proofText, VECTORS_DIR, writeVectors } from "../../helpers/vectors.ts";
 
 if (process.argv.includes("--record")) {
   const h = await apiHarnessOnChain();
   try {
-    const res = await h.app.request("/v1/evidence/batch", jsonRequest("POST", vectorBatch()));
-    if (res.status !== 202) throw new Error(`submit: ${res.status} ${await res.text()}`);
-    const { items } = (await res.json()) as { items: { id: string }[] };
-    await h.batcher.tick();
-    const proof = await h.app.request(`/v1/evidence/${items[VECTOR_ITEM]!.id}/proof`);
-    writeFileSync(join(VECTORS_DIR, "base.json"), proofText(await proof.json()));
+    writeFileSync(join(VECTORS_DIR, "base.json"), proofText(await anchoredVectorProof(h)));
   } finally {
     await h.close();
   }
