@@ -50,6 +50,13 @@ export const evidence = pgTable(
     leafIndex: integer("leaf_index"),
     /** RFC 9162 inclusion path: concatenated 32-byte hashes, leaf's sibling first. */
     path: bytea("path"),
+    /**
+     * The signed receipt handed out in the 202: the signing key's id and the Ed25519
+     * signature over the receipt's canonical form (see src/signing/receipt.ts). Null for
+     * items stored before receipts existed.
+     */
+    receiptKid: text("receipt_kid"),
+    receiptSignature: bytea("receipt_signature"),
   },
   (t) => [
     uniqueIndex("evidence_leaf_hash_idx").on(t.leafHash),
@@ -247,3 +254,36 @@ export type DisclosureRow = typeof disclosures.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 export type AuditAnchorRow = typeof auditAnchors.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+/**
+ * Every Ed25519 public key the service has signed with, by key id (the RFC 7638 thumbprint).
+ * Rows are never deleted: after a rotation, receipts and reports signed with an old key
+ * still verify against the published key set.
+ */
+export const signingKeys = pgTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  /** The 32-byte raw public key. */
+  publicKey: bytea("public_key").notNull(),
+  firstUsedAt: ts("first_used_at").notNull(),
+});
+
+/** A generated evidence report: the signed JSON exactly as served, and its own anchoring. */
+export const reports = pgTable(
+  "reports",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    caseId: text("case_id"),
+    requestedBy: text("requested_by").notNull(),
+    createdAt: ts("created_at").notNull(),
+    /** The signed report (evidence-report/v1), the exact text served. */
+    body: text("body").notNull(),
+    /** SHA-256 of the report's canonical form, submitted as evidence of the system tenant. */
+    digest: bytea("digest").notNull(),
+    evidenceId: uuid("evidence_id").notNull(),
+  },
+  (t) => [index("reports_tenant_case_idx").on(t.tenantId, t.caseId)],
+);
+
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type ReportRow = typeof reports.$inferSelect;

@@ -25,6 +25,7 @@ import type { ChainReader } from "./rpc.ts";
 export * from "./checks.ts";
 export * from "./rpc.ts";
 export * from "./verdict.ts";
+export * from "./signature.ts";
 
 export interface VerificationResult {
   /** Every check passed: the bundle is anchored and everything agrees on chain. */
