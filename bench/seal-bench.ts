@@ -2,6 +2,8 @@
 // the tree in the worker, write the batch and every leaf's path in one transaction) on a
 // fresh database of the run's kind, timing each phase and the longest event-loop stall in
 // it. The tree worker only helps if the database phases do not block the loop themselves.
+import { generateSigningKey } from "../src/signing/keys.ts";
+import { Signer } from "../src/signing/signer.ts";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,7 +69,7 @@ export async function runSealBench(opts: SealBenchOptions): Promise<SealBenchRes
     read: [], tree: [], write: [], total: [], sRead: [], sTree: [], sWrite: [], sTotal: [],
   };
   try {
-    const ingest = new IngestService({ db: database.db });
+    const ingest = new IngestService({ db: database.db , signer: new Signer(generateSigningKey()) });
     await trees.build(Array.from({ length: trees.workerThreshold }, () => new Uint8Array(32))); // worker cold start
     for (let r = 0; r < opts.reps; r++) {
       for (let i = 0; i < opts.leaves; i += 1000) {

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   PORT: int(0, 65535).default(8787),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("./data"),
+  /** PKCS#8 PEM Ed25519 key that signs receipts and reports; default DATA_DIR/signing-key.pem, generated on first start. */
+  SIGNING_KEY_FILE: z.string().min(1).optional(),
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   CHAIN_RPC_URL: url(["http:", "https:"]).optional(),
   ANCHOR_PRIVATE_KEY: hex32.optional(),

@@ -22,6 +22,9 @@ import { claimDataDir } from "./store/data-dir-lock.ts";
 import { createDb, type Database } from "./store/db.ts";
 import { sweepIdempotencyKeys } from "./store/idempotency.ts";
 import { jsonRpcReader, type ChainReader } from "./verify/index.ts";
+import { loadSigningKey } from "./signing/keys.ts";
+import { Signer } from "./signing/signer.ts";
+import { registerSigningKey } from "./store/signing-keys.ts";
 
 export interface RunningService {
   url: string;
@@ -48,6 +51,13 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   }
   const database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
   log.info("database ready", { kind: database.kind, ...(database.kind === "pglite" ? { dataDir } : {}) });
+
+  // An explicitly configured key file must exist; the default one is created on first start.
+  const keyFile = cfg.SIGNING_KEY_FILE ? resolve(cfg.SIGNING_KEY_FILE) : join(dataDir, "signing-key.pem");
+  const { key: signingKey, created: keyCreated } = loadSigningKey(keyFile, { create: cfg.SIGNING_KEY_FILE === undefined });
+  await registerSigningKey(database.db, signingKey.kid, signingKey.publicKey, new Date());
+  const signer = new Signer(signingKey);
+  log.info(keyCreated ? "signing key generated" : "signing key loaded", { kid: signer.kid, keyFile });
 
   let node: LocalNode | undefined;
   let rpcUrl = cfg.CHAIN_RPC_URL;
@@ -77,7 +87,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     log,
     connect,
   });
-  const ingest = new IngestService({ db: database.db, onIngested: (n) => batcher.notifyIngested(n) });
+  const ingest = new IngestService({ db: database.db, signer, onIngested: (n) => batcher.notifyIngested(n) });
   const prover = new Prover({
     db: database.db,
     // A node this service started forgets everything when it stops, whatever its chain id.
@@ -113,6 +123,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     audit,
     chainReader: () => reader,
     chainRpcUrl: () => chainUrl,
+    signer,
     minConfirmations: cfg.CONFIRMATIONS,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,

@@ -15,6 +15,7 @@ import type { IngestService } from "../services/ingest.ts";
 import type { Prover } from "../services/prover.ts";
 import type { Db } from "../store/db.ts";
 import type { ChainReader } from "../verify/index.ts";
+import type { Signer } from "../signing/signer.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { auditRoutes } from "./audit.ts";
 import { chainRpcRoutes } from "./chain-rpc.ts";
@@ -35,6 +36,7 @@ import { principalRoutes } from "./principals.ts";
 import { onError, onNotFound } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { verifyRoutes } from "./verify.ts";
+import { wellKnownRoutes } from "./well-known.ts";
 
 export interface AppDeps {
   db: Db;
@@ -46,6 +48,8 @@ export interface AppDeps {
   chainReader: () => ChainReader | undefined;
   /** JSON-RPC URL of the same chain, for the public read-only relay the page uses. */
   chainRpcUrl?: () => string | undefined;
+  /** The service key: signs receipts and reports; its public half is published. */
+  signer: Signer;
   /** The built verification page; read from dist/web/ when not given. */
   webAssets?: WebAssets;
   minConfirmations: number;
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
   app.route("/", openApiRoutes(pkg.version));
+  app.route("/", wellKnownRoutes(deps));
   app.route("/", pageRoutes(deps.webAssets ?? loadWebAssets()));
   app.route("/v1/chain/rpc", chainRpcRoutes({ chainRpcUrl: deps.chainRpcUrl ?? (() => undefined), log: deps.log }));
   app.route("/v1/verify", verifyRoutes({ chain: deps.chainReader, minConfirmations: deps.minConfirmations }));

@@ -19,6 +19,7 @@ import {
   DisclosureViewSchema,
   EvidenceViewSchema,
   HealthSchema,
+  KeySetSchema,
   KeyViewSchema,
   MeSchema,
   page,
@@ -116,6 +117,11 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: "The database and the chain answer",
     access: "public",
     responses: { 200: { description: "ready", schema: ReadySchema }, 503: problem("a dependency does not answer") },
+  },
+  "GET /.well-known/evidence-keys.json": {
+    summary: "The service's public signing keys (JWKS, Ed25519): check receipts and reports with them; old keys stay after a rotation",
+    access: "public",
+    responses: { 200: { description: "{ keys: [{ kty: OKP, crv: Ed25519, x, kid, alg: EdDSA, use: sig }] }", schema: KeySetSchema } },
   },
   "GET /openapi.json": { summary: "This document", access: "public", responses: { 200: { description: "OpenAPI 3.1" } } },
   "POST /v1/verify": {

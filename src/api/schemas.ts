@@ -62,6 +62,19 @@ export const BundleSchema = z
   })
   .describe("An evidence-proof/v1 bundle (see docs/proof-format.md); anchor is null until the batch is anchored.");
 
+export const KeySetSchema = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.literal("OKP"),
+      crv: z.literal("Ed25519"),
+      x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).describe("RFC 7638 thumbprint"),
+      alg: z.literal("EdDSA"),
+      use: z.literal("sig"),
+    }),
+  ),
+});
+
 export const VerificationSchema = z.object({
   valid: z.boolean().describe("every check passed"),
   verdict: z

@@ -5,6 +5,7 @@ import { fromHex, toHex } from "../core/bytes.ts";
 import { leafHash, normaliseMeta, type EvidenceMeta, type HashAlg } from "../core/leaf.ts";
 import type { Db, DbOrTx } from "../store/db.ts";
 import { insertEvidence, type NewEvidence } from "../store/evidence.ts";
+import type { Signer } from "../signing/signer.ts";
 
 export interface SubmitItem {
   /** 0x + 64 hex digits (either case). */
@@ -24,6 +25,8 @@ export interface SubmitReceipt {
 
 export interface IngestDeps {
   db: Db;
+  /** Signs the receipt of each accepted item. */
+  signer: Signer;
   /** Told how many items were committed (the batcher closes full batches early). */
   onIngested?: (count: number) => void;
   /** Injected so tests can fix salts; a CSPRNG otherwise. */

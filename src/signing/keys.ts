@@ -53,6 +53,11 @@ function fromPrivateKey(privateKey: KeyObject, source: string): SigningKey {
   return { kid: keyId(publicKey), privateKey, publicKey };
 }
 
+/** A fresh key held in memory only: for tests and benchmarks. */
+export function generateSigningKey(): SigningKey {
+  return fromPrivateKey(generateKeyPairSync("ed25519").privateKey, "a generated key");
+}
+
 /**
  * Reads the PKCS#8 PEM private key at `path`. With `create`, a missing file is generated
  * (mode 0600) first; without it, a missing file is an error naming the path.

@@ -71,6 +71,7 @@ const CASES: Record<string, RouteCase> = {
   "GET /healthz": { call: () => ({ path: "/healthz" }), expect: PUBLIC },
   "GET /readyz": { call: () => ({ path: "/readyz" }), expect: PUBLIC },
   "GET /openapi.json": { call: () => ({ path: "/openapi.json" }), expect: PUBLIC },
+  "GET /.well-known/evidence-keys.json": { call: () => ({ path: "/.well-known/evidence-keys.json" }), expect: PUBLIC },
   "POST /v1/verify": { call: (fx) => post("/v1/verify", fx.proofA), expect: PUBLIC },
   "POST /v1/chain/rpc": { call: () => post("/v1/chain/rpc", { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), expect: PUBLIC },
   "GET /verify": { call: () => ({ path: "/verify" }), expect: PUBLIC },

@@ -2,6 +2,8 @@
 // reproduced by leaving exactly the state a crash at that point leaves (a row recorded but
 // never broadcast, a transaction mined but never recorded, a chain restarted), then running
 // the real steps and checking that nothing is lost and nothing is anchored twice.
+import { generateSigningKey } from "../../src/signing/keys.ts";
+import { Signer } from "../../src/signing/signer.ts";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
@@ -69,7 +71,7 @@ beforeEach(async () => {
   await database?.close();
   chain?.close();
   database = await freshDatabase();
-  ingest = new IngestService({ db: database.db });
+  ingest = new IngestService({ db: database.db , signer: new Signer(generateSigningKey()) });
   await connect();
 });
 

@@ -4,6 +4,9 @@
 // it. The database is bootstrapped as on a first start (an admin key), and a tenant
 // TEST_TENANT with its own key exists: `app.request()` sends that tenant's key unless the
 // request carries its own Authorization header; `rawApp` sends nothing it is not given.
+import { generateSigningKey } from "../../src/signing/keys.ts";
+import { Signer } from "../../src/signing/signer.ts";
+import { registerSigningKey } from "../../src/store/signing-keys.ts";
 import { sql } from "drizzle-orm";
 import type { Hono } from "hono";
 import { createApp, type AppDeps } from "../../src/api/app.ts";
@@ -120,7 +123,9 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     connect,
   });
   // Not wired to batcher.notifyIngested: tests seal by calling tick(), never by a timer.
-  const ingest = new IngestService({ db: database.db });
+  const signer = new Signer(generateSigningKey());
+  await registerSigningKey(database.db, signer.kid, signer.key.publicKey, new Date());
+  const ingest = new IngestService({ db: database.db, signer });
   const prover = new Prover({
     db: database.db,
     readBlock: blockReaderOf(batcher),
@@ -160,6 +165,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     audit,
     chainReader: () => reader,
     chainRpcUrl: () => opts.chainUrl,
+    signer,
     minConfirmations: opts.minConfirmations ?? 1,
     rateLimits: opts.rateLimits ?? { perKeyPerMinute: 0, publicPerMinute: 0 },
     ...(opts.failures ? { failures: opts.failures } : {}),

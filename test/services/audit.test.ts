@@ -2,6 +2,8 @@
 // someone with database access would) is named by verify(); concurrent appends stay gapless;
 // anchoring the head is idempotent and atomic; anchored heads verify on a real chain, and a
 // log rewritten consistently in the database is caught by the chain alone.
+import { generateSigningKey } from "../../src/signing/keys.ts";
+import { Signer } from "../../src/signing/signer.ts";
 import { asc, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -46,7 +48,7 @@ function recorder(): Recorded {
 function auditService(db: Db, opts: { ingest?: IngestService; log?: Logger } = {}): AuditService {
   return new AuditService({
     db,
-    ingest: opts.ingest ?? new IngestService({ db }),
+    ingest: opts.ingest ?? new IngestService({ db , signer: new Signer(generateSigningKey()) }),
     prover: new Prover({ db }),
     chainReader: () => undefined,
     minConfirmations: 1,
@@ -297,6 +299,7 @@ describe(`audit log on ${describeDbKind()}`, () => {
       await seed(db);
       const failing = new IngestService({
         db,
+        signer: new Signer(generateSigningKey()),
         onIngested: () => {
           throw new Error("crash after the evidence insert");
         },

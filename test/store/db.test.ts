@@ -106,6 +106,8 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "evidence",
       "idempotency_keys",
       "principals",
+      "reports",
+      "signing_keys",
     ]);
     expect(await appliedMigrations(db)).toBe(migrationCount);
   });

@@ -1,0 +1,116 @@
+// The evidence report (evidence-report/v1): what an admin hands to a court for a case. A
+// report is a signed JSON document (src/signing/signer.ts: Ed25519 over the RFC 8785 form
+// without `signature`); the PDF is a rendering of the same document for people. Pure types
+// and constants, no I/O.
+import type { ProofBundleV1 } from "../core/bundle.ts";
+import type { Check } from "../verify/checks.ts";
+import type { VerdictKind } from "../verify/verdict.ts";
+
+export const REPORT_FORMAT = "evidence-report/v1";
+export const RECEIPT_FORMAT = "evidence-receipt/v1";
+
+export interface SignatureMember {
+  alg: "EdDSA";
+  kid: string;
+  /** base64url, 64 bytes. */
+  value: string;
+}
+
+/** The signed promise handed out in the 202, before the anchor exists. */
+export interface ReceiptV1 {
+  format: typeof RECEIPT_FORMAT;
+  /** Evidence id. */
+  id: string;
+  digest: string;
+  leafHash: string;
+  submitter: string;
+  receivedAt: string;
+  signature: SignatureMember;
+}
+
+/** One event of the case, in timeline order. */
+export interface ReportEvent {
+  /** 1-based position in the timeline. */
+  n: number;
+  evidenceId: string;
+  eventType: string | null;
+  /** As claimed by the platform (meta.occurredAt), or null. */
+  occurredAt: string | null;
+  receivedAt: string;
+  digest: string;
+  hashAlg: string;
+  salt: string;
+  leafHash: string;
+  /** meta.prev as stored: the previous event's leaf hash, or null for the first. */
+  prev: string | null;
+  receipt: ReceiptV1 | null;
+  /** The full v1 proof bundle. */
+  proof: ProofBundleV1;
+  /** Checked against the chain when the report was generated. */
+  verification: {
+    verdict: VerdictKind;
+    checks: Check[];
+    anchoredAt: string | null;
+    blockNumber: number | null;
+    blockHash: string | null;
+    transaction: string | null;
+    confirmations: number | null;
+  };
+  /** Seconds from receivedAt to the anchoring block's time, or null when not anchored. */
+  anchoringDelaySeconds: number | null;
+  /** Whether meta.prev names the previous event of this timeline (null prev for the first). */
+  link: { ok: boolean; detail: string };
+}
+
+export interface ReportAuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  hash: string;
+}
+
+export interface EvidenceReportV1 {
+  format: typeof REPORT_FORMAT;
+  id: string;
+  generatedAt: string;
+  software: { name: string; version: string; commit: string | null };
+  requester: { principalId: string; role: string; requestedBy: string };
+  purpose: string;
+  tenant: { id: string; name: string };
+  /** The case, or null when the report covers a list of evidence ids. */
+  caseId: string | null;
+  /** Ids asked for when no case was given. */
+  evidenceIds: string[] | null;
+  /** The chain the events are anchored on, and where the service's keys are published. */
+  chain: { chainId: number | null; contract: string | null };
+  keys: { url: string; kid: string };
+  algorithms: {
+    digest: string;
+    leaf: string;
+    tree: string;
+    proof: string;
+    signature: string;
+  };
+  events: ReportEvent[];
+  timeline: { ok: boolean; events: number; detail: string };
+  /** Audit-log entries about this case (disclosures, earlier reports). */
+  audit: ReportAuditEntry[];
+  verdict: { ok: boolean; sentence: string };
+  /** What the proofs show and what they do not, in plain words. */
+  statement: string[];
+  /** How to check each claim yourself. */
+  howToVerify: { title: string; commands: string[] }[];
+  signature: SignatureMember;
+}
+
+/** Where the report's own anchoring can be found; not part of the signed report. */
+export interface ReportAnchoring {
+  /** SHA-256 of the signed report's canonical form (JCS), 0x-hex. */
+  digest: string;
+  /** The evidence item of the system tenant that carries `digest`. */
+  evidenceId: string;
+  /** GET path of its proof. */
+  proofPath: string;
+}
