@@ -1,11 +1,15 @@
 // Accepting evidence: fix each item's salt, meta and leaf hash, and commit it before the
-// caller is answered. What is committed here is what the proof will later hash.
+// caller is answered. What is committed here is what the proof will later hash. An item of
+// a case is chained to the case's previous item (meta.prev, see src/store/evidence.ts), and
+// every item gets a receipt signed with the service key, stored with it.
 import { randomBytes as nodeRandomBytes, randomUUID } from "node:crypto";
 import { fromHex, toHex } from "../core/bytes.ts";
 import { leafHash, normaliseMeta, type EvidenceMeta, type HashAlg } from "../core/leaf.ts";
+import type { ReceiptV1 } from "../reports/format.ts";
 import type { Db, DbOrTx } from "../store/db.ts";
-import { insertEvidence, type NewEvidence } from "../store/evidence.ts";
+import { insertChained, type NewEvidence } from "../store/evidence.ts";
 import type { Signer } from "../signing/signer.ts";
+import { signReceipt } from "./receipts.ts";
 
 export interface SubmitItem {
   /** 0x + 64 hex digits (either case). */
@@ -21,6 +25,8 @@ export interface SubmitReceipt {
   status: "pending";
   leafHash: string;
   receivedAt: string;
+  /** The signed receipt (evidence-receipt/v1). */
+  receipt: ReceiptV1;
 }
 
 export interface IngestDeps {
@@ -34,6 +40,10 @@ export interface IngestDeps {
   now?: () => Date;
 }
 
+/** Items hashed and signed between two turns of the event loop. */
+const BUILD_CHUNK = 1000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class IngestService {
   readonly #deps: IngestDeps;
 
@@ -44,42 +54,68 @@ export class IngestService {
   /**
    * Stores every item or none, then answers. Requires items already validated (the API's
    * schemas do it); a malformed digest here is a programming error and throws.
+   * Items with a caseId chain to the last stored item of (submitter, caseId), and items of
+   * one request in one case to each other, in request order.
    * `opts.db`: a caller's transaction to insert in, so the items commit with the caller's
    * other writes (the audit log anchors its head this way).
    */
   async submit(submitter: string, items: SubmitItem[], opts: { db?: DbOrTx } = {}): Promise<SubmitReceipt[]> {
     const random = this.#deps.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n)));
     const receivedAt = (this.#deps.now ?? (() => new Date()))();
-    const rows: NewEvidence[] = items.map((item) => {
-      const digest = fromHex(item.digest.toLowerCase(), 32);
-      const salt = random(32);
-      const meta: EvidenceMeta = normaliseMeta({
-        hashAlg: item.hashAlg ?? "sha256",
-        submitter,
-        caseId: item.caseId,
-        eventType: item.eventType,
-        occurredAt: item.occurredAt,
-      });
-      return {
-        id: randomUUID(),
-        submitter,
-        digest,
-        salt,
-        hashAlg: meta.hashAlg,
-        caseId: item.caseId ?? null,
-        eventType: item.eventType ?? null,
-        meta: meta as Record<string, string>,
-        leafHash: leafHash({ salt, digest, meta }),
-        receivedAt,
-      };
-    });
-    await insertEvidence(opts.db ?? this.#deps.db, rows);
+    const { signer } = this.#deps;
+    // What does not depend on the case heads is fixed before any lock is taken.
+    const prepared = items.map((item) => ({
+      item,
+      id: randomUUID(),
+      digest: fromHex(item.digest.toLowerCase(), 32),
+      salt: random(32),
+    }));
+    const caseIds = [...new Set(items.flatMap((i) => (i.caseId === undefined ? [] : [i.caseId])))];
+    const receipts: ReceiptV1[] = [];
+    const build = async (heads: Map<string, Uint8Array>): Promise<NewEvidence[]> => {
+      receipts.length = 0;
+      const last = new Map(heads);
+      const rows: NewEvidence[] = [];
+      for (const [i, { item, id, digest, salt }] of prepared.entries()) {
+        if (i > 0 && i % BUILD_CHUNK === 0) await yieldToEventLoop();
+        const prev = item.caseId === undefined ? undefined : last.get(item.caseId);
+        const meta: EvidenceMeta = normaliseMeta({
+          hashAlg: item.hashAlg ?? "sha256",
+          submitter,
+          caseId: item.caseId,
+          eventType: item.eventType,
+          occurredAt: item.occurredAt,
+          prev: prev === undefined ? undefined : toHex(prev),
+        });
+        const leaf = leafHash({ salt, digest, meta });
+        if (item.caseId !== undefined) last.set(item.caseId, leaf);
+        const signed = signReceipt(signer, { id, digest, leafHash: leaf, submitter, receivedAt });
+        receipts.push(signed.receipt);
+        rows.push({
+          id,
+          submitter,
+          digest,
+          salt,
+          hashAlg: meta.hashAlg,
+          caseId: item.caseId ?? null,
+          eventType: item.eventType ?? null,
+          meta: meta as Record<string, string>,
+          leafHash: leaf,
+          receivedAt,
+          receiptKid: signed.receiptKid,
+          receiptSignature: signed.receiptSignature,
+        });
+      }
+      return rows;
+    };
+    const rows = await insertChained(opts.db ?? this.#deps.db, submitter, caseIds, build);
     this.#deps.onIngested?.(rows.length);
-    return rows.map((r) => ({
+    return rows.map((r, i) => ({
       id: r.id,
       status: "pending",
       leafHash: toHex(r.leafHash),
       receivedAt: receivedAt.toISOString(),
+      receipt: receipts[i]!,
     }));
   }
 }

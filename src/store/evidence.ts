@@ -1,5 +1,6 @@
 // Queries over evidence rows: insert at ingest, read back, take pending leaves for a batch
 // and record where each landed in it.
+import { createHash } from "node:crypto";
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { queryRows, type DbOrTx } from "./db.ts";
 import { evidence, type EvidenceRow } from "./schema.ts";
@@ -7,7 +8,7 @@ import { evidenceVisible, type Scope } from "./scope.ts";
 
 export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "path">;
 
-// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 10. Chunks are
+// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 12. Chunks are
 // also kept small for PGlite, which runs in this thread: between two chunks the event loop
 // gets a turn (see yieldToEventLoop), so one big batch never freezes the HTTP server.
 const INSERT_CHUNK = 1000;
@@ -23,11 +24,95 @@ export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<v
     await db.insert(evidence).values(rows);
     return;
   }
-  await db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      if (i > 0) await yieldToEventLoop();
-      await tx.insert(evidence).values(rows.slice(i, i + INSERT_CHUNK));
-    }
+  await db.transaction((tx) => insertChunks(tx, rows));
+}
+
+/** Inserts in statements of INSERT_CHUNK rows, the event loop getting a turn between two. */
+async function insertChunks(db: DbOrTx, rows: NewEvidence[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    if (i > 0) await yieldToEventLoop();
+    await db.insert(evidence).values(rows.slice(i, i + INSERT_CHUNK));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Case timelines. Each item with a caseId carries, in meta.prev, the leaf hash of the item
+// before it in the same (submitter, caseId): its meta (so its leaf hash) depends on the head
+// of the case at the moment it is stored. Writers of one case are serialised by transaction-
+// scoped advisory locks, held from reading the head until the new items are committed, so
+// two concurrent submissions never chain to the same head (the timeline never forks).
+//
+// Locks are hierarchical, so that a request never takes an unbounded number of them (each
+// takes a slot of PostgreSQL's shared lock table, about 64 per connection by default):
+// every chaining writer holds ALL_CASES_LOCK, shared when it locks its cases one by one (at
+// most MAX_CASE_LOCKS, in sorted key order so that two writers cannot deadlock), exclusive
+// when it writes more cases than that (then it excludes every other case writer instead).
+
+/** The one-key advisory lock space is shared with src/batcher/seal.ts, src/store/audit.ts, … */
+const ALL_CASES_LOCK = 727318020n;
+/** Past this many distinct cases in one request, lock all cases at once. */
+export const MAX_CASE_LOCKS = 64;
+
+/** The advisory-lock key of a (submitter, caseId): the first 8 bytes of a SHA-256, as a signed bigint. */
+export function caseLockKey(submitter: string, caseId: string): bigint {
+  const h = createHash("sha256").update(`evidence-case\0${submitter}\0${caseId}`, "utf8").digest();
+  return h.readBigInt64BE(0);
+}
+
+/** Takes the locks that make this transaction the only writer of these cases until it ends. */
+async function lockCases(tx: DbOrTx, submitter: string, caseIds: readonly string[]): Promise<void> {
+  if (caseIds.length > MAX_CASE_LOCKS) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ALL_CASES_LOCK.toString()}::bigint)`);
+    return;
+  }
+  const keys = [...new Set(caseIds.map((c) => caseLockKey(submitter, c)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // One statement: a function scan yields the array's elements in order, so the locks are
+  // taken in order: ALL_CASES_LOCK (shared) first, then each case's.
+  await tx.execute(
+    sql`select count(case when u.i = 1 then pg_advisory_xact_lock_shared(u.k::bigint) else pg_advisory_xact_lock(u.k::bigint) end)::int as n
+        from jsonb_array_elements_text(${JSON.stringify([ALL_CASES_LOCK, ...keys].map(String))}::jsonb) with ordinality as u(k, i)`,
+  );
+}
+
+/** The leaf hash of the last item of each case that has one (one statement for any number of cases). */
+export async function caseHeads(db: DbOrTx, submitter: string, caseIds: readonly string[]): Promise<Map<string, Uint8Array>> {
+  if (caseIds.length === 0) return new Map();
+  const rows = await queryRows<{ case_id: string; leaf_hash: Uint8Array }>(
+    db,
+    sql`select c.case_id, h.leaf_hash
+        from jsonb_array_elements_text(${JSON.stringify(caseIds)}::jsonb) as c(case_id)
+        cross join lateral (
+          select e.leaf_hash from ${evidence} e
+          where e.submitter = ${submitter} and e.case_id = c.case_id
+          order by e.seq desc
+          limit 1
+        ) h`,
+  );
+  return new Map(rows.map((r) => [r.case_id, new Uint8Array(r.leaf_hash)]));
+}
+
+/**
+ * Stores a submission whose items may belong to cases: in one transaction (a savepoint when
+ * `db` is a caller's transaction), locks the cases `caseIds` of `submitter`, reads their
+ * heads, lets `build` make the rows from them, and inserts the rows. Every row or none is
+ * stored. Returns the rows.
+ */
+export async function insertChained(
+  db: DbOrTx,
+  submitter: string,
+  caseIds: readonly string[],
+  build: (heads: Map<string, Uint8Array>) => Promise<NewEvidence[]>,
+): Promise<NewEvidence[]> {
+  if (caseIds.length === 0) {
+    const rows = await build(new Map());
+    await insertEvidence(db, rows);
+    return rows;
+  }
+  return db.transaction(async (tx) => {
+    await lockCases(tx, submitter, caseIds);
+    const rows = await build(await caseHeads(tx, submitter, caseIds));
+    await insertChunks(tx, rows);
+    return rows;
   });
 }
 

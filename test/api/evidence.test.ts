@@ -98,7 +98,7 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
     expect(json.id).toMatch(UUID_RE);
     expect(res.headers.get("location")).toBe(`/v1/evidence/${json.id}`);
     expect(json.status).toBe("pending");
-    expect(Object.keys(json).sort()).toEqual(["id", "leafHash", "receivedAt", "status"]);
+    expect(Object.keys(json).sort()).toEqual(["id", "leafHash", "receipt", "receivedAt", "status"]);
     expect(isRfc3339Utc(json.receivedAt)).toBe(true);
     const received = Date.parse(json.receivedAt);
     expect(received).toBeGreaterThanOrEqual(t0 - 5);
@@ -257,7 +257,8 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
       id,
       digest: digests[2],
       salt: toHex(row.salt),
-      meta: { caseId: "case-life", eventType: "e2", hashAlg: "sha256", submitter: TEST_TENANT },
+      // The third item of the case: chained to the second (meta.prev).
+      meta: { caseId: "case-life", eventType: "e2", hashAlg: "sha256", prev: receipts[1]!.leafHash, submitter: TEST_TENANT },
       receivedAt: receipts[2]!.receivedAt,
     });
 
