@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   SIGNING_KEY_FILE: z.string().min(1).optional(),
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   CHAIN_RPC_URL: url(["http:", "https:"]).optional(),
+  /** The origin users reach the service at (behind a proxy); reports name it in their commands. */
+  PUBLIC_URL: url(["http:", "https:"]).optional(),
   ANCHOR_PRIVATE_KEY: hex32.optional(),
   CONTRACT_ADDRESS: address.optional(),
   LOCAL_CHAIN_PORT: int(1, 65535).default(8545),

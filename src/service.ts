@@ -25,6 +25,7 @@ import { jsonRpcReader, type ChainReader } from "./verify/index.ts";
 import { loadSigningKey } from "./signing/keys.ts";
 import { Signer } from "./signing/signer.ts";
 import { registerSigningKey } from "./store/signing-keys.ts";
+import { ReportService, softwareIdentity } from "./services/reports.ts";
 
 export interface RunningService {
   url: string;
@@ -105,6 +106,15 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: cfg.CONFIRMATIONS,
     log,
   });
+  const reports = new ReportService({
+    db: database.db,
+    prover,
+    ingest,
+    signer,
+    chainReader: () => reader,
+    minConfirmations: cfg.CONFIRMATIONS,
+    software: softwareIdentity(),
+  });
   const created = await access.bootstrap();
   let bootstrap: RunningService["bootstrap"] = null;
   if (created) {
@@ -124,6 +134,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     chainReader: () => reader,
     chainRpcUrl: () => chainUrl,
     signer,
+    reports,
+    publicUrl: cfg.PUBLIC_URL,
     minConfirmations: cfg.CONFIRMATIONS,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,

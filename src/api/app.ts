@@ -36,6 +36,8 @@ import { principalRoutes } from "./principals.ts";
 import { onError, onNotFound } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { verifyRoutes } from "./verify.ts";
+import { reportRoutes } from "./reports.ts";
+import type { ReportService } from "../services/reports.ts";
 import { wellKnownRoutes } from "./well-known.ts";
 
 export interface AppDeps {
@@ -50,6 +52,9 @@ export interface AppDeps {
   chainRpcUrl?: () => string | undefined;
   /** The service key: signs receipts and reports; its public half is published. */
   signer: Signer;
+  reports: ReportService;
+  /** The origin users reach the service at, when a proxy stands in front (PUBLIC_URL). */
+  publicUrl?: string | undefined;
   /** The built verification page; read from dist/web/ when not given. */
   webAssets?: WebAssets;
   minConfirmations: number;
@@ -112,6 +117,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/keys", keyRoutes(deps));
   app.route("/v1/disclosures", disclosureRoutes(deps));
   app.route("/v1/audit", auditRoutes(deps));
+  app.route("/v1/reports", reportRoutes(deps));
   app.onError(onError(deps.log));
   app.notFound(onNotFound(() => app.routes));
 

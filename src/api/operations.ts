@@ -5,6 +5,7 @@
 // route table against it.
 import { z } from "zod";
 import { RpcRequestSchema, RpcResponseSchema } from "./chain-rpc.ts";
+import { CreatedReportSchema, CreateReportSchema, ReportDocumentSchema } from "./reports.ts";
 import { AuditAnchorResultSchema, AuditPageSchema, AuditVerificationSchema } from "./audit.ts";
 import { CreateDisclosureSchema } from "./disclosures.ts";
 import { SubmitBatchSchema, SubmitItemSchema } from "./evidence.ts";
@@ -15,6 +16,7 @@ import {
   BatchViewSchema,
   BundleSchema,
   CaseProofsSchema,
+  CaseTimelineSchema,
   CreatedKeySchema,
   DisclosureViewSchema,
   EvidenceViewSchema,
@@ -171,7 +173,7 @@ export const OPERATIONS: Record<string, Operation> = {
     idempotent: true,
     request: SubmitItemSchema,
     responses: {
-      202: { description: "committed; see the Location header", schema: ReceiptSchema },
+      202: { description: "committed, with its signed receipt; see the Location header", schema: ReceiptSchema },
       ...bodyProblems,
       ...idempotencyProblems,
     },
@@ -183,7 +185,7 @@ export const OPERATIONS: Record<string, Operation> = {
     idempotent: true,
     request: SubmitBatchSchema,
     responses: {
-      202: { description: "all committed, receipts in request order", schema: z.object({ items: z.array(ReceiptSchema) }) },
+      202: { description: "all committed, each with its signed receipt, in request order", schema: z.object({ items: z.array(ReceiptSchema) }) },
       ...bodyProblems,
       ...idempotencyProblems,
     },
@@ -211,6 +213,21 @@ export const OPERATIONS: Record<string, Operation> = {
     access: ["tenant", "admin"],
     parameters: [path("seq", "batch sequence number")],
     responses: { 200: { description: "the batch", schema: BatchViewSchema }, 404: notFound("batch") },
+  },
+  "GET /v1/cases/:caseId": {
+    summary:
+      "A case's timeline: its events in arrival order, each with status, receive and anchor time, and whether its link " +
+      "(meta.prev) to the event before checks out; verifiers: disclosed cases only",
+    access: ANY_CALLER,
+    parameters: [
+      path("caseId", "the case id as submitted (URL-encoded)"),
+      query("tenantId", "the tenant that submitted the case: required for verifiers and admins; a platform's own by default"),
+    ],
+    responses: {
+      200: { description: "the timeline (at most 10,000 events)", schema: CaseTimelineSchema },
+      404: notFound("case"),
+      422: problem("tenantId missing, or the case has more than 10,000 events (read it with GET /v1/cases/{tenantId}/{caseId}/proofs)"),
+    },
   },
   "GET /v1/cases/:tenantId/:caseId/proofs": {
     summary: "Every item of a case with its proof bundle, in arrival order; verifiers: disclosed cases only",
@@ -297,6 +314,37 @@ export const OPERATIONS: Record<string, Operation> = {
     access: ADMIN,
     idempotent: true,
     responses: { 200: { description: "the head and the evidence that anchors it", schema: AuditAnchorResultSchema }, ...idempotencyProblems },
+  },
+  "POST /v1/reports": {
+    summary: "Make a signed evidence report for a case (or a list of items): every proof checked on chain now, the report anchored",
+    access: ["verifier", "admin"],
+    bodyLimit: SMALL_BODY,
+    idempotent: true,
+    request: CreateReportSchema,
+    responses: {
+      201: { description: "made, signed and submitted for anchoring", schema: CreatedReportSchema },
+      ...bodyProblems,
+      ...idempotencyProblems,
+      404: notFound("case or evidence item"),
+    },
+  },
+  "GET /v1/reports/:id": {
+    summary: "A report as signed (evidence-report/v1 JSON); admins, verifiers of the disclosed case, the owning tenant",
+    access: ANY_CALLER,
+    parameters: [path("id", "report id (a UUID)")],
+    responses: { 200: { description: "the signed report, byte for byte as stored", schema: ReportDocumentSchema }, 404: notFound("report") },
+  },
+  "GET /v1/reports/:id/pdf": {
+    summary: "The report as a PDF for people",
+    access: ANY_CALLER,
+    parameters: [path("id", "report id (a UUID)")],
+    responses: { 200: { description: "application/pdf" }, 404: notFound("report") },
+  },
+  "GET /v1/reports/:id/proof": {
+    summary: "The proof (evidence-proof/v1) that the report existed by its anchor time",
+    access: ANY_CALLER,
+    parameters: [path("id", "report id (a UUID)")],
+    responses: { 200: { description: "the proof of the report's digest", schema: BundleSchema }, 404: notFound("report") },
   },
 };
 

@@ -7,12 +7,36 @@ const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/).describe("0x + 64 lowercase h
 const address = z.string().regex(/^0x[0-9a-f]{40}$/);
 const time = z.iso.datetime({ offset: false }).describe("RFC 3339, UTC");
 
+/** A document signed with the service key: Ed25519 over the RFC 8785 form of the rest. */
+export const SignatureSchema = z
+  .object({
+    alg: z.literal("EdDSA"),
+    kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).describe("the key's id in /.well-known/evidence-keys.json"),
+    value: z.string().regex(/^[A-Za-z0-9_-]{86}$/).describe("base64url of the 64-byte Ed25519 signature"),
+  })
+  .describe("Ed25519 signature over the RFC 8785 canonical form of the document without its `signature` member");
+
+export const SignedReceiptSchema = z
+  .object({
+    format: z.literal("evidence-receipt/v1"),
+    id: z.uuid(),
+    digest: hex32,
+    leafHash: hex32,
+    submitter: z.string(),
+    receivedAt: time,
+    signature: SignatureSchema,
+  })
+  .describe(
+    "The service's signed promise that it holds this item (evidence-receipt/v1): check it with the keys at /.well-known/evidence-keys.json",
+  );
+
 export const ReceiptSchema = z
   .object({
     id: z.uuid(),
     status: z.literal("pending"),
     leafHash: hex32,
     receivedAt: time,
+    receipt: SignedReceiptSchema,
   })
   .describe("The item is committed: it will be batched and anchored.");
 
@@ -161,6 +185,28 @@ export const CaseProofsSchema = z.object({
   caseId: z.string(),
   items: z.array(z.object({ id: z.uuid(), proof: BundleSchema })),
   next: z.number().int().nullable().describe("pass as ?after= for the next page; null on the last"),
+});
+
+const LinkSchema = z.object({ ok: z.boolean(), detail: z.string() });
+
+export const CaseTimelineSchema = z.object({
+  tenantId: z.string(),
+  caseId: z.string(),
+  events: z.array(
+    z.object({
+      n: z.number().int().positive().describe("1-based position in the case, by arrival"),
+      evidenceId: z.uuid(),
+      eventType: z.string().nullable(),
+      occurredAt: z.string().nullable().describe("as claimed by the platform"),
+      status: z.enum(["pending", "batched", "anchored"]),
+      receivedAt: time,
+      anchoredAt: timeOrNull.describe("the anchoring block's time; null while not anchored"),
+      leafHash: hex32,
+      prev: hex32.nullable().describe("meta.prev: the previous event's leaf hash; null for the first"),
+      link: LinkSchema.describe("whether prev is the leaf hash of the event before this one"),
+    }),
+  ),
+  timeline: LinkSchema.describe("ok when every event links to the one before: none missing or out of order"),
 });
 
 export const MeSchema = z.object({

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { CliError, contextOf, EXIT_OK, EXIT_USAGE, UsageError, type Ctx, type EvidenceIo } from "./evidence/common.ts";
 import { DEFAULT_SERVICE_URL, PROOF_HELP, proofCommand, SUBMIT_HELP, submitCommand, WAIT_HELP, waitCommand } from "./evidence/service.ts";
 import { HASH_HELP, hashCommand, VERIFY_HELP, verifyCommand } from "./evidence/verify.ts";
+import { VERIFY_REPORT_HELP, verifyReportCommand } from "./evidence/verify-report.ts";
 
 export type { EvidenceIo };
 
@@ -15,6 +16,7 @@ const USAGE = `usage: evidence <command> [options]
 Check a proof (no account needed):
   verify <proof.json|-> [--file <document>] [--rpc <url>] [--min-confirmations N] [--json]
   hash <file|-> [--alg sha256|sha3-256|sm3] [--json]
+  verify-report <report.json|-> [--keys <file|url>] [--rpc <url>] [--json]
 
 As a platform (needs EVIDENCE_KEY):
   submit <file|0xdigest> [--alg …] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]
@@ -37,6 +39,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   verify: { run: verifyCommand, help: VERIFY_HELP },
   hash: { run: hashCommand, help: HASH_HELP },
+  "verify-report": { run: verifyReportCommand, help: VERIFY_REPORT_HELP },
   submit: { run: submitCommand, help: SUBMIT_HELP },
   proof: { run: proofCommand, help: PROOF_HELP },
   wait: { run: waitCommand, help: WAIT_HELP },

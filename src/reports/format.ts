@@ -9,6 +9,16 @@ import type { VerdictKind } from "../verify/verdict.ts";
 export const REPORT_FORMAT = "evidence-report/v1";
 export const RECEIPT_FORMAT = "evidence-receipt/v1";
 
+/** The algorithms a report names, in words: the same for every report of this format. */
+export const REPORT_ALGORITHMS = {
+  digest: "each event's meta.hashAlg (sha256, sha3-256 or sm3) over the platform's document or event record",
+  leaf: "SHA-256(0x00 || salt || digest || SHA-256(RFC 8785 JCS of meta))",
+  tree: "RFC 6962 Merkle tree hash (SHA-256, 0x01 for interior nodes); RFC 9162 inclusion proofs",
+  proof: "evidence-proof/v1, anchored with the EvidenceAnchor contract (anchorOf(bytes32), Anchored event)",
+  signature:
+    "Ed25519 (RFC 8032) over the RFC 8785 JCS form of this report without its signature member; keys at keys.url (RFC 7517 JWKS, kid = RFC 7638 thumbprint)",
+} as const;
+
 export interface SignatureMember {
   alg: "EdDSA";
   kid: string;
@@ -102,6 +112,11 @@ export interface EvidenceReportV1 {
   statement: string[];
   /** How to check each claim yourself. */
   howToVerify: { title: string; commands: string[] }[];
+  /**
+   * Where the proof that this report existed is served: its digest (SHA-256 of this report's
+   * RFC 8785 form, signature included) is anchored as evidence of the system tenant.
+   */
+  selfProof: { url: string; digest: string };
   signature: SignatureMember;
 }
 

@@ -26,6 +26,7 @@ export * from "./checks.ts";
 export * from "./rpc.ts";
 export * from "./verdict.ts";
 export * from "./signature.ts";
+export * from "./report.ts";
 
 export interface VerificationResult {
   /** Every check passed: the bundle is anchored and everything agrees on chain. */

@@ -288,6 +288,21 @@ const rpcLike = nearValid(
   }),
   ["jsonrpc", "id", "method", "params"],
 );
+/** Report requests: real tenants and cases mostly, evidence ids of every kind. */
+const reportLike = (fx: Fixtures) =>
+  nearValid(
+    fc.record(
+      {
+        tenantId: fc.constantFrom(TEST_TENANT, TENANT_B, "no-such-tenant"),
+        caseId: fc.oneof(fc.constantFrom(CASE_A, CASE_B), text(256)),
+        evidenceIds: fc.array(fc.constantFrom(...fx.evidence.map((e) => e.value)), { minLength: 1, maxLength: 3 }),
+        purpose: text(1000),
+        requestedBy: text(200),
+      },
+      { requiredKeys: ["tenantId", "purpose", "requestedBy"] },
+    ),
+    ["tenantId", "caseId", "evidenceIds", "purpose", "requestedBy"],
+  );
 /** Principal ids: fresh valid ones mostly, taken ones, invalid ones. */
 const principalIdLike = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/).map((s) => `fz-${s}`) },
@@ -538,9 +553,22 @@ const ROUTE_INPUTS: Record<string, RouteInputs> = {
   "GET /verify/:file": { params: () => fc.constantFrom("verify.js", "verify.css", "index.html", "favicon.svg").map((file) => ({ values: { file } })) },
   "POST /v1/evidence": { body: () => fc.oneof({ weight: 4, arbitrary: itemLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/evidence/batch": { body: () => fc.oneof({ weight: 4, arbitrary: batchLike }, { weight: 1, arbitrary: json }) },
+  "POST /v1/reports": { body: (fx) => fc.oneof({ weight: 4, arbitrary: reportLike(fx) }, { weight: 1, arbitrary: json }) },
+  "GET /v1/reports/:id": { params: (fx) => known("id", fx.reports) },
+  "GET /v1/reports/:id/pdf": { params: (fx) => known("id", fx.reports) },
+  "GET /v1/reports/:id/proof": { params: (fx) => known("id", fx.reports) },
   "GET /v1/evidence/:id": { params: (fx) => known("id", fx.evidence) },
   "GET /v1/evidence/:id/proof": { params: (fx) => known("id", fx.evidence) },
   "GET /v1/batches/:seq": { params: (fx) => known("seq", fx.batches) },
+  // Who may see a case here depends on the tenantId query too: no `visible`; the markers
+  // check still catches any of another tenant's items in an answer.
+  "GET /v1/cases/:caseId": {
+    params: (fx) =>
+      fc.oneof(
+        fc.constantFrom(...new Set(fx.cases.map((c) => c.caseId))).map((caseId) => ({ values: { caseId: encodeURIComponent(caseId) } })),
+        segment.map((caseId) => ({ values: { caseId } })),
+      ),
+  },
   "GET /v1/cases/:tenantId/:caseId/proofs": {
     params: (fx) =>
       fc.oneof(
@@ -576,6 +604,7 @@ const QUERY_VALUES: Record<string, (fx: Fixtures) => fc.Arbitrary<string>> = {
   digest: (fx) => fc.oneof(digestLike.map((d) => (typeof d === "string" ? d : JSON.stringify(d))), fc.constantFrom(...fx.digests)),
   documentDigest: (fx) => fc.oneof(digestLike.map((d) => (typeof d === "string" ? d : JSON.stringify(d))), fc.constantFrom(...fx.digests)),
   principalId: () => fc.oneof(principalIdLike.map((p) => (typeof p === "string" ? p : JSON.stringify(p))), fc.constantFrom(...PROTECTED)),
+  tenantId: () => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(TEST_TENANT, TENANT_B, GONE_TENANT, VERIFIER, ADMIN, "system") }, { weight: 1, arbitrary: anyString }),
 };
 
 const queryNames = (op: Operation) => (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
@@ -664,6 +693,7 @@ const EFFECTS: Record<string, (answer: any, observed: Counts) => Counts> = {
   "POST /v1/keys/:id/revoke": (_, o) => once("api_keys:unrevoked", o),
   "POST /v1/disclosures": () => ({ disclosures: 1, "disclosures:unrevoked": 1, audit_log: 1 }),
   "POST /v1/disclosures/:id/revoke": (_, o) => once("disclosures:unrevoked", o),
+  "POST /v1/reports": () => ({ reports: 1, evidence: 1, audit_log: 1 }),
   "POST /v1/audit/anchor": (a: { anchored: { created: boolean } | null }): Counts => (a.anchored?.created ? { evidence: 1, audit_anchors: 1 } : {}),
 };
 /** An idempotent switch (disable, revoke): at most one thing switched, audited iff it was. */
@@ -681,6 +711,7 @@ const VALID_BODIES: Record<string, { as: Who; body: () => unknown }> = {
   "POST /v1/keys": { as: "admin", body: () => ({ principalId: TENANT_B, label: "concurrent" }) },
   "POST /v1/disclosures": { as: "tenantA", body: () => ({ caseId: CASE_A, verifierId: SPARE_VERIFIER }) },
   "POST /v1/audit/anchor": { as: "admin", body: () => undefined },
+  "POST /v1/reports": { as: "admin", body: () => ({ tenantId: TEST_TENANT, caseId: CASE_A, purpose: "fuzz", requestedBy: "fuzz" }) },
 };
 
 let uniqueSeq = 0;
@@ -785,6 +816,7 @@ interface Marker {
 
 interface Fixtures {
   evidence: Thing[];
+  reports: Thing[];
   batches: Thing[];
   cases: { tenantId: string; caseId: string; visible: readonly Who[] }[];
   disclosures: Thing[];
@@ -998,7 +1030,7 @@ class Fuzzer {
     } else if (status === 204) {
       check(req.method === "OPTIONS" && url.pathname === "/v1/verify", "a 204 other than the CORS preflight of POST /v1/verify");
       check(text === "", "a 204 with a body");
-    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify")) {
+    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.endsWith("/pdf")) {
       check(/^application\/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")} on a success`, "success is not JSON");
       try {
         answer = JSON.parse(text);
@@ -1247,8 +1279,20 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
     const live = await h.access.grantDisclosure({ id: "fuzz-setup" }, tenantScope(TEST_TENANT), { caseId: CASE_A, verifierId: VERIFIER });
     const ofB = await h.access.grantDisclosure({ id: "fuzz-setup" }, tenantScope(TENANT_B), { caseId: CASE_B, verifierId: SPARE_VERIFIER });
     const digestOf = (i: number) => d[i]!.slice(2);
+    const report = async (tenantId: string, caseId: string) => {
+      const res = await h.rawApp.request("/v1/reports", jsonRequest("POST", { tenantId, caseId, purpose: "fuzz fixture", requestedBy: "fuzz" }, bearer(h.keys.admin)));
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const reportA = await report(TEST_TENANT, CASE_A);
+    const reportB = await report(TENANT_B, CASE_B);
     fx = {
       evidence,
+      reports: [
+        { value: reportA, visible: AV },
+        { value: reportB, visible: B },
+        { value: NO_UUID, visible: [] },
+      ],
       batches: [
         { value: String(await batchOf(a1!)), visible: A },
         { value: String(await batchOf(b1!)), visible: B },

@@ -21,6 +21,8 @@ interface Fixtures {
   digestA: string;
   batchA: number;
   proofA: unknown;
+  /** A report on tenant A's case A, made by an admin. */
+  reportA: string;
   disclosureLive: string;
   spareVerifier: string;
   /** Creates throwaway things, so state-changing routes can run once per caller. */
@@ -98,6 +100,12 @@ const CASES: Record<string, RouteCase> = {
     missing: () => ({ path: `/v1/batches/999999` }),
     expect: OWNED,
   },
+  "GET /v1/cases/:caseId": {
+    // Tenant B names tenant A's case: a 404, exactly as for a case A does not have.
+    call: (fx) => ({ path: `/v1/cases/${encodeURIComponent(fx.caseA)}?tenantId=${fx.tenantA}` }),
+    missing: (fx) => ({ path: `/v1/cases/no-such-case?tenantId=${fx.tenantA}` }),
+    expect: DISCLOSED,
+  },
   "GET /v1/cases/:tenantId/:caseId/proofs": {
     call: (fx) => ({ path: `/v1/cases/${fx.tenantA}/${encodeURIComponent(fx.caseA)}/proofs` }),
     missing: (fx) => ({ path: `/v1/cases/${fx.tenantA}/no-such-case/proofs` }),
@@ -157,6 +165,14 @@ const CASES: Record<string, RouteCase> = {
   "GET /v1/audit": { call: () => ({ path: "/v1/audit" }), expect: ADMIN_ONLY },
   "GET /v1/audit/verify": { call: () => ({ path: "/v1/audit/verify" }), expect: ADMIN_ONLY },
   "POST /v1/audit/anchor": { call: () => post("/v1/audit/anchor"), expect: ADMIN_ONLY },
+  "POST /v1/reports": {
+    call: (fx) => post("/v1/reports", { tenantId: fx.tenantA, caseId: fx.caseA, purpose: "isolation", requestedBy: "test" }),
+    missing: (fx) => post("/v1/reports", { tenantId: fx.tenantA, caseId: "no-such-case", purpose: "isolation", requestedBy: "test" }),
+    expect: { ...ADMIN_ONLY, verifierLive: "ok" },
+  },
+  "GET /v1/reports/:id": { call: (fx) => ({ path: `/v1/reports/${fx.reportA}` }), missing: () => ({ path: `/v1/reports/${NO_UUID}` }), expect: DISCLOSED },
+  "GET /v1/reports/:id/pdf": { call: (fx) => ({ path: `/v1/reports/${fx.reportA}/pdf` }), missing: () => ({ path: `/v1/reports/${NO_UUID}/pdf` }), expect: DISCLOSED },
+  "GET /v1/reports/:id/proof": { call: (fx) => ({ path: `/v1/reports/${fx.reportA}/proof` }), missing: () => ({ path: `/v1/reports/${NO_UUID}/proof` }), expect: DISCLOSED },
 };
 
 let h: ApiHarness & { node: LocalNode };
@@ -195,7 +211,14 @@ beforeAll(async () => {
   await h.access.grantDisclosure(admin, { role: "tenant", tenantId: "tenant-b" }, { caseId: caseA, verifierId: "court-none" });
   clock = new Date(clock.getTime() + 2 * 3_600_000); // court-expired's disclosure is now past
 
+  const reportRes = await h.rawApp.request(
+    "/v1/reports",
+    jsonRequest("POST", { tenantId: TEST_TENANT, caseId: caseA, purpose: "isolation fixture", requestedBy: "test" }, { authorization: `Bearer ${h.keys.admin}` }),
+  );
+  expect(reportRes.status).toBe(201);
+  const reportA = ((await reportRes.json()) as { id: string }).id;
   fx = {
+    reportA,
     tenantA: TEST_TENANT,
     tenantB: "tenant-b",
     caseA,

@@ -4,6 +4,7 @@
 // it. The database is bootstrapped as on a first start (an admin key), and a tenant
 // TEST_TENANT with its own key exists: `app.request()` sends that tenant's key unless the
 // request carries its own Authorization header; `rawApp` sends nothing it is not given.
+import { ReportService } from "../../src/services/reports.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { registerSigningKey } from "../../src/store/signing-keys.ts";
@@ -157,6 +158,16 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     admin: boot?.key ?? (await access.createKey({ id: "test" }, { principalId: "admin" })).key,
     tenant: await principal("tenant", TEST_TENANT),
   };
+  const reports = new ReportService({
+    db: database.db,
+    prover,
+    ingest,
+    signer,
+    chainReader: () => reader,
+    minConfirmations: opts.minConfirmations ?? 1,
+    software: { name: "evidence-anchor", version: "test", commit: null },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const deps: AppDeps = {
     db: database.db,
     ingest,
@@ -166,6 +177,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     chainReader: () => reader,
     chainRpcUrl: () => opts.chainUrl,
     signer,
+    reports,
     minConfirmations: opts.minConfirmations ?? 1,
     rateLimits: opts.rateLimits ?? { perKeyPerMinute: 0, publicPerMinute: 0 },
     ...(opts.failures ? { failures: opts.failures } : {}),

@@ -82,8 +82,8 @@ export async function assertReadable(ctx: Ctx, path: string): Promise<void> {
 // A bundle's text is bounded in characters; UTF-8 needs at most 4 bytes for each.
 const MAX_PROOF_BYTES = MAX_BUNDLE_TEXT_LENGTH * 4;
 
-/** A proof file's text, or stdin's for `-`. */
-export async function readProof(ctx: Ctx, path: string): Promise<string> {
+/** A proof file's text, or stdin's for `-`; `maxBytes` for larger documents (a report). */
+export async function readProof(ctx: Ctx, path: string, maxBytes = MAX_PROOF_BYTES): Promise<string> {
   const display = path === "-" ? "stdin" : path;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -93,9 +93,9 @@ export async function readProof(ctx: Ctx, path: string): Promise<string> {
       const b = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       size += b.byteLength;
       // Someone who passes the document instead of the proof should not wait for gigabytes.
-      if (size > MAX_PROOF_BYTES) {
+      if (size > maxBytes) {
         throw new CliError(
-          `${display} is over ${MAX_PROOF_BYTES} bytes, too large to be a proof: is it the document? Give the document with --file`,
+          `${display} is over ${maxBytes} bytes, too large to be a proof: is it the document? Give the document with --file`,
           EXIT_USAGE,
         );
       }

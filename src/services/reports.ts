@@ -1,0 +1,334 @@
+// Evidence reports: gathering a case's events (or a list of items), checking every proof
+// against the chain and the case's hash-linked timeline at generation time, signing the
+// result with the service key, and anchoring the report's own digest as evidence of the
+// system tenant, so that when the report existed is provable too.
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { toHex } from "../core/bytes.ts";
+import type { ProofBundleV1 } from "../core/bundle.ts";
+import { sha256 } from "../core/hash.ts";
+import { canonicalJson } from "../core/jcs.ts";
+import { checkTimeline } from "../core/timeline.ts";
+import { notFound, ServiceError, validationFailed } from "../errors.ts";
+import {
+  REPORT_ALGORITHMS,
+  REPORT_FORMAT,
+  type EvidenceReportV1,
+  type ReportAnchoring,
+  type ReportAuditEntry,
+  type ReportEvent,
+} from "../reports/format.ts";
+import type { Signer } from "../signing/signer.ts";
+import { getPrincipal } from "../store/access.ts";
+import { appendAudit } from "../store/audit.ts";
+import type { Db } from "../store/db.ts";
+import { caseEvidence, getEvidence } from "../store/evidence.ts";
+import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
+import type { EvidenceRow, ReportRow } from "../store/schema.ts";
+import { ADMIN_SCOPE, type Scope } from "../store/scope.ts";
+import { type ChainReader, verdictOf, verifyBundle } from "../verify/index.ts";
+import { SYSTEM_TENANT } from "./access.ts";
+import type { IngestService } from "./ingest.ts";
+import type { Prover } from "./prover.ts";
+import { receiptOf } from "./receipts.ts";
+
+/**
+ * Name, version and commit of this build, for the report's provenance. The commit comes from
+ * GIT_COMMIT, or from the checkout the service runs in; null when neither is there.
+ */
+export function softwareIdentity(env: Record<string, string | undefined> = process.env): ReportDeps["software"] {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string };
+  let commit = env.GIT_COMMIT ?? null;
+  if (commit === null) {
+    try {
+      commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).toString().trim() || null;
+    } catch {
+      commit = null;
+    }
+  }
+  return { name: pkg.name, version: pkg.version, commit };
+}
+
+/** A report covers at most this many events: each is verified on chain when it is made. */
+export const MAX_REPORT_EVENTS = 1000;
+/** The system tenant's case under which report digests are anchored. */
+export const REPORTS_CASE_ID = "evidence-reports";
+export const REPORT_EVENT_TYPE = "report.generated";
+
+export interface ReportRequest {
+  tenantId: string;
+  caseId?: string | undefined;
+  evidenceIds?: string[] | undefined;
+  purpose: string;
+  requestedBy: string;
+}
+
+export interface ReportCaller {
+  principalId: string;
+  role: string;
+  scope: Scope;
+}
+
+export interface ReportDeps {
+  db: Db;
+  prover: Prover;
+  ingest: IngestService;
+  signer: Signer;
+  chainReader: () => ChainReader | undefined;
+  minConfirmations: number;
+  software: { name: string; version: string; commit: string | null };
+  now?: () => Date;
+}
+
+export interface CreatedReport {
+  id: string;
+  digest: string;
+  evidenceId: string;
+}
+
+export interface StoredReport {
+  row: ReportRow;
+  report: EvidenceReportV1;
+  anchoring: ReportAnchoring;
+}
+
+export class ReportService {
+  readonly #deps: ReportDeps;
+
+  constructor(deps: ReportDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Builds, signs, stores and anchors a report. `origin` is the service's public origin
+   * (for the key-set URL and the commands in the report). Not found when the caller may
+   * not see the case or an item; 422 for a report that would be too large.
+   */
+  async create(caller: ReportCaller, req: ReportRequest, origin: string): Promise<CreatedReport> {
+    const now = (this.#deps.now ?? (() => new Date()))();
+    const rows = await this.#events(caller.scope, req);
+    const tenant = await getPrincipal(this.#deps.db, req.tenantId, "tenant");
+    const id = randomUUID();
+    const events = await this.#checkEvents(rows, req.caseId !== undefined);
+    const audit = req.caseId === undefined ? [] : await this.#audit(req.tenantId, req.caseId);
+    const first = events.find((e) => e.proof.anchor !== null)?.proof.anchor ?? null;
+    const timeline = timelineSummary(events, req.caseId !== undefined);
+    const unsigned: Omit<EvidenceReportV1, "signature"> = {
+      format: REPORT_FORMAT,
+      id,
+      generatedAt: now.toISOString(),
+      software: this.#deps.software,
+      requester: { principalId: caller.principalId, role: caller.role, requestedBy: req.requestedBy },
+      purpose: req.purpose,
+      tenant: { id: req.tenantId, name: tenant?.name ?? req.tenantId },
+      caseId: req.caseId ?? null,
+      evidenceIds: req.evidenceIds ?? null,
+      chain: { chainId: first?.chainId ?? null, contract: first?.contract ?? null },
+      keys: { url: `${origin}/.well-known/evidence-keys.json`, kid: this.#deps.signer.kid },
+      algorithms: { ...REPORT_ALGORITHMS },
+      events,
+      timeline,
+      audit,
+      verdict: verdictOfReport(events, timeline, req.caseId ?? null),
+      statement: STATEMENT,
+      howToVerify: howToVerify(events, origin, id, this.#deps.signer.kid),
+      selfProof: {
+        url: `${origin}/v1/reports/${id}/proof`,
+        digest: "SHA-256 of this report's RFC 8785 form, signature included: jq -cjS . report.json | sha256sum",
+      },
+    };
+    const report = this.#deps.signer.sign(unsigned as unknown as Record<string, unknown>) as unknown as EvidenceReportV1;
+    const body = JSON.stringify(report, null, 2) + "\n";
+    const digest = sha256(new TextEncoder().encode(canonicalJson(report)));
+
+    const evidenceId = await this.#deps.db.transaction(async (tx) => {
+      const [receipt] = await this.#deps.ingest.submit(
+        SYSTEM_TENANT,
+        [{ digest: toHex(digest), hashAlg: "sha256", caseId: REPORTS_CASE_ID, eventType: REPORT_EVENT_TYPE }],
+        { db: tx },
+      );
+      await insertReport(tx, {
+        id,
+        tenantId: req.tenantId,
+        caseId: req.caseId ?? null,
+        requestedBy: caller.principalId,
+        createdAt: now,
+        body,
+        digest,
+        evidenceId: receipt!.id,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: caller.principalId,
+          action: "report.generated",
+          target: id,
+          details: { tenantId: req.tenantId, caseId: req.caseId ?? null, events: events.length, purpose: req.purpose, digest: toHex(digest) },
+        },
+        now,
+      );
+      return receipt!.id;
+    });
+    return { id, digest: toHex(digest), evidenceId };
+  }
+
+  /** A stored report the scope may see: admins any; a tenant its own; a verifier those of cases disclosed to it. */
+  async get(scope: Scope, id: string): Promise<StoredReport> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound("report");
+    const row = await getReport(this.#deps.db, id.toLowerCase());
+    if (row === null || !(await this.#visible(scope, row))) throw notFound("report");
+    return {
+      row,
+      report: JSON.parse(row.body) as EvidenceReportV1,
+      anchoring: { digest: toHex(row.digest), evidenceId: row.evidenceId, proofPath: `/v1/reports/${row.id}/proof` },
+    };
+  }
+
+  /** The proof of the report's own digest (system-tenant evidence), for whoever may read the report. */
+  async proof(scope: Scope, id: string): Promise<ProofBundleV1> {
+    const { row } = await this.get(scope, id);
+    return this.#deps.prover.proof(ADMIN_SCOPE, row.evidenceId);
+  }
+
+  async #visible(scope: Scope, row: ReportRow): Promise<boolean> {
+    if (scope.role === "admin") return true;
+    if (scope.role === "tenant") return scope.tenantId === row.tenantId;
+    if (row.caseId === null) return false;
+    return (await caseEvidence(this.#deps.db, scope, row.tenantId, row.caseId, { afterSeq: undefined, limit: 1 })).length > 0;
+  }
+
+  async #events(scope: Scope, req: ReportRequest): Promise<EvidenceRow[]> {
+    if (req.caseId !== undefined) {
+      const rows = await caseEvidence(this.#deps.db, scope, req.tenantId, req.caseId, { afterSeq: undefined, limit: MAX_REPORT_EVENTS + 1 });
+      if (rows.length === 0) throw notFound("case");
+      if (rows.length > MAX_REPORT_EVENTS) {
+        throw validationFailed([{ field: "/caseId", reason: `the case has more than ${MAX_REPORT_EVENTS} events: report on a list of evidenceIds instead` }]);
+      }
+      return rows;
+    }
+    const rows: EvidenceRow[] = [];
+    for (const [i, id] of (req.evidenceIds ?? []).entries()) {
+      const row = await getEvidence(this.#deps.db, scope, id.toLowerCase());
+      // Another tenant's item, or one out of scope, is missing: 404, as for any unknown id.
+      if (row === null || row.submitter !== req.tenantId) throw new ServiceError("not-found", `/evidenceIds/${i}: evidence ${id} was not found`);
+      rows.push(row);
+    }
+    return rows.sort((a, b) => a.seq - b.seq);
+  }
+
+  async #checkEvents(rows: EvidenceRow[], isCase: boolean): Promise<ReportEvent[]> {
+    const chain = this.#deps.chainReader();
+    const links = isCase ? checkTimeline(rows.map((r) => ({ leafHash: toHex(r.leafHash), prev: r.meta.prev ?? null }))) : null;
+    const events: ReportEvent[] = [];
+    for (const [i, row] of rows.entries()) {
+      const proof = await this.#deps.prover.proof(ADMIN_SCOPE, row.id);
+      const result = await verifyBundle(proof, { ...(chain ? { chain } : {}), minConfirmations: this.#deps.minConfirmations });
+      const anchor = proof.anchor;
+      events.push({
+        n: i + 1,
+        evidenceId: row.id,
+        eventType: row.eventType,
+        occurredAt: row.meta.occurredAt ?? null,
+        receivedAt: row.receivedAt.toISOString(),
+        digest: toHex(row.digest),
+        hashAlg: row.hashAlg,
+        salt: toHex(row.salt),
+        leafHash: toHex(row.leafHash),
+        prev: row.meta.prev ?? null,
+        receipt: receiptOf(row),
+        proof,
+        verification: {
+          verdict: verdictOf(result).kind,
+          checks: result.checks,
+          anchoredAt: result.anchoredAt,
+          blockNumber: anchor?.blockNumber ?? null,
+          blockHash: anchor?.blockHash ?? null,
+          transaction: anchor?.txHash ?? null,
+          confirmations: result.confirmations,
+        },
+        anchoringDelaySeconds: anchor === null ? null : Math.max(0, Math.round(anchor.blockTimestamp - row.receivedAt.getTime() / 1000)),
+        link: links === null ? { ok: true, detail: "not checked: this report lists items, not a case timeline" } : links.events[i]!,
+      });
+    }
+    return events;
+  }
+
+  async #audit(tenantId: string, caseId: string): Promise<ReportAuditEntry[]> {
+    const rows = await auditAboutCase(this.#deps.db, tenantId, caseId, 1000);
+    return rows.map((r) => ({ seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, target: r.target, hash: toHex(r.hash) }));
+  }
+}
+
+function timelineSummary(events: ReportEvent[], isCase: boolean): EvidenceReportV1["timeline"] {
+  if (!isCase) return { ok: true, events: events.length, detail: "not a case report: the items are listed in arrival order, not checked as a timeline" };
+  const broken = events.filter((e) => !e.link.ok);
+  return broken.length === 0
+    ? { ok: true, events: events.length, detail: `all ${events.length} events link to the one before: none is missing or out of order` }
+    : { ok: false, events: events.length, detail: `the link of event ${broken.map((e) => e.n).join(", ")} is broken: ${broken[0]!.link.detail}` };
+}
+
+function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["timeline"], caseId: string | null): EvidenceReportV1["verdict"] {
+  const what = caseId === null ? `the ${events.length} listed items` : `case ${caseId} (${events.length} events)`;
+  const failed = events.filter((e) => e.verification.verdict === "invalid");
+  const pending = events.filter((e) => e.verification.verdict === "pending" || e.verification.verdict === "consistent");
+  if (failed.length > 0) {
+    return { ok: false, sentence: `NOT VERIFIED: ${failed.length} of the events of ${what} failed verification (event ${failed.map((e) => e.n).join(", ")}).` };
+  }
+  if (!timeline.ok) return { ok: false, sentence: `NOT VERIFIED: the timeline of ${what} is broken: ${timeline.detail}.` };
+  if (pending.length > 0) {
+    return { ok: false, sentence: `NOT YET VERIFIED: ${pending.length} of the events of ${what} are not anchored on chain or were not checked against it (event ${pending.map((e) => e.n).join(", ")}).` };
+  }
+  const last = events.map((e) => e.verification.anchoredAt).filter((t) => t !== null).sort().at(-1);
+  return {
+    ok: true,
+    sentence: `VERIFIED: every event of ${what} was checked on chain: each existed no later than its anchor time (the last ${last}), none has changed since${caseId === null ? "" : ", and none is missing from the timeline"}.`,
+  };
+}
+
+const STATEMENT = [
+  "What the proofs show: each event's digest (with its metadata: case, event type, the time the platform claims) was held by the platform named as submitter no later than the time of the block that anchored it, and the record has not changed since. The block time comes from the blockchain, not from any clock of this service.",
+  "For a case, each event also carries the leaf hash of the one before it (meta.prev), so the events form a hash-linked chain: an event removed, inserted or reordered after the fact breaks a link, and this report says where.",
+  "What they do not show: who wrote or signed the documents, whether a signature was lawful, who controlled the signing key or account, or that the claimed occurredAt times are true (they are the platform's statements, recorded no later than the anchor time). The digests do not reveal the documents; whoever checks a document must hold it.",
+  "The report itself is signed with the service key (Ed25519) and its digest is anchored like any evidence, so a changed copy fails the signature check and the time the report existed is provable.",
+];
+
+function howToVerify(events: ReportEvent[], origin: string, id: string, kid: string): EvidenceReportV1["howToVerify"] {
+  const e = events.find((x) => x.proof.anchor !== null) ?? events[0]!;
+  const tx = e.proof.anchor?.txHash ?? "<anchor.txHash>";
+  return [
+    {
+      title: `The document of event ${e.n} is the one the proof is about`,
+      commands: [`sha256sum <document of event ${e.n}>`, `# expected: ${e.digest.slice(2)}`],
+    },
+    {
+      title: `The proof of event ${e.n}, offline and against a node of chain ${e.proof.anchor?.chainId ?? "<chainId>"}`,
+      commands: [
+        `# save events[${e.n - 1}].proof of report.json as proof-${e.n}.json, then:`,
+        `npx evidence verify proof-${e.n}.json --file <document of event ${e.n}> --rpc <RPC URL of chain ${e.proof.anchor?.chainId ?? "<chainId>"}>`,
+        `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionReceipt","params":["${tx}"]}' <RPC URL>`,
+      ],
+    },
+    {
+      title: "This report's signature and every proof in it",
+      commands: [
+        `curl -s ${origin}/v1/reports/${id} -H 'authorization: Bearer <key>' > report.json`,
+        `npx evidence verify-report report.json --rpc <RPC URL>`,
+      ],
+    },
+    {
+      title: "The signature with openssl alone",
+      commands: [
+        `curl -s ${origin}/.well-known/evidence-keys.json | jq -r '.keys[] | select(.kid == "${kid}") | .x' > key.x   # the published key`,
+        `printf '%s=' "$(cat key.x)" | tr '_-' '/+' | base64 -d > key.raw   # base64url to the 32 raw bytes`,
+        `(printf '302a300506032b6570032100' | xxd -r -p; cat key.raw) | openssl pkey -pubin -inform DER -out key.pem   # as PEM`,
+        `jq -cjS 'del(.signature)' report.json > report.canonical.json   # RFC 8785 form without the signature (for this report jq -cjS gives exactly that)`,
+        `printf '%s==' "$(jq -r .signature.value report.json)" | tr '_-' '/+' | base64 -d > report.sig`,
+        `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in report.canonical.json -sigfile report.sig   # Signature Verified Successfully`,
+      ],
+    },
+  ];
+}
