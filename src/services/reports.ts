@@ -23,7 +23,7 @@ import {
 } from "../reports/format.ts";
 import type { Signer } from "../signing/signer.ts";
 import { getPrincipal } from "../store/access.ts";
-import { appendAudit } from "../store/audit.ts";
+import { appendAudit, lockAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
 import { caseEvidence, getEvidence } from "../store/evidence.ts";
 import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
@@ -146,6 +146,9 @@ export class ReportService {
     const digest = sha256(new TextEncoder().encode(canonicalJson(report)));
 
     const evidenceId = await this.#deps.db.transaction(async (tx) => {
+      // The audit lock first, then ingest's case locks: the order the audit log's own
+      // anchoring takes them in, so the two can never wait on each other in a cycle.
+      await lockAudit(tx);
       const [receipt] = await this.#deps.ingest.submit(
         SYSTEM_TENANT,
         [{ digest: toHex(digest), hashAlg: "sha256", caseId: REPORTS_CASE_ID, eventType: REPORT_EVENT_TYPE }],
