@@ -5,6 +5,7 @@
 // Merkle paths, roots), so the PDF's by-hand commands print values that actually hold; the
 // chain facts (transactions, blocks, signatures) are made up, deterministically.
 // brokenTimelineReport() is the same case with event 7 deleted from the database.
+import { howToVerify, REPORT_STATEMENT } from "../../src/reports/content.ts";
 import { fromHex, toHex } from "../../src/core/bytes.ts";
 import { buildBundle, type ProofBundleV1 } from "../../src/core/bundle.ts";
 import { sha256 } from "../../src/core/hash.ts";
@@ -271,44 +272,6 @@ const AUDIT: ReportAuditEntry[] = [
   { seq: 20699, at: "2026-03-10T07:58:03.561Z", actor: "adm_ops-li", action: "disclosure.grant", target: `${TENANT.id}/${CASE_ID} → vrf_arbitration-07`, hash: h32("audit:20699") },
 ];
 
-const STATEMENT = [
-  "What the proofs show: each event's digest (with its metadata: case, event type, the time the platform claims) was held by the platform named as submitter no later than the time of the block that anchored it, and the record has not changed since. The block time comes from the blockchain, not from any clock of this service.",
-  "For a case, each event also carries the leaf hash of the one before it (meta.prev), so the events form a hash-linked chain: an event removed, inserted or reordered after the fact breaks a link, and this report says where.",
-  "What they do not show: who wrote or signed the documents, whether a signature was lawful, who controlled the signing key or account, or that the claimed occurredAt times are true (they are the platform's statements, recorded no later than the anchor time). The digests do not reveal the documents; whoever checks a document must hold it.",
-  "The report itself is signed with the service key (Ed25519) and its digest is anchored like any evidence, so a changed copy fails the signature check and the time the report existed is provable.",
-];
-
-// As the report service words them (src/services/reports.ts), for one signing event.
-function howToVerify(events: ReportEvent[]): EvidenceReportV1["howToVerify"] {
-  const e = events.find((x) => x.eventType === "signed by party A") ?? events[0]!;
-  const tx = e.proof.anchor!.txHash;
-  return [
-    { title: `The document of event ${e.n} is the one the proof is about`, commands: [`sha256sum <document of event ${e.n}>`, `# expected: ${e.digest.slice(2)}`] },
-    {
-      title: `The proof of event ${e.n}, offline and against a node of chain ${CHAIN_ID}`,
-      commands: [
-        `# save events[${e.n - 1}].proof of report.json as proof-${e.n}.json, then:`,
-        `npx evidence verify proof-${e.n}.json --file <document of event ${e.n}> --rpc <RPC URL of chain ${CHAIN_ID}>`,
-        `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionReceipt","params":["${tx}"]}' <RPC URL>`,
-      ],
-    },
-    {
-      title: "This report's signature and every proof in it",
-      commands: [`curl -s ${SERVICE_URL}/v1/reports/${REPORT_ID} -H 'authorization: Bearer <key>' > report.json`, `npx evidence verify-report report.json --rpc <RPC URL>`],
-    },
-    {
-      title: "The signature with openssl alone",
-      commands: [
-        `curl -s ${SERVICE_URL}/.well-known/evidence-keys.json | jq -r '.keys[] | select(.kid == "${KID}") | .x' > key.x   # the published key`,
-        `printf '%s=' "$(cat key.x)" | tr '_-' '/+' | base64 -d > key.raw   # base64url to the 32 raw bytes`,
-        `(printf '302a300506032b6570032100' | xxd -r -p; cat key.raw) | openssl pkey -pubin -inform DER -out key.pem   # as PEM`,
-        `jq -cjS 'del(.signature)' report.json > report.canonical.json   # RFC 8785 form without the signature (for this report jq -cjS gives exactly that)`,
-        `printf '%s==' "$(jq -r .signature.value report.json)" | tr '_-' '/+' | base64 -d > report.sig`,
-        `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in report.canonical.json -sigfile report.sig   # Signature Verified Successfully`,
-      ],
-    },
-  ];
-}
 
 function assemble(proofs: ProofBundleV1[], o: { deleted: boolean }): EvidenceReportV1 {
   const events: ReportEvent[] = [];
@@ -343,8 +306,8 @@ function assemble(proofs: ProofBundleV1[], o: { deleted: boolean }): EvidenceRep
     timeline,
     audit: AUDIT.map((a) => ({ ...a })),
     verdict,
-    statement: [...STATEMENT],
-    howToVerify: howToVerify(events),
+    statement: [...REPORT_STATEMENT],
+    howToVerify: howToVerify(events, { origin: SERVICE_URL, reportId: REPORT_ID, kid: KID }),
     selfProof: { url: `${SERVICE_URL}/v1/reports/${REPORT_ID}/proof`, digest: "SHA-256 of this report's RFC 8785 form, signature included: jq -cjS . report.json | sha256sum" },
     signature: { alg: "EdDSA", kid: KID, value: b64url(`report:${o.deleted ? "broken" : "ok"}`, 64) },
   };
