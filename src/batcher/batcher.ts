@@ -50,6 +50,14 @@ export class Batcher extends EventEmitter<Events> {
     this.#opts = opts;
   }
 
+  /**
+   * What keeps anchoring from working normally right now, in words for /readyz and the log
+   * (fees above the ceiling, funds low, chain unreachable); empty when all is well.
+   */
+  problems(): string[] {
+    return [];
+  }
+
   /** The chain currently anchored to, if connected. */
   get target(): AnchoringTarget | undefined {
     return this.#target;
