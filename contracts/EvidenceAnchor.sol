@@ -90,6 +90,13 @@ contract EvidenceAnchor is AccessControl {
     error EvidenceAnchorInvalidProof(uint256 index, uint256 size, uint256 pathLength);
 
     /**
+     * @notice {anchorMany} was given no roots, or a different number of roots and sizes.
+     * @param roots The number of roots that was given.
+     * @param sizes The number of sizes that was given.
+     */
+    error EvidenceAnchorLengthMismatch(uint256 roots, uint256 sizes);
+
+    /**
      * @notice No root has sequence number `seq`.
      * @param seq The sequence number that was given (not below {count}).
      */
@@ -126,6 +133,41 @@ contract EvidenceAnchor is AccessControl {
      * @return seq The zero-based sequence number given to `root` (the {count} before the call).
      */
     function anchor(bytes32 root, uint64 size) external onlyRole(ANCHORER_ROLE) returns (uint64 seq) {
+        return _anchor(root, size);
+    }
+
+    /**
+     * @notice Anchors several roots in one transaction, in the order given: each gets its own
+     * record, sequence number, place in the hash chain and {Anchored} event, exactly as if
+     * {anchor} had been called for each in turn. One transaction pays the base cost once.
+     * @dev All or nothing: if any root fails a requirement of {anchor}, the whole call reverts
+     * with that root's error.
+     *
+     * Requirements:
+     *
+     * - the caller must have {ANCHORER_ROLE}.
+     * - `roots` and `sizes` must have the same, non-zero length.
+     * - every root and size must meet the requirements of {anchor}, and no root may repeat.
+     *
+     * @param roots The Merkle tree hashes of the batches, oldest first.
+     * @param sizes The number of leaves of each batch.
+     * @return firstSeq The sequence number given to `roots[0]`; the others follow it.
+     */
+    function anchorMany(
+        bytes32[] calldata roots,
+        uint64[] calldata sizes
+    ) external onlyRole(ANCHORER_ROLE) returns (uint64 firstSeq) {
+        if (roots.length == 0 || roots.length != sizes.length) {
+            revert EvidenceAnchorLengthMismatch(roots.length, sizes.length);
+        }
+        firstSeq = uint64(_roots.length);
+        for (uint256 i = 0; i < roots.length; ++i) {
+            _anchor(roots[i], sizes[i]);
+        }
+    }
+
+    /// @dev The body of {anchor}: checks, record, hash chain, event.
+    function _anchor(bytes32 root, uint64 size) private returns (uint64 seq) {
         if (root == bytes32(0)) revert EvidenceAnchorZeroRoot();
         if (size == 0) revert EvidenceAnchorZeroSize();
         Record storage record = _records[root];

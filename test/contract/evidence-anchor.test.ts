@@ -370,6 +370,73 @@ describe("EvidenceAnchor: anchoring", TIMEOUT, () => {
   });
 });
 
+describe("EvidenceAnchor: anchorMany", TIMEOUT, () => {
+  it("records each root as anchor() would, in order, with its own event and place in the hash chain", async () => {
+    const { ethers, anchor } = await deployAnchor();
+    await mined(anchor.getFunction("anchor")(fakeRoot(0), 3));
+    const roots = [fakeRoot(1), fakeRoot(2), fakeRoot(3)];
+    const sizes = [1n, 70n, 2n ** 64n - 1n];
+    expect(await anchor.getFunction("anchorMany").staticCall(roots, sizes)).toBe(1n);
+    const receipt = await mined(anchor.getFunction("anchorMany")(roots, sizes));
+    const block = await ethers.provider.getBlock(receipt.blockNumber);
+
+    let head = nextHead(ZERO32, fakeRoot(0), 3n);
+    const expected = roots.map((root, i) => {
+      head = nextHead(head, root, sizes[i]!);
+      return { root, seq: BigInt(i + 1), size: sizes[i]!, head };
+    });
+    expect(anchoredEvents(anchor, receipt.logs)).toEqual(expected);
+    // Each root is a topic of its own log: the proof format's `log` check finds it there.
+    expect(receipt.logs.map((l) => l.topics[1])).toEqual(roots);
+    for (const [i, root] of roots.entries()) {
+      const [anchored, seq, size, blockNumber, timestamp] = await anchor.getFunction("anchorOf")(root);
+      expect([anchored, seq, size, blockNumber, timestamp]).toEqual([
+        true,
+        BigInt(i + 1),
+        sizes[i],
+        BigInt(receipt.blockNumber),
+        BigInt(block!.timestamp),
+      ]);
+      expect(await anchor.getFunction("rootAt")(i + 1)).toBe(root);
+    }
+    expect(await anchor.getFunction("count")()).toBe(4n);
+    expect(await anchor.getFunction("head")()).toBe(head);
+  });
+
+  it("is all or nothing: one bad root reverts the whole call with that root's error", async () => {
+    const { anchor } = await deployAnchor();
+    await mined(anchor.getFunction("anchor")(fakeRoot(1), 4));
+    const many = anchor.getFunction("anchorMany");
+    await expectCustomError(many([fakeRoot(2), fakeRoot(1)], [1, 1]), anchor.interface, "EvidenceAnchorAlreadyAnchored", [fakeRoot(1), 0n]);
+    await expectCustomError(many([fakeRoot(2), fakeRoot(2)], [1, 1]), anchor.interface, "EvidenceAnchorAlreadyAnchored", [fakeRoot(2), 1n]);
+    await expectCustomError(many([fakeRoot(2), ZERO32], [1, 1]), anchor.interface, "EvidenceAnchorZeroRoot", []);
+    await expectCustomError(many([fakeRoot(2)], [0]), anchor.interface, "EvidenceAnchorZeroSize", []);
+    await expectCustomError(many([], []), anchor.interface, "EvidenceAnchorLengthMismatch", [0n, 0n]);
+    await expectCustomError(many([fakeRoot(2)], [1, 2]), anchor.interface, "EvidenceAnchorLengthMismatch", [1n, 2n]);
+    expect(await anchor.getFunction("count")()).toBe(1n);
+  });
+
+  it("refuses callers without ANCHORER_ROLE", async () => {
+    const { anchor, other } = await deployAnchor();
+    await expectCustomError(
+      (anchor.connect(other) as typeof anchor).getFunction("anchorMany")([fakeRoot(1)], [1]),
+      anchor.interface,
+      "AccessControlUnauthorizedAccount",
+      [other.address, await anchor.getFunction("ANCHORER_ROLE")()],
+    );
+  });
+
+  it("costs less per root than separate anchor() calls", async () => {
+    const { anchor } = await deployAnchor();
+    await mined(anchor.getFunction("anchor")(fakeRoot(0), 1)); // first anchor pays for new slots
+    const single = (await mined(anchor.getFunction("anchor")(fakeRoot(1), 1))).gasUsed;
+    const roots = Array.from({ length: 8 }, (_, i) => fakeRoot(100 + i));
+    const many = (await mined(anchor.getFunction("anchorMany")(roots, roots.map(() => 1)))).gasUsed;
+    // One transaction's base cost (21k) is paid once instead of eight times.
+    expect(many).toBeLessThan(single * 8n - 7n * 15_000n);
+  });
+});
+
 describe("EvidenceAnchor: inclusion proofs (RFC 9162 2.1.3.2)", TIMEOUT, () => {
   it("verifies the published RFC 6962 path of index 0 in the size-8 tree", async () => {
     const { anchor } = await deployAnchor();
