@@ -1,10 +1,10 @@
 // The evidence report's PDF (src/reports/pdf.ts), read back the way a court's expert would:
-// poppler renders every page (pdftoppm) and extracts the text (pdftotext), which must carry
-// every digest and transaction hash whole, the Chinese case and tenant names, the verdict and
-// the verification section; the by-hand commands it prints must compute what they say. The
-// PDFs are kept in test-results/reports/ to look at.
+// every page rendered and its text extracted (poppler, or MuPDF from npm: helpers/pdf-tools.ts),
+// which must carry every digest and transaction hash whole, the Chinese case and tenant names,
+// the verdict and the verification section; the by-hand commands it prints must compute what
+// they say. The PDFs are kept in test-results/reports/ to look at.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import { byHand, exampleEvent, signatureByHand } from "../../src/reports/pdf-com
 import { renderReportPdf } from "../../src/reports/pdf.ts";
 import { generateSigningKey, publicJwk } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
+import { pdfPageCount, pdfPageTexts, renderPdfPages } from "../helpers/pdf-tools.ts";
 import { brokenTimelineReport, CASE_ID, fixtureAnchoring, fixtureReport, longReport, SERVICE_URL, TENANT, VERIFY_URL } from "./fixture.ts";
 
 const OUT = fileURLToPath(new URL("../../test-results/reports/", import.meta.url));
@@ -31,10 +32,8 @@ async function render(report: EvidenceReportV1, name: string, anchoring = true):
   return { file, bytes: pdf.length, ms };
 }
 
-const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
-const pageCount = (file: string): number => Number(/^Pages:\s+(\d+)/m.exec(run("pdfinfo", [file]))?.[1]);
-/** The text of each page (pdftotext separates pages with a form feed). */
-const pages = (file: string): string[] => run("pdftotext", ["-layout", file, "-"]).split("\f").slice(0, -1);
+/** The text of each page, one line per baseline (pdftotext -layout, or MuPDF laid out alike). */
+const pages = pdfPageTexts;
 /** Without any whitespace: a sentence wrapped over lines still matches. */
 const squash = (s: string): string => s.replace(/\s+/g, "");
 
@@ -46,19 +45,18 @@ describe("the evidence report's PDF", () => {
   beforeAll(async () => {
     const cold = await render(report, "warm-up.pdf"); // the first render also reads the fonts
     pdf = await render(report, "report-20-events.pdf");
-    text = pages(pdf.file);
+    text = await pages(pdf.file);
     console.log(
       `report PDF, ${report.events.length} events: ${text.length} pages, ${pdf.bytes} bytes, rendered in ${pdf.ms} ms (first render, fonts read: ${cold.ms} ms) -> ${pdf.file}`,
     );
   });
 
-  it("renders every page with pdftoppm", () => {
-    const n = pageCount(pdf.file);
+  it("renders every page", async () => {
+    const n = await pdfPageCount(pdf.file);
     expect(n).toBe(text.length);
     expect(n).toBeGreaterThanOrEqual(12);
     const dir = mkdtempSync(join(tmpdir(), "report-pages-"));
-    run("pdftoppm", ["-r", "50", "-png", pdf.file, join(dir, "p")]);
-    expect(readdirSync(dir).filter((f) => f.endsWith(".png"))).toHaveLength(n);
+    expect(await renderPdfPages(pdf.file, dir, 50)).toHaveLength(n);
   });
 
   it("carries every digest and transaction hash whole, on one line", () => {
@@ -122,7 +120,7 @@ describe("the evidence report's PDF", () => {
   it("says on the cover that a broken timeline is NOT VERIFIED, and marks the broken link", async () => {
     const broken = brokenTimelineReport();
     const out = await render(broken, "report-broken-timeline.pdf");
-    const t = pages(out.file);
+    const t = await pages(out.file);
     const cover = t[0]!;
     expect(cover).toMatch(/^\s*NOT VERIFIED\s*$/m);
     expect(squash(cover)).toContain(squash(broken.verdict.sentence));
@@ -136,7 +134,7 @@ describe("the evidence report's PDF", () => {
   it("repeats a table's header on every page it runs over", async () => {
     const long = longReport(70);
     const out = await render(long, "report-70-events.pdf", false);
-    const t = pages(out.file);
+    const t = await pages(out.file);
     const timelinePages = t.filter((p) => p.includes("Event type (as submitted)"));
     expect(timelinePages.length).toBeGreaterThanOrEqual(2);
     expect(timelinePages[1]).toContain(`Timeline of case ${CASE_ID} (continued)`);
@@ -146,7 +144,7 @@ describe("the evidence report's PDF", () => {
   it("writes characters the font cannot draw as code points rather than dropping them", async () => {
     const odd: EvidenceReportV1 = { ...report, tenant: { id: TENANT.id, name: "Łódź Księgowość" }, purpose: "دليل للمحكمة — evidence" };
     const out = await render(odd, "report-uncovered-glyphs.pdf");
-    const cover = pages(out.file)[0]!;
+    const cover = (await pages(out.file))[0]!;
     expect(cover).toContain("[U+0141]ód[U+017A] Ksi[U+0119]gowo[U+015B][U+0107]");
     expect(cover).toContain("[U+062F][U+0644]");
     expect(cover).toContain("evidence");
@@ -155,7 +153,7 @@ describe("the evidence report's PDF", () => {
 
   it("renders a report that is not a case (a list of evidence ids)", async () => {
     const list: EvidenceReportV1 = { ...report, caseId: null, evidenceIds: report.events.slice(0, 3).map((e) => e.evidenceId), events: report.events.slice(0, 3), audit: [] };
-    const t = pages((await render(list, "report-list.pdf", false)).file);
+    const t = await pages((await render(list, "report-list.pdf", false)).file);
     expect(t[0]).toContain("3 listed evidence items");
     expect(t.join("\n")).toContain("The listed evidence items");
   });
@@ -163,23 +161,23 @@ describe("the evidence report's PDF", () => {
   it("keeps a cover with very long submitted text whole, contents included", async () => {
     const long: EvidenceReportV1 = { ...report, purpose: `${"为审理采购合同纠纷提交的证据 evidence for the court. ".repeat(200)}END-OF-PURPOSE` };
     const out = await render(long, "report-long-purpose.pdf");
-    const t = pages(out.file);
+    const t = await pages(out.file);
     const front = squash(t.slice(0, 4).join("\n"));
     expect(front).toContain("END-OF-PURPOSE");
     expect(front).toContain(squash("Appendix B The proof of every event"));
-    expect(pageCount(out.file)).toBe(t.length);
+    expect(await pdfPageCount(out.file)).toBe(t.length);
   });
 
   it("renders a report with no events", async () => {
     const empty: EvidenceReportV1 = { ...report, events: [], audit: [], howToVerify: [], statement: [], timeline: { ok: true, events: 0, detail: "no events" } };
-    const t = pages((await render(empty, "report-empty.pdf", false)).file);
+    const t = await pages((await render(empty, "report-empty.pdf", false)).file);
     expect(t[0]).toContain(report.id);
     expect(t.join("\n")).toContain("npx evidence verify-report report.json");
   });
 
   it("writes its own instructions, with this case's values, when the signed report has none", async () => {
     const bare: EvidenceReportV1 = { ...report, howToVerify: [] };
-    const all = pages((await render(bare, "report-default-how-to.pdf", false)).file).join("\n");
+    const all = (await pages((await render(bare, "report-default-how-to.pdf", false)).file)).join("\n");
     const e = exampleEvent(bare)!;
     expect(all).toContain(`sha256sum <document of event ${e.n}>`);
     expect(all).toContain(`# expected: ${e.digest.slice(2)}`);
