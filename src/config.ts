@@ -23,6 +23,28 @@ const url = (schemes: string[]) =>
     }
   }, `must be a URL (${schemes.join(" or ")})`);
 
+/** A comma-separated list of URLs (the first is preferred; the others are failovers). */
+const urlList = (schemes: string[]) =>
+  z
+    .string()
+    .transform((v) => v.split(",").map((u) => u.trim()).filter((u) => u !== ""))
+    .pipe(z.array(url(schemes)).min(1, "must name at least one URL"));
+
+/** A non-negative decimal amount of gwei, turned into wei (a bigint): "0.05", "200". */
+const gwei = z
+  .string()
+  .regex(/^\d{1,9}(\.\d{1,9})?$/, "must be a decimal number of gwei (at most 9 decimals)")
+  .transform((v) => {
+    const [whole = "0", frac = ""] = v.split(".");
+    return BigInt(whole) * 1_000_000_000n + BigInt(frac.padEnd(9, "0"));
+  });
+
+const percent = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,2})?$/, "must be a percentage such as 12.5")
+  .transform(Number)
+  .pipe(z.number().min(1, "must be at least 1").max(500, "must be at most 500"));
+
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(8787),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -30,7 +52,8 @@ const EnvSchema = z.object({
   /** PKCS#8 PEM Ed25519 key that signs receipts and reports; default DATA_DIR/signing-key.pem, generated on first start. */
   SIGNING_KEY_FILE: z.string().min(1).optional(),
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
-  CHAIN_RPC_URL: url(["http:", "https:"]).optional(),
+  /** One JSON-RPC URL, or several separated by commas: the others are failovers. */
+  CHAIN_RPC_URL: urlList(["http:", "https:"]).optional(),
   /** The origin users reach the service at (behind a proxy); reports name it in their commands. */
   PUBLIC_URL: url(["http:", "https:"]).optional(),
   ANCHOR_PRIVATE_KEY: hex32.optional(),
@@ -38,11 +61,35 @@ const EnvSchema = z.object({
   LOCAL_CHAIN_PORT: int(1, 65535).default(8545),
   BATCH_INTERVAL_MS: int(10, 3_600_000).default(1000),
   BATCH_MAX_LEAVES: int(1, 1_000_000).default(100_000),
-  CONFIRMATIONS: int(1, 1000).default(1),
+  /** Blocks an anchor must have before a proof shows it; default by kind of chain (src/chain/kinds.ts). */
+  CONFIRMATIONS: int(1, 1000).optional(),
+  // Anchoring transactions (src/chain/fees.ts, src/batcher/anchor.ts).
+  /** Never offer more than this per gas (EIP-1559 fee cap, or the legacy gas price). */
+  MAX_FEE_PER_GAS_GWEI: gwei.prefault("200"),
+  /** Never tip more than this per gas. */
+  MAX_PRIORITY_FEE_GWEI: gwei.prefault("5"),
+  /** A replacement offers at least this much more than the version it replaces (geth and most nodes ask 10). */
+  FEE_BUMP_PERCENT: percent.prefault("12.5"),
+  /** A transaction unmined this many blocks after it was sent is re-priced... */
+  STUCK_AFTER_BLOCKS: int(1, 10_000).default(3),
+  /** ...or this many seconds after (for chains with slow or irregular blocks; 0 = blocks only). */
+  STUCK_AFTER_SECONDS: int(0, 86_400).default(120),
+  /** Warn when the anchor account holds less than this many anchors' worth at current fees. */
+  LOW_BALANCE_ANCHORS: int(0, 1_000_000).default(100),
+  /** Most batches anchored by one transaction. */
+  MAX_ROOTS_PER_TX: int(1, 256).default(64),
+  /** Every chain call gives up after this long: a hung node must never stall the service. */
+  CHAIN_TIMEOUT_MS: int(100, 120_000).default(5000),
+  /** An endpoint this many blocks behind the best of CHAIN_RPC_URL is not used. */
+  RPC_MAX_LAG_BLOCKS: int(1, 10_000).default(3),
   RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(3000),
   PUBLIC_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(300),
   AUDIT_ANCHOR_INTERVAL_MS: int(1000, 86_400_000).default(600_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** This instance's name in logs, /readyz and pg_stat_activity; default hostname:pid (docs/operations.md). */
+  INSTANCE_ID: z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters without spaces").optional(),
+  /** How often a follower tries the sequencer's lock and the leader checks it still holds it; default 1000. */
+  LEADER_RETRY_MS: int(50, 60_000).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,7 +1,8 @@
-// Steps two and three of the sequencer: send an anchoring transaction for each sealed batch
-// (signed and recorded before it is broadcast) and confirm the ones the chain has mined.
-// Every step reads its state from the database and the chain, so repeating it after a
-// crash neither loses a batch nor anchors one twice (the contract also refuses a root twice).
+// Steps two and three of the sequencer: send an anchoring transaction for the sealed batches
+// that wait (one transaction for all of them, signed and recorded before it is broadcast),
+// follow it until it is mined, re-price it when it is stuck, and confirm it once deep enough.
+// Every step reads its state from the database and the chain, so repeating it after a crash
+// neither loses a batch nor anchors one twice (the contract also refuses a root twice).
 import { toHex } from "../core/bytes.ts";
 import type { Db } from "../store/db.ts";
 import {
@@ -9,13 +10,49 @@ import {
   confirmAnchor,
   confirmedAnchors,
   failAnchor,
+  hasInFlightAnchor,
   inFlightAnchors,
   maxInFlightNonce,
   orphanAnchors,
   recordSentAnchor,
+  recordSentTransaction,
+  recordTxVersion,
+  txVersions,
 } from "../store/batches.ts";
-import { AlreadyAnchoredError, NonceTooLowError, type ChainClient } from "../chain/client.ts";
+import type { AnchorRow } from "../store/schema.ts";
+import {
+  AlreadyAnchoredError,
+  InsufficientFundsError,
+  NonceTooLowError,
+  UnderpricedError,
+  decodeSigned,
+  type AnchorCall,
+  type ChainClient,
+  type RootToAnchor,
+} from "../chain/client.ts";
+import { feeCap, gweiText, quoteFees, replacementFees, type FeeLimits, type Fees } from "../chain/fees.ts";
 import type { Logger } from "../log.ts";
+
+export interface AnchorPolicy {
+  fees: FeeLimits;
+  /** A version unmined this many blocks after it was sent is replaced... */
+  stuckAfterBlocks: number;
+  /** ...or this many milliseconds after (0: blocks only). */
+  stuckAfterMs: number;
+  /** Most batches one transaction anchors. */
+  maxRootsPerTx: number;
+  /** Warn below this many anchors' worth of funds. */
+  lowBalanceAnchors: number;
+}
+
+/** Defaults for tests and tools; the service takes them from its configuration. */
+export const DEFAULT_POLICY: AnchorPolicy = {
+  fees: { maxFeePerGas: 200_000_000_000n, maxPriorityFee: 5_000_000_000n, bumpPercent: 12.5 },
+  stuckAfterBlocks: 3,
+  stuckAfterMs: 120_000,
+  maxRootsPerTx: 64,
+  lowBalanceAnchors: 100,
+};
 
 export interface AnchorContext {
   db: Db;
@@ -24,6 +61,7 @@ export interface AnchorContext {
   contract: string;
   confirmations: number;
   log: Logger;
+  policy?: AnchorPolicy;
 }
 
 export interface ConfirmedAnchor {
@@ -33,115 +71,309 @@ export interface ConfirmedAnchor {
   blockNumber: number;
 }
 
+/** What a step did, and why anchoring is held back, in words for /readyz and the log. */
+export interface StepResult {
+  waiting: string[];
+}
+
+// Gas one single-root anchor uses, rounded up (measured about 82k; the first one 117k):
+// the unit in which the balance warning counts "anchors' worth".
+const GAS_PER_ANCHOR = 120_000n;
+
+const policyOf = (ctx: AnchorContext) => ctx.policy ?? DEFAULT_POLICY;
+
 /**
- * Follows every transaction in flight: confirms mined ones once deep enough, marks
- * reverted or unminable ones failed (their batch is then sent again or adopted), and
- * re-broadcasts ones the node has forgotten.
+ * Follows every transaction in flight, one nonce at a time (a nonce may have several signed
+ * versions): confirms a mined one once deep enough, marks a reverted one failed (its batches
+ * are then sent again or adopted), and replaces one that is stuck or that the node forgot
+ * with a new version at the current market fee.
  */
-export async function progressInFlight(ctx: AnchorContext): Promise<ConfirmedAnchor[]> {
-  const { db, chain, log } = ctx;
+export async function progressInFlight(ctx: AnchorContext): Promise<StepResult & { confirmed: ConfirmedAnchor[] }> {
+  const { db, chain } = ctx;
   const confirmed: ConfirmedAnchor[] = [];
+  const waiting: string[] = [];
+  const groups = new Map<string, (AnchorRow & { root: Uint8Array; size: number })[]>();
   for (const a of await inFlightAnchors(db)) {
-    if (a.chainId !== chain.chainId || a.contract !== ctx.contract) {
-      await failAnchor(db, a.id, "sent to another chain or contract than the one now in use");
-      continue;
-    }
-    const receipt = await chain.getReceipt(a.txHash);
-    if (receipt) {
-      if (receipt.status !== 1) {
-        await failAnchor(db, a.id, "transaction reverted");
-        log.warn("anchor transaction reverted", { batch: a.batchSeq, tx: a.txHash });
-        continue;
-      }
-      const latest = await chain.latestBlockNumber();
-      if (latest - receipt.blockNumber + 1 < ctx.confirmations) continue;
-      const block = await chain.getBlock(receipt.blockNumber);
-      if (!block || block.hash !== receipt.blockHash) continue; // a reorg is under way; look again next tick
-      // Trust the contract's own record, not only the receipt: it is what verifiers check.
-      const record = await chain.anchorOf(ctx.contract, toHex(a.root));
-      if (!record.anchored || record.blockNumber !== block.number || record.size !== a.size) {
-        await failAnchor(db, a.id, "mined, but the contract does not record the root in that block");
-        continue;
-      }
-      await confirmAnchor(db, a, block);
-      confirmed.push({ anchorId: a.id, batchSeq: a.batchSeq, txHash: a.txHash, blockNumber: block.number });
-      continue;
-    }
-    if (await chain.knowsTransaction(a.txHash)) continue; // pending in the node's pool
-    // The node has never seen it (we crashed before broadcasting) or forgot it (restarted).
-    const next = await chain.pendingNonce();
-    if (!a.rawTx || a.nonce !== next) {
-      await failAnchor(db, a.id, `transaction lost: nonce ${a.nonce}, the chain expects ${next}`);
-      continue;
-    }
-    try {
-      await chain.broadcast(a.rawTx);
-      log.info("re-broadcast anchor transaction", { batch: a.batchSeq, tx: a.txHash });
-    } catch (err) {
-      if (!(err instanceof NonceTooLowError)) throw err;
-      await failAnchor(db, a.id, "nonce taken by another transaction");
-    }
+    const key = `${a.chainId}:${a.sender}:${a.nonce}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
   }
-  return confirmed;
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    if (first.chainId !== chain.chainId || first.contract !== ctx.contract) {
+      for (const a of group) await failAnchor(db, a.id, "sent to another chain or contract than the one now in use");
+      continue;
+    }
+    const versions = await txVersions(db, first.chainId, first.sender, first.nonce);
+    const hashes = [...new Set([...versions.map((v) => v.txHash), ...group.map((a) => a.txHash)])];
+    const mined = await findReceipt(chain, hashes);
+    if (mined) {
+      await settleMined(ctx, group, mined, confirmed);
+      continue;
+    }
+    const latestRaw = versions.at(-1)?.rawTx ?? first.rawTx;
+    if (first.sender !== chain.sender || latestRaw === null) {
+      // Adopted from the chain (sent by someone else's key, or by a run that kept no copy):
+      // it was mined once; without a receipt now, the chain lost it.
+      for (const a of group) await failAnchor(db, a.id, "the anchoring transaction is no longer on the chain");
+      continue;
+    }
+    if (first.nonce < (await chain.minedNonce())) {
+      // The nonce is used up. Look once more: ours may have been mined just now.
+      if (await findReceipt(chain, hashes)) continue;
+      for (const a of group) await failAnchor(db, a.id, `nonce ${first.nonce} was used by another transaction`);
+      ctx.log.warn("anchor transaction superseded: its nonce was used by another transaction", {
+        nonce: first.nonce,
+        batches: group.map((a) => a.batchSeq),
+      });
+      continue;
+    }
+    const known = await anyKnown(chain, hashes);
+    const head = await chain.latestBlockNumber();
+    if (!known) {
+      // Never broadcast (a crash right after recording) or forgotten by the node (a restart,
+      // an eviction). Behind a gap it could never be mined: give its batches a new nonce.
+      const expected = await chain.pendingNonce();
+      if (first.nonce > expected) {
+        for (const a of group) await failAnchor(db, a.id, `transaction lost: nonce ${first.nonce}, the chain expects ${expected}`);
+        continue;
+      }
+      // Still priced for the market: send it again as it was. Otherwise re-price it.
+      const quote = quoteFees(await chain.feeMarket(), policyOf(ctx).fees);
+      if (quote.ok && feeCap(decodeSigned(latestRaw).fees) >= feeCap(quote.fees)) {
+        await rebroadcast(ctx, group, latestRaw);
+        continue;
+      }
+    } else {
+      const latest = versions.at(-1);
+      const policy = policyOf(ctx);
+      const stuck =
+        latest === undefined ||
+        head - latest.sentBlock >= policy.stuckAfterBlocks ||
+        (policy.stuckAfterMs > 0 && Date.now() - latest.sentAt.getTime() >= policy.stuckAfterMs);
+      if (!stuck) continue;
+    }
+    const refused = await replace(ctx, group, latestRaw, head, known);
+    if (refused) waiting.push(refused);
+  }
+  return { confirmed, waiting };
+}
+
+async function findReceipt(chain: ChainClient, hashes: readonly string[]) {
+  for (const hash of hashes) {
+    const receipt = await chain.getReceipt(hash);
+    if (receipt) return { hash, receipt };
+  }
+  return null;
+}
+
+async function anyKnown(chain: ChainClient, hashes: readonly string[]): Promise<boolean> {
+  for (const hash of hashes) if (await chain.knowsTransaction(hash)) return true;
+  return false;
+}
+
+/** A mined version: failed if it reverted; confirmed, batch by batch, once deep enough. */
+async function settleMined(
+  ctx: AnchorContext,
+  group: (AnchorRow & { root: Uint8Array; size: number })[],
+  mined: { hash: string; receipt: { status: number; blockNumber: number; blockHash: string } },
+  confirmed: ConfirmedAnchor[],
+): Promise<void> {
+  const { db, chain, log } = ctx;
+  const { receipt } = mined;
+  if (receipt.status !== 1) {
+    for (const a of group) await failAnchor(db, a.id, "transaction reverted");
+    log.warn("anchor transaction reverted", { batches: group.map((a) => a.batchSeq), tx: mined.hash });
+    return;
+  }
+  const latest = await chain.latestBlockNumber();
+  if (latest - receipt.blockNumber + 1 < ctx.confirmations) return;
+  const block = await chain.getBlock(receipt.blockNumber);
+  if (!block || block.hash !== receipt.blockHash) return; // a reorg is under way; look again next tick
+  for (const a of group) {
+    // Trust the contract's own record, not only the receipt: it is what verifiers check.
+    const record = await chain.anchorOf(ctx.contract, toHex(a.root));
+    if (!record.anchored || record.blockNumber !== block.number || record.size !== a.size) {
+      await failAnchor(db, a.id, "mined, but the contract does not record the root in that block");
+      continue;
+    }
+    await confirmAnchor(db, a, block, mined.hash);
+    confirmed.push({ anchorId: a.id, batchSeq: a.batchSeq, txHash: mined.hash, blockNumber: block.number });
+  }
 }
 
 /**
- * Sends one anchoring transaction per batch that has neither a confirmed nor an in-flight
- * anchor, oldest first. A root the contract already holds is adopted, not sent again.
+ * Signs, records and broadcasts a new version of a stuck (or forgotten) transaction: same
+ * nonce and call, fees at the market but at least the bump above the last version. Returns
+ * why it could not, or null. A forgotten one that cannot be re-priced is re-sent as it was.
  */
-export async function sendAnchors(ctx: AnchorContext, limit = 16): Promise<number> {
+async function replace(
+  ctx: AnchorContext,
+  group: AnchorRow[],
+  latestRaw: string,
+  head: number,
+  known: boolean,
+): Promise<string | null> {
   const { db, chain, log } = ctx;
-  const awaiting = await batchesAwaitingAnchor(db, limit);
-  if (awaiting.length === 0) return 0;
+  const previous = decodeSigned(latestRaw);
+  const quote = replacementFees(previous.fees, await chain.feeMarket(), policyOf(ctx).fees);
+  const nonce = previous.nonce;
+  if (!quote.ok) {
+    if (!known) await rebroadcast(ctx, group, latestRaw);
+    return `the anchor transaction with nonce ${nonce} is not being mined and is not re-priced: ${quote.reason}`;
+  }
+  const short = await fundsShortfall(chain, previous.call, quote.fees);
+  if (short) {
+    if (!known) await rebroadcast(ctx, group, latestRaw);
+    return short;
+  }
+  const signed = await chain.sign(previous.call, nonce, quote.fees);
+  await recordTxVersion(db, {
+    chainId: chain.chainId,
+    sender: chain.sender,
+    nonce,
+    txHash: signed.hash,
+    rawTx: signed.raw,
+    sentBlock: head,
+    sentAt: new Date(),
+  });
+  try {
+    await chain.broadcast(signed.raw);
+  } catch (err) {
+    // Mined meanwhile: the next tick finds the receipt of whichever version it was.
+    if (err instanceof NonceTooLowError) return null;
+    if (err instanceof UnderpricedError || err instanceof InsufficientFundsError) {
+      return `the node refused the replacement of the anchor transaction with nonce ${nonce}: ${err.message}`;
+    }
+    throw err;
+  }
+  log.info(known ? "replaced a stuck anchor transaction" : "re-sent a dropped anchor transaction at the current fee", {
+    nonce,
+    batches: group.map((a) => a.batchSeq),
+    tx: signed.hash,
+    feeCap: gweiText(feeCap(quote.fees)),
+    previousFeeCap: gweiText(feeCap(previous.fees)),
+  });
+  return null;
+}
+
+async function rebroadcast(ctx: AnchorContext, group: AnchorRow[], raw: string): Promise<void> {
+  try {
+    await ctx.chain.broadcast(raw);
+    ctx.log.info("re-broadcast anchor transaction", { batches: group.map((a) => a.batchSeq), nonce: decodeSigned(raw).nonce });
+  } catch (err) {
+    if (err instanceof NonceTooLowError || err instanceof UnderpricedError || err instanceof InsufficientFundsError) return;
+    throw err;
+  }
+}
+
+/** Why the sender cannot pay for `call` at `fees`, or null when it can. */
+async function fundsShortfall(chain: ChainClient, call: AnchorCall, fees: Fees): Promise<string | null> {
+  const need = call.gasLimit * feeCap(fees);
+  const balance = await chain.balance();
+  if (balance >= need) return null;
+  return `the anchor account ${chain.sender} holds ${weiText(balance)}, and an anchor may cost up to ${weiText(need)}: nothing is sent until it is funded`;
+}
+
+/** A balance in ether for people. */
+export function weiText(wei: bigint): string {
+  const whole = wei / 10n ** 18n;
+  const frac = (wei % 10n ** 18n).toString().padStart(18, "0").slice(0, 6).replace(/0+$/, "");
+  return `${whole}${frac ? `.${frac}` : ""} ETH`;
+}
+
+/**
+ * The low-balance warning: fewer than `lowBalanceAnchors` anchors' worth at current fees.
+ * Null when funds are fine or fees cannot be quoted (that is reported by sending).
+ */
+export async function balanceWarning(ctx: AnchorContext): Promise<string | null> {
+  const policy = policyOf(ctx);
+  if (policy.lowBalanceAnchors === 0) return null;
+  const quote = quoteFees(await ctx.chain.feeMarket(), policy.fees);
+  const perAnchor = GAS_PER_ANCHOR * (quote.ok ? feeCap(quote.fees) : policy.fees.maxFeePerGas);
+  const balance = await ctx.chain.balance();
+  if (balance >= perAnchor * BigInt(policy.lowBalanceAnchors)) return null;
+  return `the anchor account ${ctx.chain.sender} holds ${weiText(balance)}, less than ${policy.lowBalanceAnchors} anchors' worth at current fees (about ${weiText(perAnchor)} each): fund it`;
+}
+
+/**
+ * Sends one transaction for the batches that have neither a confirmed nor an in-flight
+ * anchor, oldest first (`anchorMany` when there are several). At most one transaction is in
+ * flight: while it is, new batches wait and go together in the next. A root the contract
+ * already holds is adopted, not sent again. Nothing is sent above the fee ceiling or
+ * without the funds to pay; the reason is returned instead.
+ */
+export async function sendAnchors(ctx: AnchorContext): Promise<StepResult & { sent: number }> {
+  const { db, chain, log } = ctx;
+  const policy = policyOf(ctx);
+  if (await hasInFlightAnchor(db)) return { sent: 0, waiting: [] };
+  const awaiting = await batchesAwaitingAnchor(db, policy.maxRootsPerTx);
+  if (awaiting.length === 0) return { sent: 0, waiting: [] };
   if (!(await chain.hasCode(ctx.contract))) {
     // A call to an address without code "succeeds" and proves nothing.
     throw new Error(`no contract code at ${ctx.contract} on chain ${chain.chainId}`);
   }
-  let sent = 0;
+  const toSend: (RootToAnchor & { seq: number })[] = [];
   for (const b of awaiting) {
     const root = toHex(b.root);
     const record = await chain.anchorOf(ctx.contract, root);
-    if (record.anchored) {
-      if (record.size !== b.size) {
-        // Not ours to adopt (confirming it would fail, and adopting again would loop); a
-        // root is committed to its size, so this means someone anchored a forged record.
-        log.error("contract holds this root with another size; not adopting it", {
-          batch: b.seq,
-          root,
-          size: b.size,
-          onChainSize: record.size,
-        });
-        continue;
-      }
-      await adopt(ctx, b.seq, root, record.blockNumber);
+    if (!record.anchored) {
+      toSend.push({ seq: b.seq, root, size: b.size });
       continue;
     }
-    // Never reuse a nonce of our own that is still in flight, even if the node lost it.
-    const ours = await maxInFlightNonce(db, chain.sender);
-    const nonce = Math.max(await chain.pendingNonce(), ours === null ? 0 : ours + 1);
-    let signed;
-    try {
-      signed = await chain.signAnchor(ctx.contract, root, b.size, nonce);
-    } catch (err) {
-      if (err instanceof AlreadyAnchoredError) continue; // mined meanwhile: adopted next tick
-      throw err;
+    if (record.size !== b.size) {
+      // Not ours to adopt (confirming it would fail, and adopting again would loop); a
+      // root is committed to its size, so this means someone anchored a forged record.
+      log.error("contract holds this root with another size; not adopting it", {
+        batch: b.seq,
+        root,
+        size: b.size,
+        onChainSize: record.size,
+      });
+      continue;
     }
-    await recordSentAnchor(db, {
-      batchSeq: b.seq,
+    await adopt(ctx, b.seq, root, record.blockNumber);
+  }
+  if (toSend.length === 0) return { sent: 0, waiting: [] };
+  const quote = quoteFees(await chain.feeMarket(), policy.fees);
+  if (!quote.ok) return { sent: 0, waiting: [`anchoring waits for fees to fall: ${quote.reason}`] };
+  let call: AnchorCall;
+  try {
+    call = await chain.prepareAnchor(ctx.contract, toSend);
+  } catch (err) {
+    if (err instanceof AlreadyAnchoredError) return { sent: 0, waiting: [] }; // mined meanwhile: adopted next tick
+    throw err;
+  }
+  const short = await fundsShortfall(chain, call, quote.fees);
+  if (short) return { sent: 0, waiting: [short] };
+  // Never reuse a nonce of our own that is still in flight, even if the node lost it.
+  const ours = await maxInFlightNonce(db, chain.sender);
+  const nonce = Math.max(await chain.pendingNonce(), ours === null ? 0 : ours + 1);
+  const signed = await chain.sign(call, nonce, quote.fees);
+  await recordSentTransaction(
+    db,
+    {
       chainId: chain.chainId,
-      contract: ctx.contract,
       sender: chain.sender,
-      nonce: signed.nonce,
+      nonce,
       txHash: signed.hash,
       rawTx: signed.raw,
-      status: "sent",
+      sentBlock: await chain.latestBlockNumber(),
       sentAt: new Date(),
-    });
+    },
+    { contract: ctx.contract, status: "sent", sentAt: new Date() },
+    toSend.map((b) => b.seq),
+  );
+  try {
     await chain.broadcast(signed.raw);
-    sent++;
-    log.debug("anchor sent", { batch: b.seq, tx: signed.hash, nonce: signed.nonce });
+  } catch (err) {
+    // Recorded, not accepted: progressInFlight re-sends or re-prices it on the next tick.
+    if (err instanceof UnderpricedError || err instanceof InsufficientFundsError) {
+      return { sent: 0, waiting: [`the node refused the anchor transaction: ${err.message}`] };
+    }
+    throw err;
   }
-  return sent;
+  log.debug("anchor sent", { batches: toSend.map((b) => b.seq), tx: signed.hash, nonce, feeCap: gweiText(feeCap(quote.fees)) });
+  return { sent: toSend.length, waiting: [] };
 }
 
 /** Records an anchor found on chain (sent by a run that crashed before recording it). */

@@ -1,11 +1,19 @@
-// The sequencer loop (after Trillian's): every interval, seal pending evidence into a batch,
-// then reconcile, send and confirm anchors. Sealing needs only the database, so digests keep
-// being batched while the chain is down; chain steps back off and retry.
+// The sequencer (after Trillian's): every interval, seal pending evidence into a batch, and,
+// on a loop of its own, reconcile, send, re-price and confirm anchors. Sealing needs only the
+// database, so digests keep being batched while the chain is slow, hung or down; the chain
+// loop backs off (briefly) and retries, and says why anchoring is held back (problems()).
 import { EventEmitter } from "node:events";
 import type { Db } from "../store/db.ts";
 import type { ChainClient } from "../chain/client.ts";
 import { errorFields, type Logger } from "../log.ts";
-import { progressInFlight, reconcileAnchors, sendAnchors, type ConfirmedAnchor } from "./anchor.ts";
+import {
+  balanceWarning,
+  progressInFlight,
+  reconcileAnchors,
+  sendAnchors,
+  type AnchorPolicy,
+  type ConfirmedAnchor,
+} from "./anchor.ts";
 import { sealBatch, type SealedBatch } from "./seal.ts";
 import type { TreeBuilder } from "./tree.ts";
 
@@ -23,6 +31,14 @@ export interface BatcherOptions {
   log: Logger;
   /** Connects to the chain and resolves the contract (deploying it where that is allowed). */
   connect: () => Promise<AnchoringTarget>;
+  /** Fee ceilings, replacement and funds rules; DEFAULT_POLICY when absent. */
+  policy?: AnchorPolicy;
+  /**
+   * With several endpoints: the URL that should be in use now (the best live one), checked
+   * every `endpointCheckMs`; a different answer makes the batcher reconnect to it.
+   */
+  preferredEndpoint?: () => Promise<string | null>;
+  endpointCheckMs?: number;
 }
 
 type Events = {
@@ -32,18 +48,25 @@ type Events = {
   chainError: [Error];
 };
 
-const MAX_BACKOFF_MS = 30_000;
+// After a failed chain step the next waits 0.5, 1, 2, then 4 s at most: an outage costs
+// little (each call is bounded by the chain timeout), and recovery is noticed within seconds.
+const MAX_BACKOFF_MS = 4_000;
 
 export class Batcher extends EventEmitter<Events> {
   readonly #opts: BatcherOptions;
   #target: AnchoringTarget | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  #sealing: Promise<void> | undefined;
+  #anchoring: Promise<void> | undefined;
   // Nothing is scheduled before start(): tests drive tick() by hand.
   #stopped = true;
   #backoffMs = 0;
   #retryAt = 0;
   #ingestedSinceSeal = 0;
+  #endpointCheckedAt = Date.now();
+  /** Why anchoring is held back, from the last chain step (or its failure). */
+  #waiting: string[] = [];
+  #chainDown: string | null = null;
 
   constructor(opts: BatcherOptions) {
     super();
@@ -55,7 +78,7 @@ export class Batcher extends EventEmitter<Events> {
    * (fees above the ceiling, funds low, chain unreachable); empty when all is well.
    */
   problems(): string[] {
-    return [];
+    return this.#chainDown ? [this.#chainDown, ...this.#waiting] : [...this.#waiting];
   }
 
   /** The chain currently anchored to, if connected. */
@@ -71,24 +94,23 @@ export class Batcher extends EventEmitter<Events> {
   /** Called by ingest: closes a batch early once enough leaves are waiting. */
   notifyIngested(count: number): void {
     this.#ingestedSinceSeal += count;
-    if (this.#ingestedSinceSeal >= this.#opts.maxLeaves && !this.#running) this.#schedule(0);
+    if (this.#ingestedSinceSeal >= this.#opts.maxLeaves && !this.#sealing) this.#schedule(0);
   }
 
-  /** Runs one full tick now (or waits for the one under way). */
-  tick(): Promise<void> {
-    if (!this.#running) {
-      this.#running = this.#tick().finally(() => {
-        this.#running = undefined;
-      });
-    }
-    return this.#running;
+  /**
+   * Seals what is pending, then runs one chain step (or waits for the one under way), both
+   * now. The background loops run them independently; tests and the first start use this.
+   */
+  async tick(): Promise<void> {
+    await this.#sealOnce();
+    await this.#anchorOnce(true);
   }
 
-  /** Stops scheduling and waits for the tick under way: a batch is finished, never cut. */
+  /** Stops scheduling and waits for the steps under way: a batch is finished, never cut. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    await Promise.all([this.#sealing, this.#anchoring]);
     await this.#opts.trees.close();
     this.#target?.chain.close();
     this.#target = undefined;
@@ -98,30 +120,62 @@ export class Batcher extends EventEmitter<Events> {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      void this.tick().finally(() => this.#schedule(this.#opts.intervalMs));
+      // The chain step is not awaited: a slow or hung node must never hold up sealing.
+      void this.#sealOnce()
+        .then(() => void this.#anchorOnce(false))
+        .finally(() => this.#schedule(this.#opts.intervalMs));
     }, delayMs);
   }
 
-  async #tick(): Promise<void> {
+  #sealOnce(): Promise<void> {
+    this.#sealing ??= this.#seal()
+      .catch((err) => this.#opts.log.error("sealing a batch failed", errorFields(err)))
+      .finally(() => {
+        this.#sealing = undefined;
+      });
+    return this.#sealing;
+  }
+
+  /** One chain step unless one is under way (then that one) or a backoff is running. */
+  #anchorOnce(ignoreBackoff: boolean): Promise<void> {
+    if (this.#anchoring) return this.#anchoring;
+    if (!ignoreBackoff && Date.now() < this.#retryAt) return Promise.resolve();
+    this.#anchoring = this.#anchorStep().finally(() => {
+      this.#anchoring = undefined;
+    });
+    return this.#anchoring;
+  }
+
+  async #anchorStep(): Promise<void> {
     const { log } = this.#opts;
+    const before = this.problems();
     try {
-      await this.#seal();
-    } catch (err) {
-      log.error("sealing a batch failed", errorFields(err));
-    }
-    if (Date.now() < this.#retryAt) return;
-    try {
-      await this.#anchor();
+      this.#waiting = await this.#anchor();
       this.#backoffMs = 0;
+      this.#retryAt = 0;
+      if (this.#chainDown) log.info("chain answers again", { url: this.#target?.chain.url });
+      this.#chainDown = null;
     } catch (err) {
       this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 500), MAX_BACKOFF_MS);
       this.#retryAt = Date.now() + this.#backoffMs;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#chainDown ??= `the chain step fails since ${new Date().toISOString()}: ${message.slice(0, 300)}`;
       log.warn("chain step failed; will retry", { ...errorFields(err), retryInMs: this.#backoffMs });
       // Reconnect next time: the node may have restarted, or the contract may be gone.
       this.#target?.chain.close();
       this.#target = undefined;
-      this.emit("chainError", err instanceof Error ? err : new Error(String(err)));
+      this.emit("chainError", err instanceof Error ? err : new Error(message));
     }
+    this.#reportChanges(before);
+  }
+
+  /** Logs each new reason once when it appears, and once when all are gone. */
+  #reportChanges(before: string[]): void {
+    const now = this.problems();
+    const key = (p: string) => p.replace(/ since [^:]*:/, ":");
+    const old = new Set(before.map(key));
+    for (const p of now) if (!old.has(key(p))) this.#opts.log.warn("anchoring held back", { reason: p });
+    if (before.length > 0 && now.length === 0) this.#opts.log.info("anchoring back to normal", {});
   }
 
   async #seal(): Promise<void> {
@@ -136,8 +190,9 @@ export class Batcher extends EventEmitter<Events> {
     }
   }
 
-  async #anchor(): Promise<void> {
-    const { db, confirmations, log } = this.#opts;
+  async #anchor(): Promise<string[]> {
+    const { db, confirmations, log, policy } = this.#opts;
+    await this.#checkEndpoint();
     this.#target ??= await this.#opts.connect();
     const lost = await reconcileAnchors({ db, chain: this.#target.chain, log });
     if (lost > 0) {
@@ -146,15 +201,35 @@ export class Batcher extends EventEmitter<Events> {
       this.#target.chain.close();
       this.#target = await this.#opts.connect();
     }
-    const ctx = { db, chain: this.#target.chain, contract: this.#target.contract, confirmations, log };
-    const confirm = (list: ConfirmedAnchor[]) => {
-      for (const c of list) {
+    const ctx = { db, chain: this.#target.chain, contract: this.#target.contract, confirmations, log, ...(policy ? { policy } : {}) };
+    const waiting: string[] = [];
+    const confirm = (step: { confirmed: ConfirmedAnchor[]; waiting: string[] }) => {
+      waiting.push(...step.waiting);
+      for (const c of step.confirmed) {
         log.info("batch anchored", { batch: c.batchSeq, tx: c.txHash, block: c.blockNumber });
         this.emit("anchored", c);
       }
     };
     confirm(await progressInFlight(ctx));
-    // On an instantly mining chain the new transactions are confirmable at once.
-    if ((await sendAnchors(ctx)) > 0) confirm(await progressInFlight(ctx));
+    const sent = await sendAnchors(ctx);
+    waiting.push(...sent.waiting);
+    // On an instantly mining chain the new transaction is confirmable at once.
+    if (sent.sent > 0) confirm(await progressInFlight(ctx));
+    const low = await balanceWarning(ctx);
+    if (low && !waiting.some((w) => w.includes(ctx.chain.sender))) waiting.push(low);
+    return [...new Set(waiting)];
+  }
+
+  /** With several endpoints, moves to the preferred one when it is not the one in use. */
+  async #checkEndpoint(): Promise<void> {
+    const { preferredEndpoint, endpointCheckMs = 30_000 } = this.#opts;
+    if (!preferredEndpoint || !this.#target || Date.now() - this.#endpointCheckedAt < endpointCheckMs) return;
+    this.#endpointCheckedAt = Date.now();
+    const url = await preferredEndpoint();
+    if (url && url !== this.#target.chain.url) {
+      this.#opts.log.warn("switching chain endpoint", { from: this.#target.chain.url, to: url });
+      this.#target.chain.close();
+      this.#target = undefined;
+    }
   }
 }

@@ -1,9 +1,12 @@
-// The thin adapter between the service and an EVM chain (ethers v6): read blocks and the
-// contract's records, sign anchoring transactions locally, broadcast raw transactions.
-// It holds no state of its own beyond the connection; the database is the memory.
-import { ContractFactory, JsonRpcProvider, Network, Wallet, keccak256, toQuantity } from "ethers";
+// The thin adapter between the service and an EVM chain (ethers v6): read blocks, fees,
+// balances and the contract's records, sign anchoring transactions locally, broadcast raw
+// transactions. Every call is bounded by a timeout, so a hung node fails fast instead of
+// stalling its caller. It holds no state beyond the connection; the database is the memory.
+import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Transaction, Wallet, keccak256, toQuantity } from "ethers";
 import { jsonRpcReader } from "../verify/rpc.ts";
 import { anchorInterface, loadArtifact } from "./contract.ts";
+import { chooseEndpoint, describeProbes, probeEndpoints } from "./endpoints.ts";
+import type { FeeMarket, Fees } from "./fees.ts";
 
 export interface AnchorRecord {
   anchored: boolean;
@@ -17,6 +20,19 @@ export interface SignedAnchorTx {
   hash: string;
   raw: string;
   nonce: number;
+}
+
+/** An anchoring call ready to sign: where, what, and how much gas it may use. */
+export interface AnchorCall {
+  to: string;
+  data: string;
+  gasLimit: bigint;
+}
+
+/** A batch root and the size of its tree, as the contract records them. */
+export interface RootToAnchor {
+  root: string;
+  size: number;
 }
 
 export interface BlockInfo {
@@ -41,7 +57,18 @@ export class NonceTooLowError extends Error {
   override name = "NonceTooLowError";
 }
 
+/** The node refused a transaction (or a replacement) as offering too little. */
+export class UnderpricedError extends Error {
+  override name = "UnderpricedError";
+}
+
+/** The node refused a transaction because the sender cannot pay for it. */
+export class InsufficientFundsError extends Error {
+  override name = "InsufficientFundsError";
+}
+
 export interface ChainClient {
+  /** The endpoint in use (one of CHAIN_RPC_URL's). */
   readonly url: string;
   readonly chainId: number;
   readonly sender: string;
@@ -52,8 +79,19 @@ export interface ChainClient {
   anchorOf(contract: string, root: string): Promise<AnchorRecord>;
   /** Next nonce the node would accept from our sender, counting its pending pool. */
   pendingNonce(): Promise<number>;
-  /** Builds and signs `anchor(root, size)`; throws AlreadyAnchoredError if it would revert so. */
-  signAnchor(contract: string, root: string, size: number, nonce: number): Promise<SignedAnchorTx>;
+  /** Number of our sender's transactions mined so far: nonces below it are used up. */
+  minedNonce(): Promise<number>;
+  /** The sender's balance in wei. */
+  balance(): Promise<bigint>;
+  /** Base fee of the next block (null on a legacy chain), suggested tip, legacy gas price. */
+  feeMarket(): Promise<FeeMarket>;
+  /**
+   * `anchor(root, size)` for one root, `anchorMany(roots, sizes)` for several, with a gas
+   * limit from the node's estimate. Throws AlreadyAnchoredError if it would revert so.
+   */
+  prepareAnchor(contract: string, roots: readonly RootToAnchor[]): Promise<AnchorCall>;
+  /** Signs `call` with `nonce` and `fees`, locally. */
+  sign(call: AnchorCall, nonce: number, fees: Fees): Promise<SignedAnchorTx>;
   /** Sends a signed transaction; a node that already has it is not an error. */
   broadcast(raw: string): Promise<void>;
   getReceipt(hash: string): Promise<ReceiptInfo | null>;
@@ -67,6 +105,17 @@ export interface ChainClient {
   ): Promise<{ txHash: string; sender: string; nonce: number } | null>;
   deploy(): Promise<{ address: string; txHash: string; blockNumber: number }>;
   close(): void;
+}
+
+/** The call, nonce and fees of a signed transaction, read back to sign a replacement. */
+export function decodeSigned(raw: string): { call: AnchorCall; nonce: number; fees: Fees } {
+  const tx = Transaction.from(raw);
+  const call = { to: (tx.to ?? "").toLowerCase(), data: tx.data, gasLimit: tx.gasLimit };
+  const fees: Fees =
+    tx.type === 2
+      ? { type: 2, maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n }
+      : { type: 0, gasPrice: tx.gasPrice ?? 0n };
+  return { call, nonce: tx.nonce, fees };
 }
 
 /** Reads the chain id with one raw JSON-RPC call; throws when the node does not answer. */
@@ -91,11 +140,28 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function connectChain(opts: { url: string; privateKey: string }): Promise<ChainClient> {
-  const chainId = await fetchChainId(opts.url);
+export interface ConnectOptions {
+  /** Endpoints in order of preference (CHAIN_RPC_URL); the best live one is used. */
+  urls: readonly string[];
+  privateKey: string;
+  /** Bound on every chain call. */
+  timeoutMs?: number;
+  /** An endpoint this far behind the best is passed over. */
+  maxLagBlocks?: number;
+}
+
+export async function connectChain(opts: ConnectOptions): Promise<ChainClient> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const probes = await probeEndpoints(opts.urls, timeoutMs);
+  const chosen = chooseEndpoint(probes, { maxLagBlocks: opts.maxLagBlocks ?? 3 });
+  if (!chosen) throw new Error(`no chain endpoint answers: ${describeProbes(probes)}`);
+  const { url, chainId } = chosen;
   // A fixed network: ethers then never re-probes (and never logs retry noise) when the
   // node goes away. No response cache: a stale nonce would sign two txs with one nonce.
-  const provider = new JsonRpcProvider(opts.url, Network.from(chainId), {
+  // Every request gives up after timeoutMs (ethers' default is 300 s).
+  const request = new FetchRequest(url);
+  request.timeout = timeoutMs;
+  const provider = new JsonRpcProvider(request, Network.from(chainId), {
     staticNetwork: true,
     cacheTimeout: -1,
     batchMaxCount: 1,
@@ -104,7 +170,7 @@ export async function connectChain(opts: { url: string; privateKey: string }): P
   const iface = anchorInterface();
 
   const client: ChainClient = {
-    url: opts.url,
+    url,
     chainId,
     sender: wallet.address.toLowerCase(),
     provider,
@@ -139,8 +205,26 @@ export async function connectChain(opts: { url: string; privateKey: string }): P
 
     pendingNonce: () => provider.getTransactionCount(wallet.address, "pending"),
 
-    async signAnchor(contract, root, size, nonce) {
-      const data = iface.encodeFunctionData("anchor", [root, size]);
+    minedNonce: () => provider.getTransactionCount(wallet.address, "latest"),
+
+    balance: () => provider.getBalance(wallet.address, "latest"),
+
+    async feeMarket() {
+      // The pending block carries the base fee the next block will charge.
+      const [block, tip, gasPrice] = await Promise.all([
+        provider.send("eth_getBlockByNumber", ["pending", false]) as Promise<{ baseFeePerGas?: string } | null>,
+        provider.send("eth_maxPriorityFeePerGas", []).then(BigInt, () => 1_000_000_000n) as Promise<bigint>,
+        provider.send("eth_gasPrice", []).then(BigInt) as Promise<bigint>,
+      ]);
+      const baseFee = block?.baseFeePerGas === undefined || block.baseFeePerGas === null ? null : BigInt(block.baseFeePerGas);
+      return { baseFee, tip, gasPrice };
+    },
+
+    async prepareAnchor(contract, roots) {
+      const data =
+        roots.length === 1
+          ? iface.encodeFunctionData("anchor", [roots[0]!.root, roots[0]!.size])
+          : iface.encodeFunctionData("anchorMany", [roots.map((r) => r.root), roots.map((r) => r.size)]);
       let gas: bigint;
       try {
         gas = await provider.estimateGas({ from: wallet.address, to: contract, data });
@@ -148,16 +232,19 @@ export async function connectChain(opts: { url: string; privateKey: string }): P
         const revert = revertData(err);
         const parsed = revert ? iface.parseError(revert) : null;
         if (parsed?.name === "EvidenceAnchorAlreadyAnchored") {
-          throw new AlreadyAnchoredError(`root ${root} is already anchored (seq ${parsed.args[1]})`);
+          throw new AlreadyAnchoredError(`root ${parsed.args[0]} is already anchored (seq ${parsed.args[1]})`);
         }
         throw err;
       }
-      const fee = await provider.getFeeData();
-      const common = { chainId, nonce, to: contract, data, gasLimit: (gas * 12n) / 10n };
+      return { to: contract, data, gasLimit: (gas * 12n) / 10n };
+    },
+
+    async sign(call, nonce, fees) {
+      const common = { chainId, nonce, to: call.to, data: call.data, gasLimit: call.gasLimit };
       const tx =
-        fee.maxFeePerGas !== null && fee.maxPriorityFeePerGas !== null
-          ? { ...common, type: 2, maxFeePerGas: fee.maxFeePerGas, maxPriorityFeePerGas: fee.maxPriorityFeePerGas }
-          : { ...common, type: 0, gasPrice: fee.gasPrice ?? 0n };
+        fees.type === 2
+          ? { ...common, type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
+          : { ...common, type: 0, gasPrice: fees.gasPrice };
       const raw = await wallet.signTransaction(tx);
       return { raw, hash: keccak256(raw), nonce };
     },
@@ -171,6 +258,10 @@ export async function connectChain(opts: { url: string; privateKey: string }): P
         if (msg.includes("nonce too low") || msg.includes("nonce has already been used")) {
           throw new NonceTooLowError(errorMessage(err));
         }
+        if (msg.includes("underpriced") || msg.includes("fee too low") || msg.includes("replacement fee")) {
+          throw new UnderpricedError(errorMessage(err));
+        }
+        if (msg.includes("insufficient funds")) throw new InsufficientFundsError(errorMessage(err));
         throw err;
       }
     },

@@ -4,7 +4,7 @@ import { desc, eq } from "drizzle-orm";
 import type { Db } from "../store/db.ts";
 import { deployments } from "../store/schema.ts";
 import type { Logger } from "../log.ts";
-import { connectChain, type ChainClient } from "./client.ts";
+import { connectChain, type ChainClient, type ConnectOptions } from "./client.ts";
 
 /**
  * Returns the contract address to use. A configured address must have code; otherwise the
@@ -48,9 +48,9 @@ export async function ensureContract(
  */
 export async function connectAnchoring(
   db: Db,
-  opts: { url: string; privateKey: string; configuredAddress?: string | undefined; log?: Logger },
+  opts: ConnectOptions & { configuredAddress?: string | undefined; log?: Logger },
 ): Promise<{ chain: ChainClient; contract: string }> {
-  const chain = await connectChain({ url: opts.url, privateKey: opts.privateKey });
+  const chain = await connectChain(opts);
   try {
     const { address, deployed } = await ensureContract(db, chain, { configuredAddress: opts.configuredAddress });
     if (deployed) opts.log?.info("EvidenceAnchor deployed", { chainId: chain.chainId, contract: address });

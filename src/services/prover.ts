@@ -1,6 +1,7 @@
 // Reading evidence back: its status and fields, and its evidence-proof/v1 bundle assembled
-// from stored rows. Before an anchor goes into a bundle, its block is checked against the
-// chain, so a chain that lost the block (a restarted local node) never yields a dead proof.
+// from stored rows. Before an anchor goes into a bundle, the chain is asked whether the
+// anchor's block is still there and deep enough, so a reorg or a restarted node never yields
+// a dead proof, and no proof shows fewer confirmations than the chain's kind asks for.
 import { toHex } from "../core/bytes.ts";
 import { buildBundle, type AnchorInfo, type ProofBundleV1 } from "../core/bundle.ts";
 import type { EvidenceMeta } from "../core/leaf.ts";
@@ -12,6 +13,8 @@ import type { Scope } from "../store/scope.ts";
 import { PRINCIPAL_ID_RE } from "./access.ts";
 import type { AnchorRow, EvidenceRow } from "../store/schema.ts";
 import type { BlockInfo } from "../chain/client.ts";
+import { chainKind, type ChainKind } from "../chain/kinds.ts";
+import type { ChainReader } from "../verify/rpc.ts";
 import { notFound } from "../errors.ts";
 
 export type EvidenceStatus = "pending" | "batched" | "anchored";
@@ -40,20 +43,20 @@ export interface BatchView {
   anchor: AnchorInfo | null;
 }
 
-/** Reads a block of one chain. */
-export type BlockReader = (blockNumber: number) => Promise<BlockInfo | null>;
+/** What the prover asks of a chain: a block by number, and the head. */
+export interface ChainView {
+  getBlock(blockNumber: number): Promise<BlockInfo | null>;
+  blockNumber(): Promise<number>;
+}
 
 export interface ProverDeps {
   db: Db;
-  /** A reader for chain `chainId`, or undefined when the service is not connected to it now. */
-  readBlock?: (chainId: number) => BlockReader | undefined;
-  /**
-   * Whether chain `chainId` can lose its history: a development node (Hardhat, Anvil) that
-   * restarts empty. Then every anchor is checked on every read, and none is served while
-   * the chain cannot be asked. A public chain does not forget blocks: checks are reused
-   * for a few seconds and an outage does not withhold anchors. Default: DEV_CHAIN_IDS.
-   */
-  volatileChain?: (chainId: number) => boolean;
+  /** A view of chain `chainId`, or undefined when the service has no endpoint for it. */
+  chain?: (chainId: number) => ChainView | undefined;
+  /** Confirmations, finality depth and volatility per chain; chainKind() by default. */
+  kind?: (chainId: number) => ChainKind;
+  /** How long a proof read waits for the chain before it withholds an unfinal anchor. */
+  chainWaitMs?: number;
 }
 
 export function anchorInfo(a: AnchorRow): AnchorInfo | null {
@@ -72,8 +75,12 @@ export function anchorInfo(a: AnchorRow): AnchorInfo | null {
 
 export class Prover {
   readonly #deps: ProverDeps;
-  readonly #checked = new Map<string, { hash: string | null; at: number }>();
-  readonly #inFlight = new Map<string, Promise<string | null>>();
+  /** Blocks seen canonical at finality depth, by chain and number: never asked again. */
+  readonly #final = new Map<string, string>();
+  readonly #blockLookups = new Map<string, Promise<string | null>>();
+  readonly #headLookups = new Map<number, Promise<number>>();
+  /** Until when a chain that just failed to answer is not asked (per chain id). */
+  readonly #quietUntil = new Map<number, number>();
 
   constructor(deps: ProverDeps) {
     this.#deps = deps;
@@ -184,50 +191,115 @@ export class Prover {
   }
 
   /**
-   * The stored anchor, unless the chain says its block is gone. Concurrent requests for one
-   * block share a single lookup; a result is reused for `blockCheckTtlMs` (0 on a local
-   * chain, which can restart empty at any moment; a public chain does not forget blocks).
+   * The stored anchor if the chain has its block, with at least the confirmations its kind
+   * asks for; otherwise null (the proof shows the batch as not anchored yet). Nothing is
+   * cached short of finality: a reorg shows on the very next read. Concurrent reads share
+   * one lookup of the block and of the head. A chain that does not answer within
+   * `chainWaitMs` is left alone for a few seconds; meanwhile unfinal anchors are withheld,
+   * so a hung node slows no read for long and never yields an unchecked proof.
    */
   async #liveAnchor(a: AnchorRow): Promise<AnchorInfo | null> {
     const info = anchorInfo(a);
     if (!info) return null;
-    const read = this.#deps.readBlock?.(info.chainId);
-    const volatile = (this.#deps.volatileChain ?? ((id) => DEV_CHAIN_IDS.has(id)))(info.chainId);
-    // Keyed by chain too: an anchor made on another chain must not borrow this one's answer.
+    const kind = (this.#deps.kind ?? ((id) => chainKind(id)))(info.chainId);
     const key = `${info.chainId}:${info.blockNumber}`;
-    if (!read) return volatile ? null : info;
-    const ttl = volatile ? 0 : STABLE_CHAIN_CHECK_TTL_MS;
-    const seen = this.#checked.get(key);
+    if (!kind.volatile && this.#final.get(key) === info.blockHash) return info;
+    const view = this.#deps.chain?.(info.chainId);
+    // An anchor on a chain the service has no endpoint for (it moved to another chain) can
+    // only be shown as recorded; a development chain's anchors never outlive the node.
+    if (!view) return kind.volatile ? null : info;
+    if ((this.#quietUntil.get(info.chainId) ?? 0) > Date.now()) return null;
     let hash: string | null;
-    if (seen && Date.now() - seen.at <= ttl) {
-      hash = seen.hash;
-    } else {
-      let pending = this.#inFlight.get(key);
-      if (!pending) {
-        pending = read(info.blockNumber)
-          .then((block) => block?.hash ?? null)
-          .finally(() => this.#inFlight.delete(key));
-        this.#inFlight.set(key, pending);
-      }
-      try {
-        hash = await pending;
-      } catch {
-        // Chain unreachable: we cannot tell whether the block is still there.
-        return volatile ? null : info;
-      }
-      if (ttl > 0) {
-        if (this.#checked.size > 10_000) this.#checked.clear();
-        this.#checked.set(key, { hash, at: Date.now() });
-      }
+    let head: number;
+    try {
+      [hash, head] = await withTimeout(
+        Promise.all([this.#blockHash(view, key, info.blockNumber), this.#head(view, info.chainId)]),
+        this.#deps.chainWaitMs ?? CHAIN_WAIT_MS,
+      );
+    } catch {
+      this.#quietUntil.set(info.chainId, Date.now() + CHAIN_QUIET_MS);
+      return null;
     }
-    return hash === info.blockHash ? info : null;
+    this.#quietUntil.delete(info.chainId);
+    if (hash !== info.blockHash) return null;
+    const depth = head - info.blockNumber + 1;
+    if (depth < kind.confirmations) return null;
+    if (!kind.volatile && depth >= kind.finalityBlocks) {
+      if (this.#final.size > 100_000) this.#final.clear();
+      this.#final.set(key, hash);
+    }
+    return info;
+  }
+
+  #blockHash(view: ChainView, key: string, blockNumber: number): Promise<string | null> {
+    let pending = this.#blockLookups.get(key);
+    if (!pending) {
+      pending = view
+        .getBlock(blockNumber)
+        .then((block) => block?.hash ?? null)
+        .finally(() => this.#blockLookups.delete(key));
+      this.#blockLookups.set(key, pending);
+    }
+    return pending;
+  }
+
+  #head(view: ChainView, chainId: number): Promise<number> {
+    let pending = this.#headLookups.get(chainId);
+    if (!pending) {
+      pending = view.blockNumber().finally(() => this.#headLookups.delete(chainId));
+      this.#headLookups.set(chainId, pending);
+    }
+    return pending;
   }
 }
 
-const STABLE_CHAIN_CHECK_TTL_MS = 5000;
+// A proof read waits this long for the chain at most; after a miss the chain is left alone
+// this long (reads meanwhile answer at once, withholding anchors short of finality).
+const CHAIN_WAIT_MS = 1500;
+const CHAIN_QUIET_MS = 3000;
 
-/** Chain ids of development chains, which start empty every time they start. */
-export const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the chain did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export { DEV_CHAIN_IDS } from "../chain/kinds.ts";
+
+/**
+ * The prover's view of chain `chainId`: the sequencer's own connection while it has one to
+ * that chain, otherwise `fallback` (the configured endpoints: what a follower instance, or a
+ * leader still connecting, reads through), whose chain id is re-asked every few seconds so a
+ * node that now serves another chain is never taken for this one.
+ */
+export function chainViewOf(
+  connected: () => { chainId: number; getBlock(n: number): Promise<BlockInfo | null>; latestBlockNumber(): Promise<number> } | undefined,
+  fallback?: ChainReader,
+): (chainId: number) => ChainView | undefined {
+  let servedId: { id: Promise<number>; at: number } | undefined;
+  const fallbackId = () => {
+    if (!fallback) throw new Error("no chain endpoint");
+    if (!servedId || Date.now() - servedId.at > 5000) {
+      const id = fallback.chainId();
+      servedId = { id, at: Date.now() };
+      id.catch(() => (servedId = undefined));
+    }
+    return servedId.id;
+  };
+  return (chainId) => {
+    const c = connected();
+    if (c) return c.chainId === chainId ? { getBlock: (n) => c.getBlock(n), blockNumber: () => c.latestBlockNumber() } : undefined;
+    if (!fallback) return undefined;
+    const checked = async <T>(read: () => Promise<T>): Promise<T> => {
+      const [id, out] = await Promise.all([fallbackId(), read()]);
+      if (id !== chainId) throw new Error(`the chain endpoint serves chain ${id}, not ${chainId}`);
+      return out;
+    };
+    return { getBlock: (n) => checked(() => fallback.getBlock(n)), blockNumber: () => checked(() => fallback.blockNumber()) };
+  };
+}
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -2,7 +2,7 @@
 // Each function is one step that can be repeated safely after a crash.
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "./db.ts";
-import { anchors, batches, type AnchorRow, type BatchRow } from "./schema.ts";
+import { anchorTxs, anchors, batches, type AnchorRow, type AnchorTxRow, type BatchRow } from "./schema.ts";
 
 export type NewAnchor = Omit<typeof anchors.$inferInsert, "id">;
 
@@ -57,7 +57,7 @@ export async function inFlightAnchors(db: DbOrTx): Promise<(AnchorRow & { root: 
   return rows.map((r) => ({ ...r.anchor, root: r.root, size: r.size }));
 }
 
-/** Records a signed transaction before it is broadcast. Returns the new anchor id. */
+/** Records an anchor row (one batch's claim on a transaction). Returns the new anchor id. */
 export async function recordSentAnchor(db: DbOrTx, row: NewAnchor): Promise<number> {
   const inserted = await db.insert(anchors).values(row).returning({ id: anchors.id });
   const id = inserted[0]?.id;
@@ -65,16 +65,67 @@ export async function recordSentAnchor(db: DbOrTx, row: NewAnchor): Promise<numb
   return id;
 }
 
+export type NewTxVersion = Omit<typeof anchorTxs.$inferInsert, "id">;
+
+/**
+ * Records a newly signed transaction before it is broadcast: its version row and one anchor
+ * row per batch it anchors, in one transaction, so a crash leaves either nothing or all.
+ */
+export async function recordSentTransaction(
+  db: DbOrTx,
+  version: NewTxVersion,
+  anchor: Omit<NewAnchor, "batchSeq" | "chainId" | "sender" | "nonce" | "txHash" | "rawTx">,
+  batchSeqs: readonly number[],
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.insert(anchorTxs).values(version);
+    await tx.insert(anchors).values(
+      batchSeqs.map((batchSeq) => ({
+        ...anchor,
+        batchSeq,
+        chainId: version.chainId,
+        sender: version.sender,
+        nonce: version.nonce,
+        txHash: version.txHash,
+        rawTx: version.rawTx,
+      })),
+    );
+  });
+}
+
+/** Records a replacement version of a transaction in flight (same nonce), before broadcast. */
+export async function recordTxVersion(db: DbOrTx, version: NewTxVersion): Promise<void> {
+  await db.insert(anchorTxs).values(version);
+}
+
+/** Every signed version of one nonce's transaction, oldest first. */
+export async function txVersions(db: DbOrTx, chainId: number, sender: string, nonce: number): Promise<AnchorTxRow[]> {
+  return db
+    .select()
+    .from(anchorTxs)
+    .where(and(eq(anchorTxs.chainId, chainId), eq(anchorTxs.sender, sender), eq(anchorTxs.nonce, nonce)))
+    .orderBy(asc(anchorTxs.id));
+}
+
+/** Whether any anchoring transaction is in flight: the sequencer keeps at most one. */
+export async function hasInFlightAnchor(db: DbOrTx): Promise<boolean> {
+  const rows = await db.select({ id: anchors.id }).from(anchors).where(eq(anchors.status, "sent")).limit(1);
+  return rows.length > 0;
+}
+
 /** Marks an anchor confirmed and makes it the batch's proof, in one transaction. */
 export async function confirmAnchor(
   db: DbOrTx,
   anchor: { id: number; batchSeq: number },
   block: { number: number; hash: string; timestamp: number },
+  /** The version of the transaction that was mined (a replacement may have been). */
+  txHash?: string,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await tx
       .update(anchors)
       .set({
+        ...(txHash === undefined ? {} : { txHash }),
         status: "confirmed",
         blockNumber: block.number,
         blockHash: block.hash,

@@ -113,12 +113,32 @@ export const anchors = pgTable(
     uniqueIndex("anchors_live_batch_idx")
       .on(t.batchSeq)
       .where(sql`${t.status} in ('sent', 'confirmed')`),
-    // Not unique over all rows: a restarted local chain replays the very same signed
-    // transaction (same key, nonce, fees), so an orphaned row and its successor share a hash.
-    uniqueIndex("anchors_live_tx_idx")
-      .on(t.txHash)
-      .where(sql`${t.status} in ('sent', 'confirmed')`),
+    // Not unique: one anchorMany transaction anchors several batches, and a restarted local
+    // chain replays the very same signed transaction (same key, nonce, fees).
+    index("anchors_tx_idx").on(t.txHash),
   ],
+);
+
+/**
+ * Every signed version of an anchoring transaction, recorded before it is broadcast. A stuck
+ * transaction is replaced by a new version with the same nonce and a higher fee; any of the
+ * versions may be the one that gets mined, so all are kept and all are looked for.
+ */
+export const anchorTxs = pgTable(
+  "anchor_txs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    chainId: integer("chain_id").notNull(),
+    sender: text("sender").notNull(),
+    nonce: integer("nonce").notNull(),
+    txHash: text("tx_hash").notNull(),
+    rawTx: text("raw_tx").notNull(),
+    // Fees, gas limit and calldata are read back from raw_tx: no column repeats them.
+    /** The chain's head when this version was signed: "stuck" is counted from here. */
+    sentBlock: bigint("sent_block", { mode: "number" }).notNull(),
+    sentAt: ts("sent_at").notNull(),
+  },
+  (t) => [index("anchor_txs_nonce_idx").on(t.chainId, t.sender, t.nonce)],
 );
 
 export type AnchorStatus = "sent" | "confirmed" | "failed" | "orphaned";
@@ -136,6 +156,7 @@ export const deployments = pgTable("deployments", {
 export type EvidenceRow = typeof evidence.$inferSelect;
 export type BatchRow = typeof batches.$inferSelect;
 export type AnchorRow = typeof anchors.$inferSelect;
+export type AnchorTxRow = typeof anchorTxs.$inferSelect;
 
 // ---------------------------------------------------------------------------------------
 // Access control: principals (tenants, verifiers, admins and the service's own system

@@ -10,7 +10,8 @@ import { eq, sql } from "drizzle-orm";
 import { toHex } from "../../src/core/bytes.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { verifyInclusion } from "../../src/core/rfc9162.ts";
-import { progressInFlight, reconcileAnchors, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
+import { DEFAULT_POLICY, progressInFlight, reconcileAnchors, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
+import { quoteFees } from "../../src/chain/fees.ts";
 import { sealBatch } from "../../src/batcher/seal.ts";
 import { TreeBuilder, buildTreeInline } from "../../src/batcher/tree.ts";
 import type { ChainClient } from "../../src/chain/client.ts";
@@ -44,6 +45,13 @@ async function contractCount(contract: string): Promise<number> {
   const iface = (await import("../../src/chain/contract.ts")).anchorInterface();
   const out = await chain.provider.call({ to: contract, data: iface.encodeFunctionData("count") });
   return Number(iface.decodeFunctionResult("count", out)[0]);
+}
+
+/** Signs an anchor of one root at the market's fees, as sendAnchors would (without sending it). */
+async function signAnchor(root: string, size: number, nonce: number) {
+  const quote = quoteFees(await chain.feeMarket(), DEFAULT_POLICY.fees);
+  if (!quote.ok) throw new Error(quote.reason);
+  return chain.sign(await chain.prepareAnchor(ctx.contract, [{ root, size }]), nonce, quote.fees);
 }
 
 async function anchorRows() {
@@ -124,12 +132,12 @@ describe("anchoring", () => {
   it("sends, confirms against the contract's record, and repeating changes nothing", async () => {
     await submit(3);
     const sealed = (await sealBatch(database.db, build, 100))!;
-    expect(await sendAnchors(ctx)).toBe(1);
-    expect(await sendAnchors(ctx)).toBe(0); // in flight: not sent again
-    const confirmed = await progressInFlight(ctx);
+    expect((await sendAnchors(ctx)).sent).toBe(1);
+    expect((await sendAnchors(ctx)).sent).toBe(0); // in flight: not sent again
+    const { confirmed } = await progressInFlight(ctx);
     expect(confirmed).toHaveLength(1);
-    expect(await progressInFlight(ctx)).toHaveLength(0);
-    expect(await sendAnchors(ctx)).toBe(0);
+    expect((await progressInFlight(ctx)).confirmed).toHaveLength(0);
+    expect((await sendAnchors(ctx)).sent).toBe(0);
 
     const [row] = await anchorRows();
     expect(row).toMatchObject({ status: "confirmed", batchSeq: 0, chainId: 31337 });
@@ -142,7 +150,7 @@ describe("anchoring", () => {
     await submit(2);
     const sealed = (await sealBatch(database.db, build, 100))!;
     // The first half of sendAnchors, as a crash right before broadcast leaves it.
-    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, await chain.pendingNonce());
+    const signed = await signAnchor(toHex(sealed.root), sealed.size, await chain.pendingNonce());
     await database.db.insert(anchors).values({
       batchSeq: 0,
       chainId: chain.chainId,
@@ -168,10 +176,10 @@ describe("anchoring", () => {
     await submit(4);
     const sealed = (await sealBatch(database.db, build, 100))!;
     // Broadcast without any database record: the crash window before recordSentAnchor commits.
-    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, await chain.pendingNonce());
+    const signed = await signAnchor(toHex(sealed.root), sealed.size, await chain.pendingNonce());
     await chain.broadcast(signed.raw);
 
-    expect(await sendAnchors(ctx)).toBe(0); // nothing new sent: the root is already on chain
+    expect((await sendAnchors(ctx)).sent).toBe(0); // nothing new sent: the root is already on chain
     await progressInFlight(ctx);
     const rows = await anchorRows();
     expect(rows).toHaveLength(1);
@@ -182,10 +190,10 @@ describe("anchoring", () => {
   it("does not adopt a root the contract holds with another size", async () => {
     await submit(3);
     const sealed = (await sealBatch(database.db, build, 100))!;
-    const forged = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size + 1, await chain.pendingNonce());
+    const forged = await signAnchor(toHex(sealed.root), sealed.size + 1, await chain.pendingNonce());
     await chain.broadcast(forged.raw);
-    expect(await sendAnchors(ctx)).toBe(0);
-    expect(await sendAnchors(ctx)).toBe(0);
+    expect((await sendAnchors(ctx)).sent).toBe(0);
+    expect((await sendAnchors(ctx)).sent).toBe(0);
     expect(await anchorRows()).toEqual([]); // nothing recorded, nothing sent, no loop of rows
   });
 
@@ -194,7 +202,7 @@ describe("anchoring", () => {
     const sealed = (await sealBatch(database.db, build, 100))!;
     // A nonce far ahead: what a chain that lost our earlier transactions leaves us holding.
     const gap = (await chain.pendingNonce()) + 5;
-    const signed = await chain.signAnchor(ctx.contract, toHex(sealed.root), sealed.size, gap);
+    const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
     await database.db.insert(anchors).values({
       batchSeq: 0,
       chainId: chain.chainId,
@@ -208,7 +216,7 @@ describe("anchoring", () => {
     });
     await progressInFlight(ctx);
     expect((await anchorRows())[0]?.status).toBe("failed");
-    expect(await sendAnchors(ctx)).toBe(1);
+    expect((await sendAnchors(ctx)).sent).toBe(1);
     await progressInFlight(ctx);
     const rows = await anchorRows();
     expect(rows.map((r) => r.status)).toEqual(["failed", "confirmed"]);
@@ -219,7 +227,7 @@ describe("anchoring", () => {
     await sealBatch(database.db, build, 100);
     await sendAnchors(ctx);
     await progressInFlight(ctx);
-    const prover = new Prover({ db: database.db, readBlock: () => (n) => chain.getBlock(n) });
+    const prover = new Prover({ db: database.db, chain: () => ({ getBlock: (n) => chain.getBlock(n), blockNumber: () => chain.latestBlockNumber() }) });
     const before = await prover.proof(ADMIN_SCOPE, receipt!.id);
     expect(before.anchor).not.toBeNull();
 
@@ -231,7 +239,7 @@ describe("anchoring", () => {
 
     expect(await reconcileAnchors(ctx)).toBe(1);
     expect(await reconcileAnchors(ctx)).toBe(0);
-    expect(await sendAnchors(ctx)).toBe(1);
+    expect((await sendAnchors(ctx)).sent).toBe(1);
     await progressInFlight(ctx);
 
     const after = await prover.proof(ADMIN_SCOPE, receipt!.id);
@@ -250,7 +258,7 @@ describe("anchoring", () => {
     await sealBatch(database.db, build, 100);
     await sendAnchors(ctx);
     await progressInFlight(ctx);
-    const unreachable = { readBlock: () => undefined };
+    const unreachable = { chain: () => undefined };
     // The anchor is on chain 31337, a development chain: with no way to check it, no anchor.
     expect((await new Prover({ db: database.db, ...unreachable }).proof(ADMIN_SCOPE, receipt!.id)).anchor).toBeNull();
     // Had it been made on a public chain (id 1), an outage must not take proofs away.
@@ -261,9 +269,9 @@ describe("anchoring", () => {
     const asked: number[] = [];
     const prover = new Prover({
       db: database.db,
-      readBlock: (chainId) => {
+      chain: (chainId) => {
         asked.push(chainId);
-        return chainId === 31337 ? (n) => chain.getBlock(n) : undefined;
+        return chainId === 31337 ? { getBlock: (n) => chain.getBlock(n), blockNumber: () => chain.latestBlockNumber() } : undefined;
       },
     });
     expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor?.chainId).toBe(1);
@@ -275,7 +283,7 @@ describe("anchoring", () => {
       await submit(2);
       await sealBatch(database.db, build, 100);
     }
-    expect(await sendAnchors(ctx)).toBe(4);
+    expect((await sendAnchors(ctx)).sent).toBe(4);
     await progressInFlight(ctx);
     const rows = await database.db
       .select({ seq: batches.seq, anchorId: batches.anchorId })

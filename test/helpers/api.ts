@@ -17,13 +17,14 @@ import { Batcher } from "../../src/batcher/batcher.ts";
 import { TreeBuilder } from "../../src/batcher/tree.ts";
 import { connectAnchoring } from "../../src/chain/deployment.ts";
 import { HARDHAT_DEV_KEY } from "../../src/config.ts";
-import { blockReaderOf, chainProbe } from "../../src/service.ts";
+import { chainProbe } from "../../src/service.ts";
+import { chainKind } from "../../src/chain/kinds.ts";
 import type { Logger } from "../../src/log.ts";
 import { FailureTracker } from "../../src/auth/failures.ts";
 import { AccessService } from "../../src/services/access.ts";
 import { AuditService } from "../../src/services/audit.ts";
 import { IngestService } from "../../src/services/ingest.ts";
-import { Prover } from "../../src/services/prover.ts";
+import { Prover, chainViewOf } from "../../src/services/prover.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { jsonRpcReader, type ChainReader } from "../../src/verify/index.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
@@ -113,7 +114,7 @@ export interface ApiHarness {
 export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const database = opts.database ?? (await freshDatabase());
   const log = recordingLogger();
-  const connect = () => connectAnchoring(database.db, { url: opts.chainUrl, privateKey: HARDHAT_DEV_KEY });
+  const connect = () => connectAnchoring(database.db, { urls: [opts.chainUrl], privateKey: HARDHAT_DEV_KEY });
   const batcher = new Batcher({
     db: database.db,
     trees: new TreeBuilder(),
@@ -127,11 +128,12 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const signer = new Signer(generateSigningKey());
   await registerSigningKey(database.db, signer.kid, signer.key.publicKey, new Date());
   const ingest = new IngestService({ db: database.db, signer });
+  const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
   const prover = new Prover({
     db: database.db,
-    readBlock: blockReaderOf(batcher),
+    chain: chainViewOf(() => batcher.target?.chain, reader),
+    kind: (chainId) => chainKind(chainId, { confirmations: opts.confirmations }),
   });
-  const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
   const access = new AccessService({
     db: database.db,
     log,

@@ -23,7 +23,7 @@ export async function startTestChain(port?: number): Promise<LocalNode> {
 
 /** A ChainClient signing with Hardhat's first development account. */
 export function testChainClient(url: string, privateKey = HARDHAT_DEV_KEY): Promise<ChainClient> {
-  return connectChain({ url, privateKey });
+  return connectChain({ urls: [url], privateKey });
 }
 
 export { HARDHAT_DEV_KEY };
