@@ -32,8 +32,10 @@ const EXIT_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>proces
  * Starts `hardhat node` on 127.0.0.1:port and resolves once it says it is listening.
  * Rejects with the node's own output if it exits first (port in use, say).
  */
-export function startLocalNode(port: number, opts: { startTimeoutMs?: number } = {}): Promise<LocalNode> {
+export function startLocalNode(port: number, opts: { startTimeoutMs?: number; chainId?: number } = {}): Promise<LocalNode> {
   const args = ["--import", EXIT_WITH_PARENT, hardhatCli(), "node", "--hostname", "127.0.0.1", "--port", String(port)];
+  // Another chain id makes the node look like a public chain to the service (fault tests).
+  if (opts.chainId !== undefined) args.push("--chain-id", String(opts.chainId));
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     // stdin is a pipe that we never write to: only its end matters (see EXIT_WITH_PARENT).

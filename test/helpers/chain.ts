@@ -17,8 +17,21 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startTestChain(port?: number): Promise<LocalNode> {
-  return startLocalNode(port ?? (await freePort()));
+export async function startTestChain(port?: number, opts: { chainId?: number } = {}): Promise<LocalNode> {
+  return startLocalNode(port ?? (await freePort()), opts);
+}
+
+/** One raw JSON-RPC call to a node (Hardhat's test methods: evm_mine, evm_snapshot, ...). */
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
 }
 
 /** A ChainClient signing with Hardhat's first development account. */
