@@ -5,18 +5,19 @@
 // (POST /v1/verify) and the CLI's (bin/evidence.mjs verify --json) for the same file.
 // Also: pasting a proof, the keyboard, labels and the live region, no request leaving the
 // service's origin, no error in the console, and screenshots in test-results/.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type Browser, type BrowserContext, type FileChooser, type Page } from "playwright-core";
+import type { Browser, BrowserContext, FileChooser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../../scripts/build-web.ts";
 import { buildBundle, type ProofBundleV1 } from "../../src/core/bundle.ts";
 import { sha256 } from "../../src/core/hash.ts";
 import { leafHash } from "../../src/core/leaf.ts";
 import { buildTree } from "../../src/core/merkle.ts";
+import { launchChromium } from "../helpers/browser.ts";
 import { freePort } from "../helpers/chain.ts";
 import { apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ServiceProcess } from "../helpers/service.ts";
 import {
@@ -36,15 +37,6 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHOTS = join(ROOT, "test-results");
 const CLI = join(ROOT, "bin/evidence.mjs");
-
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim() || "/usr/bin/chromium";
-  } catch {
-    return "/usr/bin/chromium";
-  }
-}
 
 type Mode = "chain" | "offline";
 interface Answer {
@@ -235,10 +227,8 @@ beforeAll(async () => {
     }
   }
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  // CHROMIUM_PATH, the system's chromium or the one from npm, as EVIDENCE_TEST_TOOLS allows.
+  browser = await launchChromium();
   // A zone away from UTC, so "your time" differs from the UTC time on the page.
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Europe/Berlin" });
   watch(context);

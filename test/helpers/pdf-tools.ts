@@ -42,11 +42,11 @@ export function onPath(name: string): string | null {
  * The system program to use for `name`, or null when the npm package is to be used instead,
  * as EVIDENCE_TEST_TOOLS says. Throws when the switch demands the system program and there is none.
  */
-export function systemProgram(name: string): string | null {
+export function systemProgram(name: string, debianPackage = "poppler-utils"): string | null {
   const tools = testTools();
   if (tools === "npm") return null;
   const path = onPath(name);
-  if (path === null && tools === "system") throw new Error(`EVIDENCE_TEST_TOOLS=system, but there is no ${name} on PATH (Debian: apt-get install poppler-utils chromium)`);
+  if (path === null && tools === "system") throw new Error(`EVIDENCE_TEST_TOOLS=system, but there is no ${name} on PATH (Debian: apt-get install ${debianPackage})`);
   return path;
 }
 
