@@ -1,12 +1,13 @@
 // Writes the sample report of docs/reports.md from a scripted case: the real app on a fresh
 // database, anchoring into a fresh Hardhat chain; a platform submits the eight events of a
 // signing, a court is given the case, an admin makes the report. Outputs the signed JSON, the
-// PDF and a PNG of each page.  Run: npx tsx scripts/sample-report.ts [outDir]   (default docs/examples)
-import { execFileSync } from "node:child_process";
+// PDF and a PNG of each page (poppler's pdftoppm, or MuPDF from npm without it: see
+// test/helpers/pdf-tools.ts).  Run: npx tsx scripts/sample-report.ts [outDir]   (default docs/examples)
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { apiHarnessOnChain, bearer, jsonRequest, TEST_TENANT } from "../test/helpers/api.ts";
+import { renderPdfPages } from "../test/helpers/pdf-tools.ts";
 
 const outDir = resolve(process.argv[2] ?? "docs/examples");
 const CASE = "采购合同-2026-117";
@@ -50,8 +51,8 @@ try {
   const pdf = new Uint8Array(await (await h.rawApp.request(links.pdf, { headers: bearer(h.keys.admin) })).arrayBuffer());
   writeFileSync(join(outDir, "report-sample.json"), json);
   writeFileSync(join(outDir, "report-sample.pdf"), pdf);
-  execFileSync("pdftoppm", ["-r", "60", "-png", join(outDir, "report-sample.pdf"), join(outDir, "report-sample-page")]);
-  console.log(`wrote ${outDir}/report-sample.json (${json.length} bytes), report-sample.pdf (${pdf.byteLength} bytes) and page PNGs`);
+  const pngs = await renderPdfPages(join(outDir, "report-sample.pdf"), outDir, 60, "report-sample-page");
+  console.log(`wrote ${outDir}/report-sample.json (${json.length} bytes), report-sample.pdf (${pdf.byteLength} bytes) and ${pngs.length} page PNGs`);
 } finally {
   await h.close();
 }

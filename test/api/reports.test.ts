@@ -17,6 +17,7 @@ import { queryRows } from "../../src/store/db.ts";
 import { checkSignature, parseKeySet, verifyBundle, verifyReport, type PublishedKey } from "../../src/verify/index.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, unhandled, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
+import { pdfPageTexts } from "../helpers/pdf-tools.ts";
 import { tempDir } from "../helpers/service.ts";
 
 const CASE = "采购合同-2026-117";
@@ -217,7 +218,7 @@ describe(`evidence reports on ${describeDbKind()}`, () => {
     expect(res.headers.get("content-type")).toBe("application/pdf");
     const dir = tempDir("report-pdf-");
     writeFileSync(join(dir, "r.pdf"), new Uint8Array(await res.arrayBuffer()));
-    const text = execFileSync("pdftotext", ["-layout", join(dir, "r.pdf"), "-"]).toString();
+    const text = (await pdfPageTexts(join(dir, "r.pdf"))).join("\n");
     expect(text).toContain(CASE);
     for (const e of report.events) {
       expect(text, `digest of event ${e.n}`).toContain(e.digest);
