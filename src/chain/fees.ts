@@ -65,10 +65,15 @@ export function quoteFees(market: FeeMarket, limits: FeeLimits): FeeQuote {
   };
 }
 
-/** `value` raised by `percent`, rounded up: nodes compare with "at least", so round up. */
+/**
+ * `value` raised by `percent`, rounded up: nodes compare with "at least", so round up. Always
+ * at least one wei above `value`: geth also wants a replacement's fee cap and tip strictly
+ * higher, which a bump of zero (a zero tip) would not be.
+ */
 export function bump(value: bigint, percent: number): bigint {
   const scaled = BigInt(Math.round(percent * 100)); // hundredths of a percent
-  return (value * (10_000n + scaled) + 9_999n) / 10_000n;
+  const raised = (value * (10_000n + scaled) + 9_999n) / 10_000n;
+  return raised > value ? raised : value + 1n;
 }
 
 /**
