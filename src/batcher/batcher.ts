@@ -48,9 +48,10 @@ type Events = {
   chainError: [Error];
 };
 
-// After a failed chain step the next waits 0.5, 1, 2, then 4 s at most: an outage costs
-// little (each call is bounded by the chain timeout), and recovery is noticed within seconds.
-const MAX_BACKOFF_MS = 4_000;
+// After a failed chain step the next waits twice as long as the last, from a quarter of a
+// second up to one batch interval: each attempt costs one call bounded by the chain timeout,
+// and a node that comes back is used again within about two intervals.
+const MIN_BACKOFF_MS = 250;
 
 export class Batcher extends EventEmitter<Events> {
   readonly #opts: BatcherOptions;
@@ -156,11 +157,13 @@ export class Batcher extends EventEmitter<Events> {
       if (this.#chainDown) log.info("chain answers again", { url: this.#target?.chain.url });
       this.#chainDown = null;
     } catch (err) {
-      this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 500), MAX_BACKOFF_MS);
+      const cap = Math.max(this.#opts.intervalMs, MIN_BACKOFF_MS);
+      this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, MIN_BACKOFF_MS), cap);
       this.#retryAt = Date.now() + this.#backoffMs;
       const message = err instanceof Error ? err.message : String(err);
+      // The first failure of an outage is a warning; the retries that follow are debug noise.
+      (this.#chainDown ? log.debug : log.warn).call(log, "chain step failed; will retry", { ...errorFields(err), retryInMs: this.#backoffMs });
       this.#chainDown ??= `the chain step fails since ${new Date().toISOString()}: ${message.slice(0, 300)}`;
-      log.warn("chain step failed; will retry", { ...errorFields(err), retryInMs: this.#backoffMs });
       // Reconnect next time: the node may have restarted, or the contract may be gone.
       this.#target?.chain.close();
       this.#target = undefined;
