@@ -195,14 +195,25 @@ describe("chain faults", () => {
 
   it("a reorg on a public chain: no proof is served whose block is gone or that lacks its confirmations, and the batch is re-anchored", async () => {
     const r = await rig({ CONFIRMATIONS: "2" }, 4242);
-    // Two more blocks confirm what the start-up anchored (the audit head): at most one anchor
-    // transaction is in flight, so ours is sent only after that one is confirmed.
-    for (let i = 0; i < 2; i++) await rpc(r.node.url, "evm_mine");
     await rpc(r.node.url, "evm_setAutomine", [false]);
     const id = await r.submit();
-    await waitFor("the anchor to be sent", async () => (await nonce(r, "pending")) > (await nonce(r, "latest")));
-    const beforeAnchor = await rpc<string>(r.node.url, "evm_snapshot");
-    await rpc(r.node.url, "evm_mine");
+    const batch = await waitFor("the digest to be sealed", async () => {
+      const res = await r.tenant<{ batch: { seq: number } | null }>("GET", `/v1/evidence/${id}`);
+      return res.body.batch;
+    });
+    const { root } = (await r.tenant<{ root: string }>("GET", `/v1/batches/${batch.seq}`)).body;
+    // Blocks one at a time, each after a snapshot, until one holds the anchor of our root
+    // (earlier blocks confirm what the start-up anchored: one anchor transaction is in flight
+    // at a time). The snapshot before that block is the chain without our anchor.
+    let beforeAnchor = "";
+    await waitFor("the anchor of our batch to be mined", async () => {
+      const snapshot = await rpc<string>(r.node.url, "evm_snapshot");
+      await rpc(r.node.url, "evm_mine");
+      const block = await rpc<{ transactions: { input: string }[] }>(r.node.url, "eth_getBlockByNumber", ["latest", true]);
+      if (!block.transactions.some((tx) => tx.input.includes(root.slice(2)))) return null;
+      beforeAnchor = snapshot;
+      return true;
+    });
     // One block deep: not shown yet (CONFIRMATIONS=2).
     expect((await r.proof(id)).anchor).toBeNull();
     const oneDeep = await rpc<string>(r.node.url, "evm_snapshot");
