@@ -14,21 +14,36 @@ const int = (min: number, max: number) =>
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x followed by 40 hex digits");
-const url = (schemes: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return schemes.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL (${schemes.join(" or ")})`);
+const isUrl = (v: string, schemes: string[]) => {
+  try {
+    return schemes.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+const url = (schemes: string[]) => z.string().refine((v) => isUrl(v, schemes), `must be a URL (${schemes.join(" or ")})`);
 
-/** A comma-separated list of URLs (the first is preferred; the others are failovers). */
+/**
+ * A comma-separated list of URLs (the first is preferred; the others are failovers). Bad
+ * entries are reported in one issue on the variable itself (an array of url() would report
+ * "CHAIN_RPC_URL.1", one line per entry), by position: the URLs may carry API keys.
+ */
 const urlList = (schemes: string[]) =>
   z
     .string()
     .transform((v) => v.split(",").map((u) => u.trim()).filter((u) => u !== ""))
-    .pipe(z.array(url(schemes)).min(1, "must name at least one URL"));
+    .pipe(
+      z
+        .array(z.string())
+        .min(1, "must name at least one URL")
+        .superRefine((list, ctx) => {
+          const bad = list.flatMap((u, i) => (isUrl(u, schemes) ? [] : [i + 1]));
+          if (bad.length === 0) return;
+          const which =
+            list.length === 1 ? "" : bad.length === 1 ? `; entry ${bad[0]} of ${list.length} is not` : `; entries ${bad.join(", ")} of ${list.length} are not`;
+          ctx.addIssue({ code: "custom", message: `must be a URL (${schemes.join(" or ")}), or several separated by commas${which}` });
+        }),
+    );
 
 /** A non-negative decimal amount of gwei, turned into wei (a bigint): "0.05", "200". */
 const gwei = z

@@ -5,6 +5,19 @@ import { ConfigError, HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
 
 const KEY = "0x" + "11".repeat(32);
 
+/** Defaults of the anchoring-transaction and endpoint variables (src/chain/fees.ts, endpoints.ts). */
+const NEW_DEFAULTS = {
+  MAX_FEE_PER_GAS_GWEI: 200_000_000_000n,
+  MAX_PRIORITY_FEE_GWEI: 5_000_000_000n,
+  FEE_BUMP_PERCENT: 12.5,
+  STUCK_AFTER_BLOCKS: 3,
+  STUCK_AFTER_SECONDS: 120,
+  LOW_BALANCE_ANCHORS: 100,
+  MAX_ROOTS_PER_TX: 64,
+  CHAIN_TIMEOUT_MS: 5000,
+  RPC_MAX_LAG_BLOCKS: 3,
+};
+
 /** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -26,7 +39,8 @@ describe("parseConfig", () => {
       LOCAL_CHAIN_PORT: 8545,
       BATCH_INTERVAL_MS: 1000,
       BATCH_MAX_LEAVES: 100_000,
-      CONFIRMATIONS: 1,
+      // CONFIRMATIONS is optional now: the default depends on the chain (src/chain/kinds.ts).
+      ...NEW_DEFAULTS,
       RATE_LIMIT_PER_MINUTE: 3000,
       PUBLIC_RATE_LIMIT_PER_MINUTE: 300,
       AUDIT_ANCHOR_INTERVAL_MS: 600_000,
@@ -58,7 +72,7 @@ describe("parseConfig", () => {
       HOST: "127.0.0.1",
       DATA_DIR: "/var/lib/evidence",
       DATABASE_URL: "postgresql://u:p@db:5432/evidence",
-      CHAIN_RPC_URL: "https://rpc.example.org/v1",
+      CHAIN_RPC_URL: ["https://rpc.example.org/v1"], // a list now (several endpoints)
       ANCHOR_PRIVATE_KEY: KEY,
       CONTRACT_ADDRESS: "0x" + "Ab".repeat(20),
       LOCAL_CHAIN_PORT: 65535,
@@ -69,6 +83,7 @@ describe("parseConfig", () => {
       PUBLIC_RATE_LIMIT_PER_MINUTE: 10_000_000,
       AUDIT_ANCHOR_INTERVAL_MS: 1000,
       LOG_LEVEL: "debug",
+      ...NEW_DEFAULTS,
       localChain: false,
     });
   });
@@ -188,5 +203,128 @@ describe("parseConfig", () => {
 
   it("ignores variables it does not know (the whole process environment is passed in)", () => {
     expect(parseConfig({ PATH: "/usr/bin", HOME: "/root", npm_config_x: "y" })).toEqual(parseConfig({}));
+  });
+});
+
+describe("parseConfig: anchoring transactions and endpoints", () => {
+  /** The one line of `err` that names `name` (fails the test if there is none). */
+  const lineOf = (err: ConfigError, name: string) => {
+    const line = err.message.split("\n").find((l) => l.trim().startsWith(`${name}:`));
+    expect(line, err.message).toBeDefined();
+    return line!;
+  };
+
+  it("leaves CONFIRMATIONS unset when not given: the kind of chain decides (src/chain/kinds.ts)", () => {
+    expect("CONFIRMATIONS" in parseConfig({})).toBe(false);
+    expect("CONFIRMATIONS" in parseConfig({ CONFIRMATIONS: "" })).toBe(false);
+    expect(parseConfig({ CONFIRMATIONS: "1" }).CONFIRMATIONS).toBe(1);
+    expect(parseConfig({ CONFIRMATIONS: "1000" }).CONFIRMATIONS).toBe(1000);
+  });
+
+  it("reads CHAIN_RPC_URL as a comma-separated list, in order, ignoring spaces and empty entries", () => {
+    const env = { ANCHOR_PRIVATE_KEY: KEY };
+    expect(parseConfig({ ...env, CHAIN_RPC_URL: "http://127.0.0.1:8545" }).CHAIN_RPC_URL).toEqual(["http://127.0.0.1:8545"]);
+    expect(parseConfig({ ...env, CHAIN_RPC_URL: "https://a.example/v1/key, http://10.0.0.2:8545 ,,https://c.example," }).CHAIN_RPC_URL).toEqual([
+      "https://a.example/v1/key",
+      "http://10.0.0.2:8545",
+      "https://c.example",
+    ]);
+    expect(parseConfig({ ...env, CHAIN_RPC_URL: "http://a:1,http://b:2" }).localChain).toBe(false);
+  });
+
+  it("names CHAIN_RPC_URL once, and which entry is bad, when an entry of the list is not an http(s) URL", () => {
+    const err = configError({ CHAIN_RPC_URL: "https://a.example,ftp://b.example, ws://c.example", ANCHOR_PRIVATE_KEY: KEY });
+    const lines = err.message.split("\n").filter((l) => l.startsWith("  "));
+    expect(lines).toHaveLength(1);
+    expect(lineOf(err, "CHAIN_RPC_URL")).toMatch(/must be a URL \(http: or https:\)/);
+    expect(lineOf(err, "CHAIN_RPC_URL")).toMatch(/entries 2, 3 of 3 are not$/);
+    expect(lineOf(configError({ CHAIN_RPC_URL: "https://a.example,ftp://b.example", ANCHOR_PRIVATE_KEY: KEY }), "CHAIN_RPC_URL")).toMatch(
+      /entry 2 of 2 is not$/,
+    );
+  });
+
+  it("never echoes a CHAIN_RPC_URL (provider URLs carry API keys) in its message", () => {
+    const err = configError({ CHAIN_RPC_URL: "https://mainnet.example/v3/s3cr3tk3y,not a url", ANCHOR_PRIVATE_KEY: KEY });
+    expect(err.message).not.toContain("s3cr3tk3y");
+    expect(err.message).not.toContain("not a url");
+  });
+
+  it("refuses a CHAIN_RPC_URL list without any URL", () => {
+    expect(lineOf(configError({ CHAIN_RPC_URL: " , ,", ANCHOR_PRIVATE_KEY: KEY }), "CHAIN_RPC_URL")).toMatch(/at least one URL/);
+  });
+
+  it.each([
+    ["0.05", 50_000_000n],
+    ["200", 200_000_000_000n],
+    ["0", 0n],
+    ["1.5", 1_500_000_000n],
+    ["0.000000001", 1n],
+    ["007", 7_000_000_000n],
+    ["999999999.999999999", 999_999_999_999_999_999n],
+  ])("reads the gwei amount %s as %s wei, for both fee ceilings", (text, wei) => {
+    const cfg = parseConfig({ MAX_FEE_PER_GAS_GWEI: text, MAX_PRIORITY_FEE_GWEI: text });
+    expect(cfg.MAX_FEE_PER_GAS_GWEI).toBe(wei);
+    expect(cfg.MAX_PRIORITY_FEE_GWEI).toBe(wei);
+  });
+
+  it("parses every new variable it is given", () => {
+    const cfg = parseConfig({
+      FEE_BUMP_PERCENT: "10",
+      STUCK_AFTER_BLOCKS: "10000",
+      STUCK_AFTER_SECONDS: "0",
+      LOW_BALANCE_ANCHORS: "0",
+      MAX_ROOTS_PER_TX: "256",
+      CHAIN_TIMEOUT_MS: "100",
+      RPC_MAX_LAG_BLOCKS: "1",
+    });
+    expect(cfg).toMatchObject({
+      FEE_BUMP_PERCENT: 10,
+      STUCK_AFTER_BLOCKS: 10_000,
+      STUCK_AFTER_SECONDS: 0,
+      LOW_BALANCE_ANCHORS: 0,
+      MAX_ROOTS_PER_TX: 256,
+      CHAIN_TIMEOUT_MS: 100,
+      RPC_MAX_LAG_BLOCKS: 1,
+    });
+    expect(parseConfig({ FEE_BUMP_PERCENT: "12.5" }).FEE_BUMP_PERCENT).toBe(12.5);
+    expect(parseConfig({ FEE_BUMP_PERCENT: "1" }).FEE_BUMP_PERCENT).toBe(1);
+    expect(parseConfig({ FEE_BUMP_PERCENT: "500" }).FEE_BUMP_PERCENT).toBe(500);
+    expect(parseConfig({ STUCK_AFTER_SECONDS: "86400", CHAIN_TIMEOUT_MS: "120000" })).toMatchObject({ STUCK_AFTER_SECONDS: 86_400, CHAIN_TIMEOUT_MS: 120_000 });
+  });
+
+  const bad: [name: string, value: string, reason: RegExp][] = [
+    ...["abc", "-1", "1e9", ".5", "5.", "1,5", "0x10", " 5", "0.0000000001", "1000000000"].flatMap((v): [string, string, RegExp][] => [
+      ["MAX_FEE_PER_GAS_GWEI", v, /decimal number of gwei/],
+      ["MAX_PRIORITY_FEE_GWEI", v, /decimal number of gwei/],
+    ]),
+    ["FEE_BUMP_PERCENT", "0.5", /at least 1/],
+    ["FEE_BUMP_PERCENT", "501", /at most 500/],
+    ["FEE_BUMP_PERCENT", "12.345", /percentage/],
+    ["FEE_BUMP_PERCENT", "-5", /percentage/],
+    ["FEE_BUMP_PERCENT", "ten", /percentage/],
+    ["STUCK_AFTER_BLOCKS", "0", /at least 1/],
+    ["STUCK_AFTER_BLOCKS", "10001", /at most 10000/],
+    ["STUCK_AFTER_SECONDS", "86401", /at most 86400/],
+    ["STUCK_AFTER_SECONDS", "1.5", /whole number/],
+    ["LOW_BALANCE_ANCHORS", "-1", /whole number/],
+    ["MAX_ROOTS_PER_TX", "0", /at least 1/],
+    ["MAX_ROOTS_PER_TX", "257", /at most 256/],
+    ["CHAIN_TIMEOUT_MS", "99", /at least 100/],
+    ["CHAIN_TIMEOUT_MS", "120001", /at most 120000/],
+    ["RPC_MAX_LAG_BLOCKS", "0", /at least 1/],
+    ["RPC_MAX_LAG_BLOCKS", "10001", /at most 10000/],
+  ];
+  for (const [name, value, reason] of bad) {
+    it(`${name}=${JSON.stringify(value)} is a ConfigError naming ${name}`, () => {
+      const err = configError({ [name]: value });
+      expect(lineOf(err, name)).toMatch(reason);
+      expect(err.message.split("\n").filter((l) => l.startsWith("  "))).toHaveLength(1);
+    });
+  }
+
+  it("lists bad new values together with the old ones", () => {
+    const err = configError({ PORT: "abc", MAX_FEE_PER_GAS_GWEI: "lots", FEE_BUMP_PERCENT: "0", CHAIN_RPC_URL: "ftp://x", ANCHOR_PRIVATE_KEY: KEY });
+    const named = err.message.split("\n").slice(1).map((l) => l.trim().split(":")[0]);
+    expect(named.sort()).toEqual(["CHAIN_RPC_URL", "FEE_BUMP_PERCENT", "MAX_FEE_PER_GAS_GWEI", "PORT"]);
   });
 });
