@@ -1,5 +1,6 @@
 // /healthz and /readyz against a real database and a real Hardhat node, and /readyz when a
-// dependency is gone (a closed port, a node that never answers, a closed database).
+// dependency is gone (a closed port, a node that never answers, a closed database); which
+// instance answers and whether it leads; "degraded" when the leader's batcher reports trouble.
 import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app.ts";
@@ -107,6 +108,76 @@ describe(`health on ${describeDbKind()} with a Hardhat node`, () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
     }
+  });
+
+  describe("instance and anchoring trouble", () => {
+    /** The app with the file's working probes, plus these. */
+    const appWith = (extra: Pick<HealthDeps, "instance" | "problems">) =>
+      createApp({ ...h.deps, health: { pingDb: () => h.database.ping(), pingChain: h.deps.health.pingChain, ...extra } });
+
+    it("names the instance and whether it leads", async () => {
+      for (const leader of [true, false]) {
+        const res = await appWith({ instance: () => ({ id: "host-a:4242", leader }), problems: () => [] }).request("/readyz");
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({
+          status: "ready",
+          database: "ok",
+          chain: { chainId: 31337, blockNumber: expect.any(Number), contract: expect.anything() },
+          instance: { id: "host-a:4242", leader },
+        });
+      }
+    });
+
+    it("is 200 degraded with the batcher's reasons when the leader cannot anchor normally", async () => {
+      const reasons = ["fees above the ceiling: the node asks 250 gwei, MAX_FEE_PER_GAS_GWEI is 200", "the anchor account holds 3 anchors' worth"];
+      const res = await appWith({ instance: () => ({ id: "a", leader: true }), problems: () => reasons }).request("/readyz");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await res.json()).toMatchObject({ status: "degraded", database: "ok", instance: { id: "a", leader: true }, reasons });
+      // Without instance information (one process), the batcher's word counts as well.
+      const alone = await appWith({ problems: () => ["the chain does not confirm anything"] }).request("/readyz");
+      expect(await alone.json()).toMatchObject({ status: "degraded", reasons: ["the chain does not confirm anything"] });
+    });
+
+    it("a follower is ready whatever a batcher would say: it anchors nothing, and is not asked", async () => {
+      let asked = 0;
+      const res = await appWith({
+        instance: () => ({ id: "b", leader: false }),
+        problems: () => {
+          asked += 1;
+          return ["should not show"];
+        },
+      }).request("/readyz");
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: "ready", instance: { id: "b", leader: false } });
+      expect(body).not.toHaveProperty("reasons");
+      expect(asked).toBe(0);
+    });
+
+    it("a problems() that throws leaves the probe answering ready, and is logged", async () => {
+      const before = h.log.errors.length;
+      const res = await appWith({
+        instance: () => ({ id: "a", leader: true }),
+        problems: () => {
+          throw new Error("bug in problems()");
+        },
+      }).request("/readyz");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "ready" });
+      expect(h.log.errors.slice(before)).toEqual([
+        { msg: "readiness: reading the batcher's problems failed", fields: expect.objectContaining({ error: "bug in problems()" }) },
+      ]);
+      h.log.errors.length = before;
+    });
+
+    it("a dependency that does not answer is still 503, whatever the batcher says", async () => {
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const app = createApp({
+        ...h.deps,
+        health: { pingDb: () => h.database.ping(), pingChain: chainPing(closed), instance: () => ({ id: "a", leader: true }), problems: () => ["x"] },
+      });
+      expect(await expectUnavailable(await app.request("/readyz"))).toBe("the chain does not answer");
+    });
   });
 
   // Last in this file: it closes the file's database.
