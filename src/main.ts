@@ -19,11 +19,13 @@ async function main(): Promise<void> {
   const log = createLogger(cfg.LOG_LEVEL);
   const service = await startService(cfg, log);
   const target = service.target();
+  const { election } = service;
   process.stdout.write(
     [
       `evidence service listening on ${service.url}`,
-      `  chain:    ${service.rpcUrl} (chain id ${target?.chain.chainId ?? "not connected yet"})`,
-      `  contract: ${target?.contract ?? "not deployed yet"}`,
+      `  instance: ${election.instanceId} (${election.isLeader ? "leader: runs the sequencer" : "follower: another instance runs the sequencer"})`,
+      `  chain:    ${service.rpcUrl} (chain id ${target?.chain.chainId ?? (election.isLeader ? "not connected yet" : "connected by the leader")})`,
+      `  contract: ${target?.contract ?? (election.isLeader ? "not deployed yet" : "resolved by the leader")}`,
       `  database: ${service.database.kind}`,
       "",
     ].join("\n"),

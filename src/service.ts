@@ -1,7 +1,10 @@
 // Wires the service together from a validated config: database, chain (a local Hardhat node
-// when none is configured), contract, batcher, HTTP server. Returns a handle to stop it all
-// in order: stop taking requests, finish the batch under way, close the database, the node.
+// when none is configured), contract, HTTP server, and the sequencer (batcher and audit-head
+// timer), which runs only while this instance leads (src/services/leadership.ts). Returns a
+// handle to stop it all in order: stop taking requests, finish the batch under way, close the
+// database, the node.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "./api/app.ts";
@@ -17,11 +20,15 @@ import { errorFields, type Logger } from "./log.ts";
 import { AccessService } from "./services/access.ts";
 import { AuditService } from "./services/audit.ts";
 import { IngestService } from "./services/ingest.ts";
-import { DEV_CHAIN_IDS, Prover, type BlockReader } from "./services/prover.ts";
+import { DEFAULT_LEADER_RETRY_MS, LeaderElection } from "./services/leadership.ts";
+import { Prover, chainViewOf } from "./services/prover.ts";
 import { claimDataDir } from "./store/data-dir-lock.ts";
 import { createDb, type Database } from "./store/db.ts";
 import { sweepIdempotencyKeys } from "./store/idempotency.ts";
-import { jsonRpcReader, type ChainReader } from "./verify/index.ts";
+import type { ChainReader } from "./verify/index.ts";
+import type { AnchorPolicy } from "./batcher/anchor.ts";
+import { chooseEndpoint, failoverReader, probeEndpoints } from "./chain/endpoints.ts";
+import { chainKind } from "./chain/kinds.ts";
 import { loadSigningKey } from "./signing/keys.ts";
 import { Signer } from "./signing/signer.ts";
 import { registerSigningKey } from "./store/signing-keys.ts";
@@ -32,7 +39,13 @@ export interface RunningService {
   port: number;
   rpcUrl: string;
   database: Database;
-  batcher: Batcher;
+  /**
+   * The batcher of the current leadership term (a new one each term: listeners do not carry
+   * over). Throws while another instance leads: check `election.isLeader` first.
+   */
+  readonly batcher: Batcher;
+  /** Which instance this is, and whether it runs the sequencer now. */
+  readonly election: LeaderElection;
   /**
    * On the first start of an empty database: the admin key just created (also written to
    * `adminKeyFile`). The caller shows it once; it is never logged.
@@ -61,8 +74,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   log.info(keyCreated ? "signing key generated" : "signing key loaded", { kid: signer.kid, keyFile });
 
   let node: LocalNode | undefined;
-  let rpcUrl = cfg.CHAIN_RPC_URL;
-  if (!rpcUrl) {
+  let rpcUrls = cfg.CHAIN_RPC_URL;
+  if (!rpcUrls) {
     const url = `http://127.0.0.1:${cfg.LOCAL_CHAIN_PORT}`;
     const existing = await fetchChainId(url, 1000).catch(() => undefined);
     if (existing !== undefined) {
@@ -71,31 +84,70 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
       node = await startLocalNode(cfg.LOCAL_CHAIN_PORT);
       log.info("local Hardhat node started", { url });
     }
-    rpcUrl = url;
+    rpcUrls = [url];
   }
-  const chainUrl = rpcUrl;
+  const chainUrls = rpcUrls;
   const privateKey = cfg.ANCHOR_PRIVATE_KEY ?? HARDHAT_DEV_KEY;
-
-  const connect = () =>
-    connectAnchoring(database.db, { url: chainUrl, privateKey, configuredAddress: cfg.CONTRACT_ADDRESS, log });
-
-  const batcher = new Batcher({
-    db: database.db,
-    trees: new TreeBuilder(),
-    intervalMs: cfg.BATCH_INTERVAL_MS,
-    maxLeaves: cfg.BATCH_MAX_LEAVES,
-    confirmations: cfg.CONFIRMATIONS,
+  // Reads (proofs, /readyz, reports, the page's relay) go through every configured endpoint,
+  // each call bounded by CHAIN_TIMEOUT_MS, failing over when the one in use does not answer.
+  const reader = failoverReader(chainUrls, { timeoutMs: cfg.CHAIN_TIMEOUT_MS });
+  // Confirmations and finality follow the kind of chain, unless CONFIRMATIONS says otherwise.
+  const kindOf = (chainId: number) => chainKind(chainId, { local: cfg.localChain, confirmations: cfg.CONFIRMATIONS });
+  const startChainId = await reader.chainId().catch(() => undefined);
+  const confirmations =
+    startChainId !== undefined ? kindOf(startChainId).confirmations : (cfg.CONFIRMATIONS ?? (cfg.localChain ? 1 : 12));
+  const connectOptions = {
+    urls: chainUrls,
+    privateKey,
+    timeoutMs: cfg.CHAIN_TIMEOUT_MS,
+    maxLagBlocks: cfg.RPC_MAX_LAG_BLOCKS,
+    configuredAddress: cfg.CONTRACT_ADDRESS,
     log,
-    connect,
-  });
-  const ingest = new IngestService({ db: database.db, signer, onIngested: (n) => batcher.notifyIngested(n) });
+  };
+  const connect = () => connectAnchoring(database.db, connectOptions);
+  const policy: AnchorPolicy = {
+    fees: { maxFeePerGas: cfg.MAX_FEE_PER_GAS_GWEI, maxPriorityFee: cfg.MAX_PRIORITY_FEE_GWEI, bumpPercent: cfg.FEE_BUMP_PERCENT },
+    stuckAfterBlocks: cfg.STUCK_AFTER_BLOCKS,
+    stuckAfterMs: cfg.STUCK_AFTER_SECONDS * 1000,
+    maxRootsPerTx: cfg.MAX_ROOTS_PER_TX,
+    lowBalanceAnchors: cfg.LOW_BALANCE_ANCHORS,
+  };
+  // With several endpoints, the batcher moves to the best one when the one in use lags.
+  const preferredEndpoint =
+    chainUrls.length > 1
+      ? async () => chooseEndpoint(await probeEndpoints(chainUrls, cfg.CHAIN_TIMEOUT_MS), { maxLagBlocks: cfg.RPC_MAX_LAG_BLOCKS })?.url ?? null
+      : undefined;
+
+  // One batcher per leadership term: stop() also closes its tree worker and chain client, so a
+  // stopped batcher is never started again.
+  const newBatcher = () =>
+    new Batcher({
+      db: database.db,
+      trees: new TreeBuilder(),
+      intervalMs: cfg.BATCH_INTERVAL_MS,
+      maxLeaves: cfg.BATCH_MAX_LEAVES,
+      confirmations,
+      log,
+      connect,
+      policy,
+      ...(preferredEndpoint ? { preferredEndpoint } : {}),
+    });
+  let batcher: Batcher | undefined;
+  const sequencer: Sequencer = {
+    get target() {
+      return batcher?.target;
+    },
+  };
+  // Assigned below, before anything can ingest: the election needs the audit service, which
+  // needs ingest.
+  let election: LeaderElection | undefined;
+  const ingest = new IngestService({ db: database.db, signer, onIngested: (n) => election?.reportIngested(n) });
   const prover = new Prover({
     db: database.db,
+    chain: chainViewOf(() => sequencer.target?.chain, reader),
     // A node this service started forgets everything when it stops, whatever its chain id.
-    volatileChain: (chainId) => cfg.localChain || DEV_CHAIN_IDS.has(chainId),
-    readBlock: blockReaderOf(batcher),
+    kind: kindOf,
   });
-  const reader = jsonRpcReader(chainUrl);
   // The embedded database has this process as its only writer, so keys may be cached.
   const access = new AccessService({ db: database.db, log, cacheKeys: database.kind === "pglite" });
   const audit = new AuditService({
@@ -103,7 +155,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     ingest,
     prover,
     chainReader: () => reader,
-    minConfirmations: cfg.CONFIRMATIONS,
+    minConfirmations: confirmations,
     log,
   });
   const reports = new ReportService({
@@ -112,9 +164,30 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     ingest,
     signer,
     chainReader: () => reader,
-    minConfirmations: cfg.CONFIRMATIONS,
+    minConfirmations: confirmations,
     software: softwareIdentity(),
   });
+  const instanceId = cfg.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+  const lead = new LeaderElection({
+    cluster: database.cluster,
+    instanceId,
+    retryMs: cfg.LEADER_RETRY_MS ?? DEFAULT_LEADER_RETRY_MS,
+    log,
+    onElected: () => {
+      batcher = newBatcher();
+      batcher.start();
+      audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
+    },
+    onDeposed: async () => {
+      const ending = batcher;
+      batcher = undefined;
+      // Both stop scheduling at once; then each waits for its run under way (a batch is
+      // finished, never cut).
+      await Promise.all([audit.stop(), ending?.stop()]);
+    },
+    onIngested: (n) => batcher?.notifyIngested(n),
+  });
+  election = lead;
   const created = await access.bootstrap();
   let bootstrap: RunningService["bootstrap"] = null;
   if (created) {
@@ -132,24 +205,26 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     access,
     audit,
     chainReader: () => reader,
-    chainRpcUrl: () => chainUrl,
+    chainRpcUrl: () => reader.current(),
     signer,
     reports,
     publicUrl: cfg.PUBLIC_URL,
-    minConfirmations: cfg.CONFIRMATIONS,
+    minConfirmations: confirmations,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,
     health: {
       pingDb: () => database.ping(),
-      pingChain: chainProbe(reader, batcher),
+      pingChain: chainProbe(reader, sequencer),
+      instance: () => ({ id: instanceId, leader: lead.isLeader }),
+      problems: () => batcher?.problems() ?? [],
     },
   });
 
-  // The first tick connects and deploys (or finds) the contract; a chain that is down now
-  // does not stop the service: digests are accepted and anchored once it is back.
-  await batcher.tick();
-  batcher.start();
-  audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
+  await lead.start();
+  // As leader, the first tick connects and deploys (or finds) the contract before we listen;
+  // a chain that is down now does not stop the service: digests are accepted and anchored
+  // once it is back. A follower leaves the chain to the leader.
+  await batcher?.tick();
   // Idempotency records are answered for 24 hours; older ones are only dead weight.
   const sweep = setInterval(() => {
     sweepIdempotencyKeys(database.db, new Date(Date.now() - DEFAULT_IDEMPOTENCY_TTL_MS)).catch((err) =>
@@ -175,29 +250,40 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     (stopping ??= (async () => {
       await new Promise<void>((r) => server.close(() => r()));
       clearInterval(sweep);
-      await audit.stop();
-      await batcher.stop();
+      // Stops the batcher and the audit timer, then releases the lock: a follower takes over
+      // at once rather than after its session timeout.
+      await lead.stop();
       await database.close().catch((err) => log.warn("closing the database failed", errorFields(err)));
       releaseDataDir?.();
       await node?.stop();
     })());
 
-  return { url, port, rpcUrl: chainUrl, database, batcher, bootstrap, target: () => batcher.target, stop };
-}
-
-/** Reads blocks of the chain the batcher anchors to now; other chains are not readable. */
-export function blockReaderOf(batcher: Batcher): (chainId: number) => BlockReader | undefined {
-  return (chainId) => {
-    const t = batcher.target;
-    return t && t.chain.chainId === chainId ? (n) => t.chain.getBlock(n) : undefined;
+  return {
+    url,
+    port,
+    rpcUrl: chainUrls.join(","),
+    database,
+    get batcher() {
+      if (!batcher) throw new Error(`instance ${instanceId} does not lead: another instance runs the batcher`);
+      return batcher;
+    },
+    election: lead,
+    bootstrap,
+    target: () => batcher?.target,
+    stop,
   };
 }
 
-/** The readiness probe of the chain: it answers, and which contract the batcher uses. */
-export function chainProbe(reader: ChainReader, batcher: Batcher): HealthDeps["pingChain"] {
+/** What the helpers below need of a batcher: a Batcher, or whichever one leads now. */
+export interface Sequencer {
+  readonly target: AnchoringTarget | undefined;
+}
+
+/** The readiness probe of the chain: it answers, and which contract the batcher uses (null on a follower). */
+export function chainProbe(reader: ChainReader, sequencer: Sequencer): HealthDeps["pingChain"] {
   return async () => ({
     chainId: await reader.chainId(),
     blockNumber: await reader.blockNumber(),
-    contract: batcher.target?.contract ?? null,
+    contract: sequencer.target?.contract ?? null,
   });
 }
