@@ -18,10 +18,11 @@ export interface ServiceProcess {
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;
   /**
-   * Resolves with the first match of `pattern` in the output, as soon as it is there;
-   * rejects when the process exits (or `timeoutMs` passes) without it.
+   * Resolves with the first match of `pattern` in the output (from character `from` on: pass
+   * output().length to wait for a line still to come), as soon as it is there; rejects when
+   * the process exits (or `timeoutMs` passes) without it.
    */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  waitForOutput(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpExecArray>;
   /**
    * Resolves with the exit code (or signal) once the process has exited and its output has
    * been read to the end: output() is then complete.
@@ -62,7 +63,7 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
   const exited = new Promise<number | string>((resolve) =>
     proc.once("close", (code, signal) => resolve(code ?? signal ?? "unknown")),
   );
-  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000, from = 0) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const re = new RegExp(pattern.source, pattern.flags.replace("g", ""));
       let timer: NodeJS.Timeout | undefined;
@@ -71,7 +72,7 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
         clearTimeout(timer);
       };
       const check = () => {
-        const m = re.exec(out);
+        const m = re.exec(from === 0 ? out : out.slice(from));
         if (m) {
           done();
           resolve(m);
