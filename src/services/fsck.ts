@@ -1,0 +1,907 @@
+// The consistency check behind `admin fsck`: every batch recomputed from its stored leaves,
+// every confirmed anchor held against the chain, and the contract's hash chain replayed.
+import { and, asc, desc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
+import type { Result } from "ethers";
+import { bytesEqual, concatBytes, fromHex, toHex } from "../core/bytes.ts";
+import { CoreError } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import { leafHash, type EvidenceMeta } from "../core/leaf.ts";
+import { buildTree, type MerkleTree } from "../core/merkle.ts";
+import { rootFromInclusionProof } from "../core/rfc9162.ts";
+import { anchorInterface } from "../chain/contract.ts";
+import type { Db } from "../store/db.ts";
+import { anchors, batches, deployments, evidence } from "../store/schema.ts";
+import { RpcError, type ChainReader, type ReceiptInfo } from "../verify/rpc.ts";
+
+/** What each check compares; the names are stable (JSON output, scripts, the docs). */
+export const FSCK_CHECKS = {
+  "leaf-batch": "a sealed leaf's batch_seq names a batch",
+  "leaf-index": "a batch's leaf indexes are 0..size-1, each exactly once",
+  "batch-size": "batches.size is the number of leaves in the batch",
+  "leaf-hash": "the stored leaf hash is 32 bytes and equals leafHash(salt, digest, meta)",
+  "batch-root": "the RFC 6962 root of the stored leaf hashes, in leaf_index order, equals batches.root",
+  "leaf-path": "each leaf's stored path leads from its leaf hash to batches.root (RFC 9162 verifier)",
+  "batch-anchor": "batches.anchor_id names a confirmed anchor of that batch, and no other anchor of it is confirmed",
+  "anchor-record": "the contract's anchorOf(root) is anchored with the batch's size in the anchor's block, and rootAt(seq) is the root",
+  "anchor-block": "the chain's block at the anchor's block_number has its block_hash and block_timestamp",
+  "anchor-tx": "the anchoring transaction succeeded in that block, was sent to the contract and logged Anchored for the root",
+  contract: "the contract address holds an EvidenceAnchor contract",
+  "chain-head": "the hash chain recomputed from count() and rootAt(i) ends in head()",
+} as const;
+export type FsckCheck = keyof typeof FSCK_CHECKS;
+
+/** Informational findings: not mismatches, but worth an operator's glance. */
+export const FSCK_NOTES = {
+  "unknown-root": "a root in the contract that is not the root of any of our batches",
+  "unconfirmed-root": "a root of ours in the contract whose batch has no confirmed anchor (in flight, or a crash before recording)",
+  "other-contract": "a confirmed anchor in another contract than the one whose hash chain is checked",
+} as const;
+export type FsckNote = keyof typeof FSCK_NOTES;
+
+export interface FsckFinding {
+  check: FsckCheck | FsckNote;
+  batchSeq?: number;
+  evidenceId?: string;
+  leafIndex?: number;
+  anchorId?: number;
+  /** Position in the contract's list of roots (rootAt). */
+  chainSeq?: number;
+  /** What `expected` and `found` are values of: "root", "path[2]", "block_hash"… */
+  field?: string;
+  /** The value recomputed or read from the chain: what the stored value should be. */
+  expected?: string;
+  /** The value stored in our database (or the chain's, when the chain is what disagrees). */
+  found?: string;
+  /** One sentence naming everything above, every value in full. */
+  message: string;
+}
+
+export type FsckOutcome = "clean" | "mismatch" | "incomplete";
+
+export interface FsckReport {
+  /** clean: everything was checked and agrees. mismatch: something disagrees (whatever else
+   * could not be checked). incomplete: no mismatch, but part of the check could not run. */
+  outcome: FsckOutcome;
+  chainId: number | null;
+  contract: string | null;
+  counts: {
+    batches: number;
+    leaves: number;
+    /** Confirmed anchors held against the chain. */
+    anchors: number;
+    /** Roots in the contract (count()), when its hash chain was checked. */
+    chainRoots: number | null;
+    unknownRoots: number;
+    /** Our confirmed roots the contract has no record of. */
+    missingRoots: number;
+    mismatches: number;
+    notes: number;
+  };
+  /** How many mismatches each check found. */
+  mismatchesByCheck: Partial<Record<FsckCheck, number>>;
+  /** The first `maxListed` mismatches (counts.mismatches has them all). */
+  mismatches: FsckFinding[];
+  notes: FsckFinding[];
+  /** Why part of the check could not run: the chain is unreachable, no contract is known… */
+  unchecked: string[];
+}
+
+export interface FsckDeps {
+  db: Db;
+  /** Read-only chain access; every failure of it (RpcError) means "could not check". */
+  chain: ChainReader;
+  /** The EvidenceAnchor whose hash chain is checked; null when none is known for this chain. */
+  contract: string | null;
+}
+
+export interface FsckOptions {
+  /** Called for every finding as it is made, also beyond `maxListed` (the CLI prints them). */
+  onFinding?: (finding: FsckFinding, kind: "mismatch" | "note") => void;
+  /** Most mismatches (and notes) kept in the report; default 10,000. */
+  maxListed?: number;
+  /** Rows and roots read per query or round of chain reads (tests make them tiny). */
+  pageSizes?: { batches?: number; leaves?: number; roots?: number };
+}
+
+// One batch's leaf hashes are held at once (for its tree); everything else comes in pages.
+const PAGE_SIZES = { batches: 100, leaves: 2000, roots: 256 };
+/** Chain reads in flight at once while walking the contract's roots. */
+const RPC_PARALLEL = 8;
+
+/**
+ * The contract to check on chain `chainId`: the configured address, else the newest one
+ * recorded in `deployments` for that chain (the one the service anchors into), else null
+ * (also when the chain's id is not known: it could not be reached).
+ */
+export async function contractFor(
+  db: Db,
+  chainId: number | null,
+  configured: string | undefined,
+): Promise<{ address: string; source: "CONTRACT_ADDRESS" | "the deployments table" } | null> {
+  if (configured) return { address: configured.toLowerCase(), source: "CONTRACT_ADDRESS" };
+  if (chainId === null) return null;
+  const rows = await db
+    .select({ address: deployments.address })
+    .from(deployments)
+    .where(eq(deployments.chainId, chainId))
+    .orderBy(desc(deployments.id))
+    .limit(1);
+  const row = rows[0];
+  return row ? { address: row.address.toLowerCase(), source: "the deployments table" } : null;
+}
+
+/** Runs every check; never throws for what it finds, only for database failures and bugs. */
+export async function runFsck(deps: FsckDeps, opts: FsckOptions = {}): Promise<FsckReport> {
+  return new Fsck(deps, opts).run();
+}
+
+/** anchorOf or another view returned no data: there is no contract at that address. */
+class NoContractError extends Error {
+  override name = "NoContractError";
+}
+
+interface AnchorOf {
+  anchored: boolean;
+  seq: number;
+  size: number;
+  blockNumber: number;
+}
+
+interface AnchorFields {
+  id: number;
+  batchSeq: number;
+  status: string;
+  chainId: number;
+  contract: string;
+  txHash: string;
+  blockNumber: number | null;
+  blockHash: string | null;
+  blockTimestamp: number | null;
+}
+
+interface LeafRow {
+  id: string;
+  seq: number;
+  leafIndex: number | null;
+  leafHash: Uint8Array;
+  path: Uint8Array | null;
+  salt: Uint8Array;
+  digest: Uint8Array;
+  meta: Record<string, string>;
+}
+
+interface BatchFields {
+  seq: number;
+  size: number;
+  root: Uint8Array;
+  anchorId: number | null;
+}
+
+const anchorColumns = {
+  id: anchors.id,
+  batchSeq: anchors.batchSeq,
+  status: anchors.status,
+  chainId: anchors.chainId,
+  contract: anchors.contract,
+  txHash: anchors.txHash,
+  blockNumber: anchors.blockNumber,
+  blockHash: anchors.blockHash,
+  blockTimestamp: anchors.blockTimestamp,
+};
+
+const sameHex = (a: string | null | undefined, b: string | null | undefined) =>
+  typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+
+function u64(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+function splitPath(path: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < path.length; i += 32) out.push(path.subarray(i, i + 32));
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+class Fsck {
+  readonly #db: Db;
+  readonly #chain: ChainReader;
+  readonly #contract: string | null;
+  readonly #opts: FsckOptions;
+  readonly #max: number;
+  readonly #page: typeof PAGE_SIZES;
+  readonly #iface = anchorInterface();
+  readonly #anchoredTopic: string;
+  #chainId: number | null = null;
+  /** Set once a chain read fails: no further chain checks are attempted. */
+  #chainDown = false;
+  #receipts = new Map<string, Promise<ReceiptInfo | null>>();
+  /** Confirmed anchors on chains other than the one asked, by chain id: not checkable here. */
+  #otherChains = new Map<number, number>();
+  readonly #report: FsckReport;
+
+  constructor(deps: FsckDeps, opts: FsckOptions) {
+    this.#db = deps.db;
+    this.#chain = deps.chain;
+    this.#contract = deps.contract?.toLowerCase() ?? null;
+    this.#opts = opts;
+    this.#max = opts.maxListed ?? 10_000;
+    this.#page = { ...PAGE_SIZES, ...opts.pageSizes };
+    this.#anchoredTopic = this.#iface.getEvent("Anchored")!.topicHash;
+    this.#report = {
+      outcome: "clean",
+      chainId: null,
+      contract: this.#contract,
+      counts: { batches: 0, leaves: 0, anchors: 0, chainRoots: null, unknownRoots: 0, missingRoots: 0, mismatches: 0, notes: 0 },
+      mismatchesByCheck: {},
+      mismatches: [],
+      notes: [],
+      unchecked: [],
+    };
+  }
+
+  async run(): Promise<FsckReport> {
+    const r = this.#report;
+    await this.#onChain("everything on chain", async () => {
+      this.#chainId = await this.#chain.chainId();
+      r.chainId = this.#chainId;
+    });
+    await this.#checkLeafBatches();
+    for (let after = -1; ; ) {
+      const page: BatchFields[] = await this.#db
+        .select({ seq: batches.seq, size: batches.size, root: batches.root, anchorId: batches.anchorId })
+        .from(batches)
+        .where(gt(batches.seq, after))
+        .orderBy(asc(batches.seq))
+        .limit(this.#page.batches);
+      for (const b of page) await this.#checkBatch(b);
+      if (page.length < this.#page.batches) break;
+      after = page[page.length - 1]!.seq;
+    }
+    for (const [chainId, n] of this.#otherChains) {
+      r.unchecked.push(`${n} confirmed anchor${n === 1 ? " is" : "s are"} on chain ${chainId}, not on chain ${this.#chainId} which was asked: point CHAIN_RPC_URL there to check them`);
+    }
+    if (this.#contract === null) {
+      if (!this.#chainDown && r.counts.anchors > 0) {
+        r.unchecked.push(`the contract's hash chain: no contract is known for chain ${this.#chainId} (set CONTRACT_ADDRESS)`);
+      }
+    } else {
+      await this.#onChain("the contract's hash chain", () => this.#checkHashChain(this.#contract!));
+    }
+    r.outcome = r.counts.mismatches > 0 ? "mismatch" : r.unchecked.length > 0 ? "incomplete" : "clean";
+    return r;
+  }
+
+  #mismatch(f: FsckFinding & { check: FsckCheck }): void {
+    const r = this.#report;
+    r.counts.mismatches++;
+    r.mismatchesByCheck[f.check] = (r.mismatchesByCheck[f.check] ?? 0) + 1;
+    if (r.mismatches.length < this.#max) r.mismatches.push(f);
+    this.#opts.onFinding?.(f, "mismatch");
+  }
+
+  #note(f: FsckFinding & { check: FsckNote }): void {
+    const r = this.#report;
+    r.counts.notes++;
+    if (r.notes.length < this.#max) r.notes.push(f);
+    this.#opts.onFinding?.(f, "note");
+  }
+
+  /**
+   * Runs a step that reads the chain. A failed read (unreachable node, timeout, error
+   * answer) is not a finding about our data: it is recorded as unchecked and every later
+   * chain step is skipped, while the database checks go on.
+   */
+  async #onChain(what: string, step: () => Promise<void>): Promise<boolean> {
+    if (this.#chainDown) return false;
+    try {
+      await step();
+      return true;
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      this.#chainDown = true;
+      this.#report.unchecked.push(`${what}: the chain could not be read (${err.message})`);
+      return false;
+    }
+  }
+
+  /** Leaves whose batch_seq names no batch: no batch walk would ever see them. */
+  async #checkLeafBatches(): Promise<void> {
+    const rows = await this.#db
+      .select({ id: evidence.id, batchSeq: evidence.batchSeq })
+      .from(evidence)
+      .where(and(isNotNull(evidence.batchSeq), sql`not exists (select 1 from ${batches} where ${batches.seq} = ${evidence.batchSeq})`))
+      .orderBy(asc(evidence.seq))
+      .limit(this.#max + 1);
+    for (const row of rows) {
+      this.#mismatch({
+        check: "leaf-batch",
+        evidenceId: row.id,
+        batchSeq: row.batchSeq!,
+        message: `evidence ${row.id} is sealed into batch ${row.batchSeq}, which does not exist`,
+      });
+    }
+  }
+
+  async #checkBatch(b: BatchFields): Promise<void> {
+    const r = this.#report;
+    r.counts.batches++;
+    const leaves = await this.#db
+      .select({ id: evidence.id, leafIndex: evidence.leafIndex, leafHash: evidence.leafHash })
+      .from(evidence)
+      .where(eq(evidence.batchSeq, b.seq))
+      .orderBy(asc(evidence.leafIndex), asc(evidence.seq));
+    r.counts.leaves += leaves.length;
+
+    // Shape: indexes 0..size-1, each once. Paths are only meaningful for a sound shape.
+    let shapeOk = leaves.length === b.size;
+    if (!shapeOk) {
+      this.#mismatch({
+        check: "batch-size",
+        batchSeq: b.seq,
+        field: "size",
+        expected: String(leaves.length),
+        found: String(b.size),
+        message: `batch ${b.seq}: batches.size is ${b.size}, but ${leaves.length} leaves are sealed into it`,
+      });
+    }
+    const gap = (from: number, to: number) => {
+      shapeOk = false;
+      this.#mismatch({
+        check: "leaf-index",
+        batchSeq: b.seq,
+        message: `batch ${b.seq}: no leaf has leaf_index ${from === to ? from : `${from}..${to}`} (the batch's size is ${b.size})`,
+      });
+    };
+    // Sorted by leaf_index, nulls last: a gap or a repeat shows between neighbours.
+    let next = 0;
+    let previous: { id: string; leafIndex: number } | null = null;
+    for (const leaf of leaves) {
+      const at = leaf.leafIndex;
+      const where = `batch ${b.seq}: evidence ${leaf.id}`;
+      if (leaf.leafHash.length !== 32) {
+        shapeOk = false;
+        this.#mismatch({
+          check: "leaf-hash",
+          batchSeq: b.seq,
+          evidenceId: leaf.id,
+          ...(at === null ? {} : { leafIndex: at }),
+          field: "leaf_hash",
+          found: toHex(leaf.leafHash),
+          message: `${where} has a leaf hash of ${leaf.leafHash.length} bytes, not 32: ${toHex(leaf.leafHash)}`,
+        });
+      }
+      if (at === null) {
+        shapeOk = false;
+        this.#mismatch({ check: "leaf-index", batchSeq: b.seq, evidenceId: leaf.id, message: `${where} is sealed into the batch but has no leaf_index` });
+        continue;
+      }
+      if (at < 0 || at >= b.size) {
+        shapeOk = false;
+        this.#mismatch({
+          check: "leaf-index",
+          batchSeq: b.seq,
+          evidenceId: leaf.id,
+          leafIndex: at,
+          message: `${where} has leaf_index ${at}, outside 0..${b.size - 1} (the batch's size is ${b.size})`,
+        });
+      }
+      if (previous !== null && at === previous.leafIndex) {
+        shapeOk = false;
+        this.#mismatch({
+          check: "leaf-index",
+          batchSeq: b.seq,
+          evidenceId: leaf.id,
+          leafIndex: at,
+          message: `${where} has leaf_index ${at}, which evidence ${previous.id} has too`,
+        });
+        continue;
+      }
+      if (at > next && next < b.size) gap(next, Math.min(at, b.size) - 1);
+      next = Math.max(next, at + 1);
+      previous = { id: leaf.id, leafIndex: at };
+    }
+    if (next < b.size) gap(next, b.size - 1);
+
+    // The root over the leaf hashes as stored, in leaf_index order (null indexes left out).
+    const ordered = leaves.filter((l) => l.leafIndex !== null && l.leafHash.length === 32);
+    const tree: MerkleTree | null = ordered.length === leaves.length ? buildTree(ordered.map((l) => l.leafHash)) : null;
+    const rootOk = tree !== null && bytesEqual(tree.root, b.root);
+    // A wrong root is reported after the paths: they tell whether the root or a leaf changed.
+    if (!tree) {
+      this.#mismatch({
+        check: "batch-root",
+        batchSeq: b.seq,
+        message: `batch ${b.seq}: root ${toHex(b.root)} could not be recomputed: its leaves have malformed leaf hashes or no leaf_index`,
+      });
+    }
+
+    const paths = await this.#checkLeaves(b, tree, rootOk, shapeOk);
+    if (tree && !rootOk) {
+      const allAgree = paths.toStored === 0 && paths.other === 0 && paths.toRecomputed.length === leaves.length;
+      this.#mismatch({
+        check: "batch-root",
+        batchSeq: b.seq,
+        field: "root",
+        expected: toHex(tree.root),
+        found: toHex(b.root),
+        message:
+          `batch ${b.seq}: batches.root is ${toHex(b.root)}, the ${leaves.length} stored leaf hashes in leaf_index order give ${toHex(tree.root)}` +
+          (allAgree ? `; every leaf's stored path leads there too, so batches.root is what differs` : ""),
+      });
+      if (!allAgree) {
+        for (const leaf of paths.toRecomputed) {
+          this.#mismatch({
+            check: "leaf-path",
+            batchSeq: b.seq,
+            evidenceId: leaf.id,
+            leafIndex: leaf.leafIndex,
+            field: "root",
+            expected: toHex(b.root),
+            found: toHex(tree.root),
+            message:
+              `batch ${b.seq}: evidence ${leaf.id} (leaf ${leaf.leafIndex}): its leaf hash and path lead to ${toHex(tree.root)}, not the batch root ${toHex(b.root)}` +
+              (paths.other === 0
+                ? `; its path is the one the stored leaf hashes give, while every other leaf's path leads to the batch root: this leaf's hash is not the one the root was built over`
+                : ""),
+          });
+        }
+      }
+    }
+
+    await this.#checkAnchors(b);
+  }
+
+  /**
+   * Second pass over the batch, a page at a time: each leaf's hash recomputed from its
+   * salt, digest and meta, and its path verified against the batch root.
+   */
+  async #checkLeaves(
+    b: BatchFields,
+    tree: MerkleTree | null,
+    rootOk: boolean,
+    shapeOk: boolean,
+  ): Promise<{ toStored: number; other: number; toRecomputed: { id: string; leafIndex: number }[] }> {
+    const result = { toStored: 0, other: 0, toRecomputed: [] as { id: string; leafIndex: number }[] };
+    let last: { leafIndex: number; seq: number } | null = null;
+    for (;;) {
+      const after: { leafIndex: number; seq: number } | null = last;
+      const page: LeafRow[] = await this.#db
+        .select({
+          id: evidence.id,
+          seq: evidence.seq,
+          leafIndex: evidence.leafIndex,
+          leafHash: evidence.leafHash,
+          path: evidence.path,
+          salt: evidence.salt,
+          digest: evidence.digest,
+          meta: evidence.meta,
+        })
+        .from(evidence)
+        .where(
+          and(
+            eq(evidence.batchSeq, b.seq),
+            isNotNull(evidence.leafIndex),
+            after === null
+              ? undefined
+              : or(gt(evidence.leafIndex, after.leafIndex), and(eq(evidence.leafIndex, after.leafIndex), gt(evidence.seq, after.seq))),
+          ),
+        )
+        .orderBy(asc(evidence.leafIndex), asc(evidence.seq))
+        .limit(this.#page.leaves);
+      for (const row of page) {
+        const index = row.leafIndex!;
+        const where = `batch ${b.seq}: evidence ${row.id} (leaf ${index})`;
+        let recomputed: Uint8Array | null = null;
+        try {
+          recomputed = leafHash({ salt: row.salt, digest: row.digest, meta: row.meta as EvidenceMeta });
+        } catch (err) {
+          if (!(err instanceof CoreError)) throw err;
+          this.#mismatch({
+            check: "leaf-hash",
+            batchSeq: b.seq,
+            evidenceId: row.id,
+            leafIndex: index,
+            message: `${where}: its leaf hash cannot be recomputed from its salt, digest and meta: ${err.message}`,
+          });
+        }
+        if (recomputed && !bytesEqual(recomputed, row.leafHash)) {
+          this.#mismatch({
+            check: "leaf-hash",
+            batchSeq: b.seq,
+            evidenceId: row.id,
+            leafIndex: index,
+            field: "leaf_hash",
+            expected: toHex(recomputed),
+            found: toHex(row.leafHash),
+            message: `${where}: stored leaf hash ${toHex(row.leafHash)}, its salt, digest and meta give ${toHex(recomputed)}`,
+          });
+        }
+        if (!shapeOk || !tree) continue;
+
+        let reached: Uint8Array | null = null;
+        let problem: string | null = null;
+        if (row.path === null) problem = "it has no path";
+        else if (row.path.length % 32 !== 0) problem = `its path is ${row.path.length} bytes, not a whole number of 32-byte hashes`;
+        else {
+          try {
+            reached = rootFromInclusionProof(index, b.size, row.leafHash, splitPath(row.path));
+          } catch (err) {
+            if (!(err instanceof CoreError)) throw err;
+            problem = `its path does not fit leaf ${index} of ${b.size}: ${err.message}`;
+          }
+        }
+        if (reached && bytesEqual(reached, b.root)) {
+          result.toStored++;
+          continue;
+        }
+        if (reached && !rootOk && bytesEqual(reached, tree.root)) {
+          // Consistent with the leaves but not with batches.root: decided once the whole
+          // batch has been seen (a changed root, or this one leaf changed).
+          result.toRecomputed.push({ id: row.id, leafIndex: index });
+          continue;
+        }
+        result.other++;
+        const stored = row.path ? splitPath(row.path) : [];
+        const good = tree.path(index);
+        const j = good.findIndex((h, k) => stored[k] === undefined || !bytesEqual(h, stored[k]!));
+        const diff =
+          j >= 0
+            ? { field: `path[${j}]`, expected: toHex(good[j]!), found: stored[j] ? toHex(stored[j]!) : "(absent)" }
+            : stored.length !== good.length
+              ? { field: "path length", expected: String(good.length), found: String(stored.length) }
+              : null;
+        this.#mismatch({
+          check: "leaf-path",
+          batchSeq: b.seq,
+          evidenceId: row.id,
+          leafIndex: index,
+          ...(diff ?? { field: "root", expected: toHex(b.root), found: reached ? toHex(reached) : "(none)" }),
+          message:
+            `${where}: ` +
+            (problem ?? `its leaf hash and path lead to ${toHex(reached!)}, not the batch root ${toHex(b.root)}`) +
+            (diff
+              ? diff.field === "path length"
+                ? `; the path has ${diff.found} hashes, the tree of the stored leaf hashes gives ${diff.expected}`
+                : `; ${diff.field} is ${diff.found}, the tree of the stored leaf hashes has ${diff.expected}`
+              : ""),
+        });
+      }
+      if (page.length < this.#page.leaves) break;
+      const tail = page[page.length - 1]!;
+      last = { leafIndex: tail.leafIndex!, seq: tail.seq };
+    }
+    return result;
+  }
+
+  /** The batch's anchor rows, then the confirmed one against the chain. */
+  async #checkAnchors(b: BatchFields): Promise<void> {
+    const rows: AnchorFields[] = await this.#db
+      .select(anchorColumns)
+      .from(anchors)
+      .where(
+        b.anchorId === null
+          ? and(eq(anchors.batchSeq, b.seq), eq(anchors.status, "confirmed"))
+          : or(and(eq(anchors.batchSeq, b.seq), eq(anchors.status, "confirmed")), eq(anchors.id, b.anchorId)),
+      )
+      .orderBy(asc(anchors.id));
+    let named: AnchorFields | null = null;
+    if (b.anchorId !== null) {
+      const a = rows.find((x) => x.id === b.anchorId);
+      const problem = !a
+        ? "which does not exist"
+        : a.batchSeq !== b.seq
+          ? `which anchors batch ${a.batchSeq}`
+          : a.status !== "confirmed"
+            ? `whose status is ${a.status}, not confirmed`
+            : a.blockNumber === null || a.blockHash === null || a.blockTimestamp === null
+              ? "which is confirmed without a block number, hash and timestamp"
+              : null;
+      if (problem) {
+        this.#mismatch({ check: "batch-anchor", batchSeq: b.seq, anchorId: b.anchorId, message: `batch ${b.seq}: batches.anchor_id names anchor ${b.anchorId}, ${problem}` });
+      } else {
+        named = a!;
+      }
+    }
+    for (const a of rows) {
+      if (a.id === b.anchorId || a.status !== "confirmed" || a.batchSeq !== b.seq) continue;
+      this.#mismatch({
+        check: "batch-anchor",
+        batchSeq: b.seq,
+        anchorId: a.id,
+        field: "anchor_id",
+        expected: String(a.id),
+        found: b.anchorId === null ? "null" : String(b.anchorId),
+        message: `batch ${b.seq}: anchor ${a.id} of the batch is confirmed, but batches.anchor_id is ${b.anchorId === null ? "null" : b.anchorId}`,
+      });
+    }
+    if (named && this.#chainId !== null && !this.#chainDown) {
+      if (named.chainId !== this.#chainId) {
+        this.#otherChains.set(named.chainId, (this.#otherChains.get(named.chainId) ?? 0) + 1);
+        return;
+      }
+      await this.#onChain(`anchor ${named.id} of batch ${b.seq} and every chain check after it`, () => this.#checkAnchorOnChain(b, named));
+    }
+  }
+
+  async #checkAnchorOnChain(b: BatchFields, a: AnchorFields): Promise<void> {
+    const root = toHex(b.root);
+    const blockNumber = a.blockNumber!;
+    const at = `batch ${b.seq}: anchor ${a.id}`;
+    const ids = { batchSeq: b.seq, anchorId: a.id };
+    const [record, block, receipt] = await Promise.all([
+      this.#anchorOf(a.contract, root).catch((err: unknown) => {
+        if (err instanceof NoContractError) return err;
+        throw err;
+      }),
+      this.#chain.getBlock(blockNumber),
+      this.#receipt(a.txHash),
+    ]);
+    this.#report.counts.anchors++;
+    if (this.#contract !== null && a.contract.toLowerCase() !== this.#contract) {
+      this.#note({
+        check: "other-contract",
+        ...ids,
+        message: `${at} is in contract ${a.contract}, not ${this.#contract} whose hash chain is checked`,
+      });
+    }
+
+    if (record instanceof NoContractError) {
+      this.#mismatch({ check: "anchor-record", ...ids, field: "contract", found: a.contract, message: `${at}: ${record.message}` });
+    } else if (!record.anchored) {
+      this.#report.counts.missingRoots++;
+      this.#mismatch({
+        check: "anchor-record",
+        ...ids,
+        field: "root",
+        found: root,
+        message: `${at}: contract ${a.contract} on chain ${a.chainId} has no record of root ${root}: our confirmed root is missing from the chain`,
+      });
+    } else {
+      if (record.size !== b.size) {
+        this.#mismatch({
+          check: "anchor-record",
+          ...ids,
+          field: "size",
+          expected: String(record.size),
+          found: String(b.size),
+          message: `${at}: the contract records root ${root} with size ${record.size}, batches.size is ${b.size}`,
+        });
+      }
+      if (record.blockNumber !== blockNumber) {
+        this.#mismatch({
+          check: "anchor-record",
+          ...ids,
+          field: "block_number",
+          expected: String(record.blockNumber),
+          found: String(blockNumber),
+          message: `${at}: the contract records root ${root} in block ${record.blockNumber}, the anchor's block_number is ${blockNumber}`,
+        });
+      }
+      // The record's seq is its place in the hash chain: the root must be there too.
+      const listed = await this.#rootAt(a.contract, record.seq).catch((err: unknown) => {
+        if (err instanceof NoContractError) return `(none: ${err.message})`;
+        throw err;
+      });
+      if (!sameHex(listed, root)) {
+        this.#mismatch({
+          check: "anchor-record",
+          ...ids,
+          chainSeq: record.seq,
+          field: "rootAt",
+          expected: root,
+          found: listed,
+          message: `${at}: the contract records root ${root} with seq ${record.seq}, but rootAt(${record.seq}) is ${listed}`,
+        });
+      }
+    }
+
+    if (block === null) {
+      this.#mismatch({
+        check: "anchor-block",
+        ...ids,
+        field: "block_number",
+        found: String(blockNumber),
+        message: `${at}: chain ${a.chainId} has no block ${blockNumber} (the anchor's block_number)`,
+      });
+    } else {
+      if (!sameHex(block.hash, a.blockHash)) {
+        this.#mismatch({
+          check: "anchor-block",
+          ...ids,
+          field: "block_hash",
+          expected: block.hash.toLowerCase(),
+          found: a.blockHash!,
+          message: `${at}: block ${blockNumber} has hash ${block.hash.toLowerCase()}, the anchor's block_hash is ${a.blockHash}`,
+        });
+      }
+      if (block.timestamp !== a.blockTimestamp) {
+        this.#mismatch({
+          check: "anchor-block",
+          ...ids,
+          field: "block_timestamp",
+          expected: String(block.timestamp),
+          found: String(a.blockTimestamp),
+          message: `${at}: block ${blockNumber} has timestamp ${block.timestamp}, the anchor's block_timestamp is ${a.blockTimestamp}`,
+        });
+      }
+    }
+
+    const tx = `transaction ${a.txHash}`;
+    if (receipt === null) {
+      this.#mismatch({ check: "anchor-tx", ...ids, field: "tx_hash", found: a.txHash, message: `${at}: chain ${a.chainId} has no receipt for ${tx}` });
+      return;
+    }
+    if (receipt.status !== 1) {
+      this.#mismatch({ check: "anchor-tx", ...ids, field: "status", expected: "1", found: String(receipt.status), message: `${at}: ${tx} failed (status ${receipt.status})` });
+    }
+    if (receipt.blockNumber !== blockNumber) {
+      this.#mismatch({
+        check: "anchor-tx",
+        ...ids,
+        field: "block_number",
+        expected: String(receipt.blockNumber),
+        found: String(blockNumber),
+        message: `${at}: ${tx} is in block ${receipt.blockNumber}, the anchor's block_number is ${blockNumber}`,
+      });
+    }
+    if (!sameHex(receipt.to, a.contract)) {
+      this.#mismatch({
+        check: "anchor-tx",
+        ...ids,
+        field: "contract",
+        expected: receipt.to ?? "(contract creation)",
+        found: a.contract,
+        message: `${at}: ${tx} was sent to ${receipt.to ?? "no address (a contract creation)"}, the anchor's contract is ${a.contract}`,
+      });
+    }
+    // anchorMany puts several roots in one transaction: find this root's own Anchored log.
+    const logged = receipt.logs.some((l) => sameHex(l.address, a.contract) && sameHex(l.topics[0], this.#anchoredTopic) && sameHex(l.topics[1], root));
+    if (!logged) {
+      this.#mismatch({ check: "anchor-tx", ...ids, field: "root", found: root, message: `${at}: ${tx} has no Anchored log from ${a.contract} for root ${root}` });
+    }
+  }
+
+  /**
+   * count(), rootAt(i) for every i, and head(): recomputes head_{n+1} =
+   * sha256(head_n || root_n || uint64 size_n) and says which roots are not ours.
+   */
+  async #checkHashChain(contract: string): Promise<void> {
+    try {
+      await this.#walkHashChain(contract);
+    } catch (err) {
+      if (!(err instanceof NoContractError)) throw err;
+      this.#mismatch({ check: "contract", field: "contract", found: contract, message: `contract ${contract} on chain ${this.#chainId}: ${err.message}` });
+    }
+  }
+
+  async #walkHashChain(contract: string): Promise<void> {
+    const at = `contract ${contract} on chain ${this.#chainId}`;
+    let snapshot: { count: number; head: string } | null = null;
+    // Roots only ever get appended, and head changes exactly when count does: the same count
+    // before and after reading head means the two belong together, even while the service
+    // keeps anchoring.
+    for (let attempt = 0; attempt < 5 && snapshot === null; attempt++) {
+      const before = await this.#view(contract, "count", []);
+      const head = await this.#view(contract, "head", []);
+      const after = await this.#view(contract, "count", []);
+      if (before[0] === after[0]) snapshot = { count: Number(before[0]), head: String(head[0]) };
+    }
+    if (snapshot === null) {
+      this.#report.unchecked.push(`the hash chain of ${at}: count() kept changing while head() was read`);
+      return;
+    }
+    this.#report.counts.chainRoots = snapshot.count;
+    let head: Uint8Array = new Uint8Array(32);
+    for (let start = 0; start < snapshot.count; start += this.#page.roots) {
+      const seqs = Array.from({ length: Math.min(this.#page.roots, snapshot.count - start) }, (_, i) => start + i);
+      const entries = await mapParallel(seqs, RPC_PARALLEL, async (seq) => {
+        const root = await this.#rootAt(contract, seq);
+        const record = await this.#anchorOf(contract, root);
+        return { seq, root, size: record.size };
+      });
+      for (const e of entries) head = sha256(concatBytes(head, fromHex(e.root, 32), u64(e.size)));
+      await this.#classifyRoots(contract, entries);
+    }
+    const recomputed = toHex(head);
+    if (!sameHex(recomputed, snapshot.head)) {
+      this.#mismatch({
+        check: "chain-head",
+        field: "head",
+        expected: recomputed,
+        found: snapshot.head.toLowerCase(),
+        message: `${at}: head() is ${snapshot.head.toLowerCase()}, the ${snapshot.count} roots from rootAt() and their sizes give ${recomputed}`,
+      });
+    }
+  }
+
+  /** Which of these on-chain roots are ours, confirmed here, or unknown to us. */
+  async #classifyRoots(contract: string, entries: { seq: number; root: string }[]): Promise<void> {
+    const rows = await this.#db
+      .select({ seq: batches.seq, root: batches.root, anchorId: batches.anchorId, status: anchors.status, contract: anchors.contract, chainId: anchors.chainId })
+      .from(batches)
+      .leftJoin(anchors, eq(anchors.id, batches.anchorId))
+      .where(inArray(batches.root, entries.map((e) => fromHex(e.root, 32))));
+    const ours = new Map(rows.map((r) => [toHex(r.root), r]));
+    for (const e of entries) {
+      const root = e.root.toLowerCase();
+      const b = ours.get(root);
+      if (!b) {
+        this.#report.counts.unknownRoots++;
+        this.#note({ check: "unknown-root", chainSeq: e.seq, found: root, message: `rootAt(${e.seq}) of ${contract} is ${root}, which is not the root of any of our batches` });
+      } else if (b.status !== "confirmed" || b.chainId !== this.#chainId || !sameHex(b.contract, contract)) {
+        this.#note({
+          check: "unconfirmed-root",
+          chainSeq: e.seq,
+          batchSeq: b.seq,
+          found: root,
+          message: `rootAt(${e.seq}) of ${contract} is ${root}, the root of batch ${b.seq}, which has no confirmed anchor in this contract (anchor_id ${b.anchorId ?? "null"})`,
+        });
+      }
+    }
+  }
+
+  /**
+   * eth_call of a view of EvidenceAnchor. An answer that is no result of that view (no
+   * data: no code at the address; a revert; other bytes) is NoContractError, a finding;
+   * only a failed exchange with the node is RpcError, "could not check".
+   */
+  async #view(contract: string, fn: string, args: unknown[]): Promise<Result> {
+    let data: string;
+    try {
+      data = await this.#chain.call(contract, this.#iface.encodeFunctionData(fn, args));
+    } catch (err) {
+      // Nodes report a revert as an error object: code 3 (geth, Hardhat) or a message.
+      if (err instanceof RpcError && (err.code === 3 || /revert/i.test(err.message))) {
+        throw new NoContractError(`${fn}() at ${contract} reverted (${err.message}): no EvidenceAnchor contract is there on chain ${this.#chainId}`);
+      }
+      throw err;
+    }
+    try {
+      if (data === "0x") throw new Error("no data");
+      return this.#iface.decodeFunctionResult(fn, data);
+    } catch {
+      throw new NoContractError(
+        `${fn}() at ${contract} answered ${data === "0x" ? "with no data" : `with ${(data.length - 2) / 2} bytes that are not its result`}: no EvidenceAnchor contract is there on chain ${this.#chainId}`,
+      );
+    }
+  }
+
+  async #anchorOf(contract: string, root: string): Promise<AnchorOf> {
+    const [anchored, seq, size, blockNumber] = await this.#view(contract, "anchorOf", [root]);
+    return { anchored: Boolean(anchored), seq: Number(seq), size: Number(size), blockNumber: Number(blockNumber) };
+  }
+
+  async #rootAt(contract: string, seq: number): Promise<string> {
+    const [root] = await this.#view(contract, "rootAt", [seq]);
+    return String(root).toLowerCase();
+  }
+
+  /** anchorMany batches share a transaction: its receipt is fetched once. */
+  #receipt(hash: string): Promise<ReceiptInfo | null> {
+    const key = hash.toLowerCase();
+    let p = this.#receipts.get(key);
+    if (!p) {
+      if (this.#receipts.size >= 256) this.#receipts.clear();
+      p = this.#chain.getTransactionReceipt(hash);
+      this.#receipts.set(key, p);
+    }
+    return p;
+  }
+}
+

@@ -1,0 +1,286 @@
+// fsck (src/services/fsck.ts) against a real database and a real Hardhat node: batches sealed
+// and anchored by the real sequencer steps agree 100%; then each edit made behind the
+// service's back, one per test, is named with the batch, evidence or anchor it touches and
+// both values in full; a chain that cannot be reached is "incomplete", never "clean".
+// The fixture is built once (a database costs seconds): each test undoes its edit, and
+// afterEach checks that the fixture is clean again, so no test sees another's edit.
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { JsonRpcProvider, Wallet, Contract } from "ethers";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { progressInFlight, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
+import { sealBatch } from "../../src/batcher/seal.ts";
+import { TreeBuilder } from "../../src/batcher/tree.ts";
+import type { ChainClient } from "../../src/chain/client.ts";
+import { anchorInterface } from "../../src/chain/contract.ts";
+import { ensureContract } from "../../src/chain/deployment.ts";
+import type { LocalNode } from "../../src/chain/local-node.ts";
+import { toHex } from "../../src/core/bytes.ts";
+import { merkleRoot } from "../../src/core/merkle.ts";
+import { silentLogger } from "../../src/log.ts";
+import { runFsck, type FsckFinding, type FsckOptions, type FsckReport } from "../../src/services/fsck.ts";
+import { IngestService } from "../../src/services/ingest.ts";
+import { generateSigningKey } from "../../src/signing/keys.ts";
+import { Signer } from "../../src/signing/signer.ts";
+import { anchors, batches, evidence } from "../../src/store/schema.ts";
+import { jsonRpcReader, type ChainReader } from "../../src/verify/rpc.ts";
+import { freshDatabase, describeDbKind, type TestDatabase } from "../helpers/db.ts";
+import { HARDHAT_DEV_KEY, freePort, startTestChain, testChainClient } from "../helpers/chain.ts";
+
+let node: LocalNode;
+let chain: ChainClient;
+let reader: ChainReader;
+let database: TestDatabase;
+let contract: string;
+const trees = new TreeBuilder();
+
+/** Batch sizes of the fixture: two anchored batches, and one pending leaf left unsealed. */
+const SIZES = [5, 3];
+
+/** A new database and contract holding anchored batches of SIZES, and one pending leaf. */
+async function fixture(): Promise<{ database: TestDatabase; contract: string }> {
+  const database = await freshDatabase();
+  const contract = (await ensureContract(database.db, chain, {})).address;
+  const ingest = new IngestService({ db: database.db, signer: new Signer(generateSigningKey()) });
+  const digests = (n: number) => Array.from({ length: n }, () => ({ digest: toHex(new Uint8Array(randomBytes(32))) }));
+  for (const size of SIZES) {
+    await ingest.submit("tenant-a", digests(size));
+    await sealBatch(database.db, (leaves) => trees.build(leaves), size);
+  }
+  await ingest.submit("tenant-a", digests(1));
+  const ctx: AnchorContext = { db: database.db, chain, contract, confirmations: 1, log: silentLogger };
+  await sendAnchors(ctx);
+  await progressInFlight(ctx);
+  const confirmed = await database.db.select().from(anchors).where(eq(anchors.status, "confirmed"));
+  expect(confirmed, "the fixture's batches are anchored").toHaveLength(SIZES.length);
+  return { database, contract };
+}
+
+beforeAll(async () => {
+  node = await startTestChain();
+  chain = await testChainClient(node.url);
+  reader = jsonRpcReader(node.url);
+  ({ database, contract } = await fixture());
+});
+
+afterAll(async () => {
+  await database?.close();
+  chain?.close();
+  await node?.stop();
+  await trees.close();
+});
+
+afterEach(async () => {
+  expect((await fsck()).outcome, "the test undid its edit").toBe("clean");
+});
+
+/** Runs `test` with `edit` applied, and undoes it afterwards whatever happens. */
+async function edited(edit: () => Promise<unknown>, undo: () => Promise<unknown>, test: () => Promise<void>): Promise<void> {
+  await edit();
+  try {
+    await test();
+  } finally {
+    await undo();
+  }
+}
+
+const fsck = (opts: FsckOptions = {}, chainReader: ChainReader = reader) =>
+  runFsck({ db: database.db, chain: chainReader, contract }, opts);
+
+async function leafRow(batchSeq: number, leafIndex: number) {
+  const rows = await database.db.select().from(evidence).where(eq(evidence.batchSeq, batchSeq)).orderBy(evidence.leafIndex);
+  return { row: rows[leafIndex]!, rows };
+}
+
+async function batchRow(seq: number) {
+  return (await database.db.select().from(batches).where(eq(batches.seq, seq)))[0]!;
+}
+
+async function anchorRow(batchSeq: number) {
+  return (await database.db.select().from(anchors).where(eq(anchors.batchSeq, batchSeq)))[0]!;
+}
+
+const setEvidence = (id: string, values: Partial<typeof evidence.$inferInsert>) => () =>
+  database.db.update(evidence).set(values).where(eq(evidence.id, id));
+const setAnchor = (id: number, values: Partial<typeof anchors.$inferInsert>) => () =>
+  database.db.update(anchors).set(values).where(eq(anchors.id, id));
+
+const randomHash = () => new Uint8Array(randomBytes(32));
+const checks = (r: FsckReport) => r.mismatches.map((m) => m.check).sort();
+
+/** Every value a finding names in expected/found also appears, in full, in its message. */
+function expectValuesInMessages(findings: FsckFinding[]) {
+  for (const f of findings) {
+    for (const v of [f.expected, f.found]) if (v !== undefined) expect(f.message, f.check).toContain(v);
+  }
+}
+
+describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
+  it("reports 100% agreement on a clean database, the same with one-row pages", async () => {
+    const report = await fsck();
+    expect(report).toMatchObject({
+      outcome: "clean",
+      chainId: 31337,
+      contract,
+      counts: { batches: 2, leaves: 8, anchors: 2, chainRoots: 2, unknownRoots: 0, missingRoots: 0, mismatches: 0, notes: 0 },
+      mismatches: [],
+      notes: [],
+      unchecked: [],
+    });
+    // Paging must neither skip nor repeat anything.
+    expect(await fsck({ pageSizes: { batches: 1, leaves: 1, roots: 1 } })).toEqual(report);
+  });
+
+  it("notes roots on chain that are not ours, and still checks the head over them", async () => {
+    // A contract of its own: the foreign root cannot be taken back, so it must not stay in the shared one.
+    const own = await fixture();
+    try {
+      const foreign = toHex(randomHash());
+      const wallet = new Wallet(HARDHAT_DEV_KEY, new JsonRpcProvider(node.url, undefined, { staticNetwork: true }));
+      try {
+        await (await new Contract(own.contract, anchorInterface(), wallet).getFunction("anchor")(foreign, 9)).wait();
+      } finally {
+        wallet.provider?.destroy();
+      }
+      const report = await runFsck({ db: own.database.db, chain: reader, contract: own.contract }, { pageSizes: { roots: 2 } });
+      expect(report.outcome).toBe("clean");
+      expect(report.counts).toMatchObject({ chainRoots: 3, unknownRoots: 1, mismatches: 0 });
+      expect(report.notes).toEqual([expect.objectContaining({ check: "unknown-root", chainSeq: 2, found: foreign })]);
+    } finally {
+      await own.database.close();
+    }
+  });
+
+  it("names a changed leaf hash: the evidence, its batch, and the root it no longer leads to", async () => {
+    const { row, rows } = await leafRow(0, 2);
+    const forged = randomHash();
+    const stored = rows.map((r) => (r.id === row.id ? forged : r.leafHash));
+    const root = toHex((await batchRow(0)).root);
+    await edited(setEvidence(row.id, { leafHash: forged }), setEvidence(row.id, { leafHash: row.leafHash }), async () => {
+      const report = await fsck();
+      expect(report.outcome).toBe("mismatch");
+      expect(checks(report)).toEqual(["batch-root", "leaf-hash", "leaf-path"]);
+      expect(report.mismatches).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ check: "leaf-hash", batchSeq: 0, evidenceId: row.id, leafIndex: 2, expected: toHex(row.leafHash), found: toHex(forged) }),
+          expect.objectContaining({ check: "batch-root", batchSeq: 0, expected: toHex(merkleRoot(stored)), found: root }),
+          expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: row.id, leafIndex: 2, expected: root, found: toHex(merkleRoot(stored)) }),
+        ]),
+      );
+      expectValuesInMessages(report.mismatches);
+    });
+  });
+
+  it("names a changed byte of a leaf's path: which element, both values", async () => {
+    const { row } = await leafRow(0, 1);
+    const path = new Uint8Array(row.path!);
+    path[40] = path[40]! ^ 0x01; // element 1, byte 8
+    await edited(setEvidence(row.id, { path }), setEvidence(row.id, { path: row.path }), async () => {
+      const report = await fsck();
+      expect(report.outcome).toBe("mismatch");
+      expect(report.mismatches).toEqual([
+        expect.objectContaining({
+          check: "leaf-path",
+          batchSeq: 0,
+          evidenceId: row.id,
+          leafIndex: 1,
+          field: "path[1]",
+          expected: toHex(row.path!.subarray(32, 64)),
+          found: toHex(path.subarray(32, 64)),
+        }),
+      ]);
+      expectValuesInMessages(report.mismatches);
+    });
+  });
+
+  it("names a changed batch root once, not once per leaf, and the chain no longer has it", async () => {
+    const before = await batchRow(1);
+    const forged = randomHash();
+    const anchor = await anchorRow(1);
+    const setRoot = (root: Uint8Array) => () => database.db.update(batches).set({ root }).where(eq(batches.seq, 1));
+    await edited(setRoot(forged), setRoot(before.root), async () => {
+      const report = await fsck();
+      expect(report.outcome).toBe("mismatch");
+      expect(report.mismatches).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ check: "batch-root", batchSeq: 1, expected: toHex(before.root), found: toHex(forged) }),
+          expect.objectContaining({ check: "anchor-record", batchSeq: 1, anchorId: anchor.id, field: "root", found: toHex(forged) }),
+        ]),
+      );
+      expect(report.mismatches.find((m) => m.check === "batch-root")!.message).toContain("batches.root is what differs");
+      expect(checks(report).filter((c) => c === "leaf-path")).toEqual([]);
+      expect(report.counts.missingRoots).toBe(1);
+      // The real root is still on chain, and now nobody's.
+      expect(report.notes).toEqual([expect.objectContaining({ check: "unknown-root", chainSeq: 1, found: toHex(before.root) })]);
+      expectValuesInMessages(report.mismatches);
+    });
+  });
+
+  it("names an anchor row's changed block hash: the anchor, the chain's hash and ours", async () => {
+    const anchor = await anchorRow(0);
+    const forged = toHex(randomHash());
+    await edited(setAnchor(anchor.id, { blockHash: forged }), setAnchor(anchor.id, { blockHash: anchor.blockHash }), async () => {
+      const report = await fsck();
+      expect(report.outcome).toBe("mismatch");
+      expect(report.mismatches).toEqual([
+        expect.objectContaining({ check: "anchor-block", batchSeq: 0, anchorId: anchor.id, field: "block_hash", expected: anchor.blockHash, found: forged }),
+      ]);
+      expectValuesInMessages(report.mismatches);
+    });
+  });
+
+  it("names an anchor row's changed block number: the contract's record and the receipt disagree", async () => {
+    const anchor = await anchorRow(0);
+    // The block before exists (the contract was deployed earlier) and holds no anchor of ours.
+    const moved = anchor.blockNumber! - 1;
+    await edited(setAnchor(anchor.id, { blockNumber: moved }), setAnchor(anchor.id, { blockNumber: anchor.blockNumber }), async () => {
+      const report = await fsck();
+      expect(report.outcome).toBe("mismatch");
+      const real = String(anchor.blockNumber);
+      expect(report.mismatches).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ check: "anchor-record", anchorId: anchor.id, field: "block_number", expected: real, found: String(moved) }),
+          expect.objectContaining({ check: "anchor-tx", anchorId: anchor.id, field: "block_number", expected: real, found: String(moved) }),
+          expect.objectContaining({ check: "anchor-block", anchorId: anchor.id, field: "block_hash", found: anchor.blockHash }),
+        ]),
+      );
+      expect(report.mismatches.every((m) => m.anchorId === anchor.id && m.batchSeq === 0)).toBe(true);
+      expectValuesInMessages(report.mismatches);
+    });
+  });
+
+  it("names a head() that its roots do not give", async () => {
+    // A node that lies about head(): the only way to make the chain disagree with itself.
+    const head = anchorInterface().encodeFunctionData("head");
+    const lie = toHex(randomHash());
+    const lying: ChainReader = { ...reader, call: async (to, data) => (data === head ? lie : reader.call(to, data)) };
+    const report = await fsck({}, lying);
+    expect(report.outcome).toBe("mismatch");
+    expect(report.mismatches).toEqual([expect.objectContaining({ check: "chain-head", field: "head", found: lie })]);
+    expect(report.mismatches[0]!.expected).toMatch(/^0x[0-9a-f]{64}$/);
+    expectValuesInMessages(report.mismatches);
+  });
+
+  it("says a contract address without a contract is a mismatch", async () => {
+    const nobody = toHex(randomHash().subarray(0, 20));
+    const report = await runFsck({ db: database.db, chain: reader, contract: nobody });
+    expect(report.outcome).toBe("mismatch");
+    expect(report.mismatches).toEqual([expect.objectContaining({ check: "contract", found: nobody })]);
+    expect(report.mismatches[0]!.message).toMatch(/no EvidenceAnchor contract is there on chain 31337/);
+  });
+
+  it("cannot reach the chain: incomplete, never clean; the database is still checked", async () => {
+    const down = jsonRpcReader(`http://127.0.0.1:${await freePort()}`);
+    const report = await fsck({}, down);
+    expect(report).toMatchObject({ outcome: "incomplete", chainId: null, counts: { batches: 2, leaves: 8, anchors: 0, chainRoots: null, mismatches: 0 } });
+    expect(report.unchecked).toEqual([expect.stringMatching(/^everything on chain: the chain could not be read \(eth_chainId: request failed/)]);
+
+    // What the database shows is still a mismatch, chain or no chain.
+    const { row } = await leafRow(1, 0);
+    await edited(setEvidence(row.id, { leafHash: randomHash() }), setEvidence(row.id, { leafHash: row.leafHash }), async () => {
+      const broken = await fsck({}, down);
+      expect(broken.outcome).toBe("mismatch");
+      expect(broken.mismatches.map((m) => m.evidenceId ?? null)).toContain(row.id);
+    });
+  });
+});
