@@ -1,7 +1,8 @@
 // The operator's CLI (`npm run admin -- <command>`): tenants, verifiers, admins and keys,
 // straight on the database, for operators who have database access but no admin key (the
 // first key, a lost key, a locked-out admin). Every change goes through AccessService, so
-// it is checked and audit-logged exactly as through the API, with actor "cli".
+// it is checked and audit-logged exactly as through the API, with actor "cli". And `fsck`,
+// the consistency check of the stored batches against themselves and the chain.
 //
 // With the embedded database (no DATABASE_URL) only one process may open the data
 // directory: the CLI refuses while the service runs there.
@@ -12,8 +13,10 @@ import { ConfigError, parseConfig } from "../config.ts";
 import { ServiceError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import { AccessService, PRINCIPAL_ID_RE, type Actor } from "../services/access.ts";
+import { contractFor, runFsck, type FsckFinding, type FsckReport } from "../services/fsck.ts";
 import { dataDirHolder } from "../store/data-dir-lock.ts";
-import { createDb } from "../store/db.ts";
+import { createDb, type Database } from "../store/db.ts";
+import { jsonRpcReader, RpcError, type ChainReader } from "../verify/rpc.ts";
 
 const USAGE = `usage: npm run admin -- <command> [options]
 
@@ -26,10 +29,17 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                         create an API key (printed once, never stored)
   key list [<principal-id>]             list keys (ids and status, never secrets)
   key revoke <key-id>                   revoke a key: effective at once
+  fsck                                  check every batch, anchor and the contract's hash chain
+                                        (exit 0 all agree, 1 mismatch, 3 could not check it all)
 
 options: --json   machine-readable output
 
-The database is the service's: DATABASE_URL, or DATA_DIR's embedded database.`;
+The database is the service's: DATABASE_URL, or DATA_DIR's embedded database. fsck reads
+the chain at CHAIN_RPC_URL (the first of the list that answers) or the local chain on
+LOCAL_CHAIN_PORT, and the contract CONTRACT_ADDRESS or the newest one deployed there.`;
+
+/** fsck's exit status when part of the check could not run (chain or database unreachable). */
+export const FSCK_INCOMPLETE = 3;
 
 const ACTOR: Actor = { id: "cli" };
 
@@ -58,9 +68,19 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
     out(USAGE);
     return values.help ? 0 : 2;
   }
+  const fsck = positionals[0] === "fsck";
+  if (fsck && positionals.length > 1) {
+    // Before the database is opened: a mistyped command should fail fast and touch nothing.
+    out(`fsck takes no arguments, got "${positionals[1]}"\n\n${USAGE}`);
+    return 2;
+  }
   let cfg;
+  let chainUrls: string[] = [];
   try {
-    cfg = parseConfig(env);
+    // fsck only reads the chain, so CHAIN_RPC_URL is taken apart here: parseConfig would
+    // also demand the anchoring key that goes with it.
+    cfg = parseConfig(fsck ? { ...env, CHAIN_RPC_URL: undefined } : env);
+    if (fsck) chainUrls = parseChainUrls(env.CHAIN_RPC_URL) ?? [`http://127.0.0.1:${cfg.LOCAL_CHAIN_PORT}`];
   } catch (err) {
     if (err instanceof ConfigError) {
       out(err.message);
@@ -76,7 +96,16 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
       return 2;
     }
   }
-  const database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
+  let database: Database;
+  try {
+    database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
+  } catch (err) {
+    // A database that cannot be opened is no finding about its contents.
+    if (!fsck) throw err;
+    const reason = `the database could not be opened: ${err instanceof Error ? err.message : String(err)}`;
+    out(values.json ? JSON.stringify({ outcome: "incomplete", unchecked: [reason] }, null, 2) : `could not check: ${reason}`);
+    return FSCK_INCOMPLETE;
+  }
   const access = new AccessService({ db: database.db, log: silentLogger });
   const print = (human: string, data: unknown) => out(values.json ? JSON.stringify(data, null, 2) : human);
   try {
@@ -140,6 +169,8 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
       } else {
         throw new UsageError(`unknown command: key ${verb ?? ""}`);
       }
+    } else if (fsck) {
+      return await fsckCommand(database, chainUrls, cfg.CONTRACT_ADDRESS, values.json, out);
     } else {
       throw new UsageError(`unknown command: ${noun}`);
     }
@@ -158,6 +189,90 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
   } finally {
     await database.close();
   }
+}
+
+/** CHAIN_RPC_URL as a comma-separated list of http(s) URLs; undefined when unset. */
+function parseChainUrls(raw: string | undefined): string[] | undefined {
+  const urls = (raw ?? "").split(",").map((u) => u.trim()).filter((u) => u !== "");
+  if (urls.length === 0) return undefined;
+  for (const u of urls) {
+    let ok = false;
+    try {
+      ok = ["http:", "https:"].includes(new URL(u).protocol);
+    } catch {
+      // not a URL at all
+    }
+    if (!ok) throw new ConfigError(`invalid configuration:\n  CHAIN_RPC_URL: must be a URL (http: or https:), got "${u}"`);
+  }
+  return urls;
+}
+
+/** A chain that could not be reached: every read fails with the error that showed it. */
+function unreachable(err: RpcError): ChainReader {
+  const fail = () => Promise.reject(err);
+  return { chainId: fail, blockNumber: fail, getTransaction: fail, getTransactionReceipt: fail, getBlock: fail, call: fail };
+}
+
+async function fsckCommand(
+  database: Database,
+  urls: string[],
+  configuredContract: string | undefined,
+  json: boolean,
+  out: (s: string) => void,
+): Promise<number> {
+  // The first endpoint that answers; failing that, the chain part of the check is reported
+  // as not done, and the database is still checked.
+  let chain: ChainReader | null = null;
+  let chainUrl = urls[0]!;
+  let chainId: number | null = null;
+  const failures: string[] = [];
+  for (const url of urls) {
+    const reader = jsonRpcReader(url);
+    try {
+      chainId = await reader.chainId();
+      chain = reader;
+      chainUrl = url;
+      break;
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      failures.push(`${url}: ${err.message}`);
+    }
+  }
+  chain ??= unreachable(new RpcError("eth_chainId", `no endpoint answered (${failures.join("; ")})`));
+  const contract = await contractFor(database.db, chainId, configuredContract);
+
+  if (!json) {
+    out(
+      `fsck: database ${database.kind}; chain ${chainUrl} (${chainId === null ? "not reachable" : `chain id ${chainId}`}); ` +
+        `contract ${contract ? `${contract.address} (from ${contract.source})` : "none known"}`,
+    );
+  }
+  const onFinding = json
+    ? undefined
+    : (f: FsckFinding, kind: "mismatch" | "note") => out(`${kind === "mismatch" ? "MISMATCH" : "note"} [${f.check}] ${f.message}`);
+  const report = await runFsck({ db: database.db, chain, contract: contract?.address ?? null }, { onFinding });
+  const code = report.outcome === "clean" ? 0 : report.outcome === "mismatch" ? 1 : FSCK_INCOMPLETE;
+  if (json) {
+    out(JSON.stringify({ database: database.kind, chainUrl, contractSource: contract?.source ?? null, ...report }, null, 2));
+  } else {
+    for (const reason of report.unchecked) out(`could not check: ${reason}`);
+    out(summary(report));
+  }
+  return code;
+}
+
+function summary(r: FsckReport): string {
+  const c = r.counts;
+  const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  const chain = c.chainRoots === null ? "" : `, and the hash chain over the contract's ${n(c.chainRoots, "root")}`;
+  const checked = `checked ${n(c.batches, "batch", "batches")}, ${n(c.leaves, "leaf", "leaves")}, ${n(c.anchors, "confirmed anchor")} on chain${chain}`;
+  const notes = c.notes > 0 ? ` (${n(c.notes, "note")})` : "";
+  if (r.outcome === "clean") return `${checked}: 100% agreement${notes}`;
+  if (r.outcome === "incomplete") {
+    return `${checked}: no mismatch in what was checked, but not everything could be checked (see "could not check" above)${notes}`;
+  }
+  const byCheck = Object.entries(r.mismatchesByCheck).map(([k, n]) => `${k} ${n}`).join(", ");
+  return `${checked}: ${c.mismatches} mismatch${c.mismatches === 1 ? "" : "es"} (${byCheck})${notes}`;
 }
 
 function need(value: string | undefined, what: string): string {

@@ -3,17 +3,32 @@
 // database: principals and keys created, listed, revoked and disabled, each change in the
 // audit log with actor "cli"; keys printed once and never listed; bad input refused with
 // exit 2 (usage) or 1 (refused) and a message saying why; and no touching an embedded
-// database while a live process holds its data dir.
+// database while a live process holds its data dir. And `fsck` run as a process: the exit
+// status an operator's script branches on (0, 1, 2, 3) and what it prints.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { progressInFlight, sendAnchors } from "../../src/batcher/anchor.ts";
+import { sealBatch } from "../../src/batcher/seal.ts";
+import { buildTreeInline } from "../../src/batcher/tree.ts";
+import { ensureContract } from "../../src/chain/deployment.ts";
+import type { LocalNode } from "../../src/chain/local-node.ts";
 import { runAdmin } from "../../src/cli/admin.ts";
+import { toHex } from "../../src/core/bytes.ts";
 import { silentLogger } from "../../src/log.ts";
 import { AccessService } from "../../src/services/access.ts";
+import type { FsckReport } from "../../src/services/fsck.ts";
+import { IngestService } from "../../src/services/ingest.ts";
+import { generateSigningKey } from "../../src/signing/keys.ts";
+import { Signer } from "../../src/signing/signer.ts";
 import { listAudit } from "../../src/store/audit.ts";
 import { createDb, type Db } from "../../src/store/db.ts";
-import type { AuditRow } from "../../src/store/schema.ts";
+import { anchors, evidence, type AuditRow } from "../../src/store/schema.ts";
+import { freePort, startTestChain, testChainClient } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { tempDir } from "../helpers/service.ts";
 
@@ -227,5 +242,109 @@ describe(`the admin CLI on ${describeDbKind()}`, () => {
     const lines: string[] = [];
     expect(await runAdmin(["tenant", "create", "platform-x", "--name", "X"], { DATA_DIR: dataDir }, (s) => lines.push(s))).toBe(0);
     expect(lines).toEqual(["created tenant platform-x (X)"]);
+  });
+});
+
+// `admin fsck` as the operator runs it: a process of its own, its exit status and output. The
+// checks themselves are tested in test/services/fsck.test.ts; this is the command around them.
+describe(`admin fsck as a process on ${describeDbKind()}`, () => {
+  let node: LocalNode;
+  const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+  beforeAll(async () => {
+    node = await startTestChain();
+    const chain = await testChainClient(node.url);
+    try {
+      await onDb(async (db) => {
+        // The contract is recorded in deployments: the command finds it there.
+        const { address } = await ensureContract(db, chain, {});
+        const ingest = new IngestService({ db, signer: new Signer(generateSigningKey()) });
+        await ingest.submit("tenant-a", Array.from({ length: 3 }, () => ({ digest: toHex(new Uint8Array(randomBytes(32))) })));
+        await sealBatch(db, async (leaves) => buildTreeInline(leaves), 100);
+        const ctx = { db, chain, contract: address, confirmations: 1, log: silentLogger };
+        await sendAnchors(ctx);
+        await progressInFlight(ctx);
+        expect(await db.select().from(anchors).where(eq(anchors.status, "confirmed"))).toHaveLength(1);
+      });
+    } finally {
+      chain.close();
+    }
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  /** `npm run admin -- fsck …` without npm: the same file, run by tsx. No ANCHOR_PRIVATE_KEY: fsck only reads. */
+  function fsck(args: string[], chainUrl = node.url): Promise<{ code: number | null; out: string; err: string }> {
+    const childEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", CHAIN_RPC_URL: chainUrl };
+    for (const [k, v] of Object.entries(env())) if (v !== undefined) childEnv[k] = v;
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin.ts", "fsck", ...args], {
+      cwd: projectRoot,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    return new Promise((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (code) => resolve({ code, out, err }));
+    });
+  }
+
+  it("exits 0 and says 100% agreement on a clean database, in words and in JSON", async () => {
+    const human = await fsck([]);
+    expect(human, human.err).toMatchObject({ code: 0, err: "" });
+    expect(human.out).toMatch(/^fsck: database \w+; chain http:\/\/127\.0\.0\.1:\d+ \(chain id 31337\); contract 0x[0-9a-f]{40} \(from the deployments table\)$/m);
+    expect(human.out).toMatch(/^checked 1 batch, 3 leaves, 1 confirmed anchor on chain, and the hash chain over the contract's 1 root: 100% agreement$/m);
+    expect(human.out).not.toMatch(/MISMATCH|could not check/);
+
+    const json = await fsck(["--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({ outcome: "clean", chainId: 31337, contractSource: "the deployments table", counts: { batches: 1, leaves: 3, anchors: 1, mismatches: 0 } });
+  });
+
+  it("exits 1 and names the mismatch", async () => {
+    const row = await onDb(async (db) => (await db.select().from(evidence).where(eq(evidence.leafIndex, 1)))[0]!);
+    const forged = new Uint8Array(row.path!);
+    forged[0] = forged[0]! ^ 0xff;
+    await onDb((db) => db.update(evidence).set({ path: forged }).where(eq(evidence.id, row.id)));
+    try {
+      const human = await fsck([]);
+      expect(human.code, human.out + human.err).toBe(1);
+      expect(human.out).toContain(`MISMATCH [leaf-path] batch 0: evidence ${row.id} (leaf 1): `);
+      expect(human.out).toContain(`path[0] is ${toHex(forged.subarray(0, 32))}, the tree of the stored leaf hashes has ${toHex(row.path!.subarray(0, 32))}`);
+      expect(human.out).toMatch(/: 1 mismatch \(leaf-path 1\)$/m);
+      expect(human.out).not.toContain("100% agreement");
+
+      const json = await fsck(["--json"]);
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.out) as FsckReport;
+      expect(report).toMatchObject({ outcome: "mismatch", counts: { mismatches: 1 }, mismatchesByCheck: { "leaf-path": 1 } });
+      expect(report.mismatches).toEqual([expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: row.id, field: "path[0]" })]);
+    } finally {
+      await onDb((db) => db.update(evidence).set({ path: row.path }).where(eq(evidence.id, row.id)));
+    }
+  });
+
+  it("exits 3 when the chain cannot be reached: could not check is neither clean nor a mismatch", async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const human = await fsck([], nowhere);
+    // The number itself, not the constant: it is documented (docs/operations.md) and scripts use it.
+    expect(human.code, human.out + human.err).toBe(3);
+    expect(human.out).toContain(`chain ${nowhere} (not reachable)`);
+    expect(human.out).toMatch(/^could not check: everything on chain: the chain could not be read \(eth_chainId: no endpoint answered \(http:\/\/127\.0\.0\.1:\d+: eth_chainId: request failed/m);
+    expect(human.out).toMatch(/^checked 1 batch, 3 leaves, 0 confirmed anchors on chain: no mismatch in what was checked, but not everything could be checked/m);
+    expect(human.out).not.toContain("100% agreement");
+  });
+
+  it("exits 2 on a usage or configuration error", async () => {
+    const extra = await fsck(["now"]);
+    expect(extra.code).toBe(2);
+    expect(extra.out).toMatch(/^fsck takes no arguments, got "now"/);
+    const badUrl = await fsck([], "ftp://127.0.0.1/");
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.out).toContain('CHAIN_RPC_URL: must be a URL (http: or https:), got "ftp://127.0.0.1/"');
   });
 });
