@@ -213,10 +213,11 @@ function clusterOf(url: string, pool: postgres.Sql, sessions: Set<ClusterSession
           }
         },
         close() {
-          // A partitioned server never acknowledges the goodbye: do not wait for it long.
+          // Waits for the server to see the goodbye (then the lock is free for others), but not
+          // for long: a partitioned server never acknowledges it.
           ending ??= Promise.race([
             client.end({ timeout: 0 }).catch(() => {}),
-            new Promise<void>((r) => setTimeout(r, 1000).unref()),
+            new Promise<void>((r) => setTimeout(r, 3000).unref()),
           ]).then(markClosed);
           return ending;
         },
