@@ -118,7 +118,7 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /readyz": {
     summary: "The database and the chain answer",
     access: "public",
-    responses: { 200: { description: "ready", schema: ReadySchema }, 503: problem("a dependency does not answer") },
+    responses: { 200: { description: "ready, or degraded: serving while anchoring is held back", schema: ReadySchema }, 503: problem("a dependency does not answer") },
   },
   "GET /.well-known/evidence-keys.json": {
     summary: "The service's public signing keys (JWKS, Ed25519): check receipts and reports with them; old keys stay after a rotation",

@@ -130,9 +130,14 @@ export const ProblemSchema = z
 
 export const HealthSchema = z.object({ status: z.literal("ok") });
 export const ReadySchema = z.object({
-  status: z.literal("ready"),
+  /** "degraded": the instance serves, but anchoring is held back (see `reasons`). */
+  status: z.enum(["ready", "degraded"]),
   database: z.literal("ok"),
   chain: z.object({ chainId: z.number().int(), blockNumber: z.number().int(), contract: address.nullable() }).nullable(),
+  /** Which instance answered, and whether it runs the sequencer now. */
+  instance: z.object({ id: z.string(), leader: z.boolean() }).optional(),
+  /** Why anchoring is held back (fees above the ceiling, funds, the chain), in words. */
+  reasons: z.array(z.string()).optional(),
 });
 
 const timeOrNull = time.nullable();

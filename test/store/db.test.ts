@@ -96,6 +96,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
       sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
     );
     expect(tables.map((t) => t.tablename)).toEqual([
+      "anchor_txs",
       "anchors",
       "api_keys",
       "audit_anchors",
