@@ -11,11 +11,10 @@ import { toHex } from "../../src/core/bytes.ts";
 import type { ProofBundleV1 } from "../../src/core/bundle.ts";
 import { anchorInterface } from "../../src/chain/contract.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { rpc, startTestChain } from "../helpers/chain.ts";
-import { apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
+import { anchoringEnv, apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
 
 const GWEI = 1_000_000_000n;
 const SENDER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"; // the Hardhat dev key's account
@@ -49,16 +48,7 @@ async function rig(env: Record<string, string>, chainId?: number): Promise<Rig> 
   const node = await startTestChain(undefined, chainId === undefined ? {} : { chainId });
   const database = process.env.DATABASE_URL ? await freshDatabase() : undefined;
   const dir = tempDir();
-  const service: ServiceProcess = await spawnService({
-    DATA_DIR: dir,
-    DATABASE_URL: database?.url,
-    CHAIN_RPC_URL: node.url,
-    ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-    BATCH_INTERVAL_MS: "200",
-    RATE_LIMIT_PER_MINUTE: "0",
-    PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
-    ...env,
-  });
+  const service: ServiceProcess = await spawnService(anchoringEnv({ dataDir: dir, nodeUrl: node.url, databaseUrl: database?.url }, env));
   const cleanup = { node, service, database } as Rig;
   rigs.push(cleanup);
   const tenantKey = (await createTenant(service.url, readAdminKey(dir), "platform-faults")).key;

@@ -10,11 +10,10 @@ import { toHex } from "../../src/core/bytes.ts";
 import type { ProofBundleV1 } from "../../src/core/bundle.ts";
 import { anchorInterface } from "../../src/chain/contract.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestChain } from "../helpers/chain.ts";
-import { apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
+import { anchoringEnv, apiClient, createTenant, readAdminKey, spawnService, tempDir, waitFor, type ApiCall, type ServiceProcess } from "../helpers/service.ts";
 
 let node: LocalNode;
 let chainPort: number;
@@ -28,17 +27,7 @@ let tenantKey: string | undefined;
 const digest = () => toHex(new Uint8Array(randomBytes(32)));
 
 async function start(): Promise<ServiceProcess> {
-  const s = await spawnService({
-    DATA_DIR: dir,
-    DATABASE_URL: database?.url,
-    CHAIN_RPC_URL: node.url,
-    ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-    BATCH_INTERVAL_MS: "200",
-    // One client polling hundreds of proofs: the limits (tested in test/api/rate-limit.test.ts)
-    // would answer 429 here.
-    RATE_LIMIT_PER_MINUTE: "0",
-    PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
-  });
+  const s = await spawnService(anchoringEnv({ dataDir: dir, nodeUrl: node.url, databaseUrl: database?.url }));
   adminKey ??= readAdminKey(dir);
   tenantKey ??= (await createTenant(s.url, adminKey, "platform-recovery")).key;
   return s;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./chain.ts";
+import { HARDHAT_DEV_KEY } from "../../src/config.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -107,6 +108,27 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
+  };
+}
+
+/**
+ * The environment of a service that anchors on the node at `nodeUrl` with Hardhat's dev key,
+ * seals every 200 ms and sets no rate limits (tests poll many proofs from one client; the
+ * limits are tested in test/api/rate-limit.test.ts). `extra` is added last and wins.
+ */
+export function anchoringEnv(
+  opts: { dataDir: string; nodeUrl: string; databaseUrl?: string | undefined },
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    DATA_DIR: opts.dataDir,
+    DATABASE_URL: opts.databaseUrl,
+    CHAIN_RPC_URL: opts.nodeUrl,
+    ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
+    BATCH_INTERVAL_MS: "200",
+    RATE_LIMIT_PER_MINUTE: "0",
+    PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
+    ...extra,
   };
 }
 
