@@ -210,9 +210,11 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClient> {
     balance: () => provider.getBalance(wallet.address, "latest"),
 
     async feeMarket() {
-      // The pending block carries the base fee the next block will charge.
+      // The pending block carries the base fee the next block will charge; a node that does
+      // not build one (some rollups answer null) gets the latest block's.
+      const blockOf = (tag: string) => provider.send("eth_getBlockByNumber", [tag, false]) as Promise<{ baseFeePerGas?: string } | null>;
       const [block, tip, gasPrice] = await Promise.all([
-        provider.send("eth_getBlockByNumber", ["pending", false]) as Promise<{ baseFeePerGas?: string } | null>,
+        blockOf("pending").then((b) => b ?? blockOf("latest")),
         provider.send("eth_maxPriorityFeePerGas", []).then(BigInt, () => 1_000_000_000n) as Promise<bigint>,
         provider.send("eth_gasPrice", []).then(BigInt) as Promise<bigint>,
       ]);

@@ -5,6 +5,8 @@
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { toHex } from "../../src/core/bytes.ts";
@@ -276,6 +278,44 @@ describe("anchoring", () => {
     });
     expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor?.chainId).toBe(1);
     expect(asked).toEqual([1]);
+  });
+
+  it("anchors with a legacy (type 0) transaction on a chain whose blocks carry no base fee", async () => {
+    // A chain from before EIP-1559, as its endpoint presents it: blocks without baseFeePerGas.
+    // The node itself accepts type 0 transactions, so the proxy only has to hide the fee.
+    const proxy = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", async () => {
+        const upstream = await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const answer = (await upstream.json()) as { result?: unknown };
+        const call = JSON.parse(body) as { method: string };
+        if (call.method === "eth_getBlockByNumber" && answer.result && typeof answer.result === "object") {
+          delete (answer.result as Record<string, unknown>).baseFeePerGas;
+        }
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const legacyChain = await testChainClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    try {
+      expect((await legacyChain.feeMarket()).baseFee).toBeNull();
+      const [receipt] = await submit(2);
+      await sealBatch(database.db, build, 100);
+      const legacyCtx = { ...ctx, chain: legacyChain };
+      expect((await sendAnchors(legacyCtx)).sent).toBe(1);
+      const { confirmed } = await progressInFlight(legacyCtx);
+      expect(confirmed).toHaveLength(1);
+      const tx = (await chain.provider.send("eth_getTransactionByHash", [confirmed[0]!.txHash])) as { type: string; gasPrice: string };
+      expect(tx.type).toBe("0x0");
+      const prover = new Prover({ db: database.db, chain: () => ({ getBlock: (n) => chain.getBlock(n), blockNumber: () => chain.latestBlockNumber() }) });
+      const result = await verifyBundle(await prover.proof(ADMIN_SCOPE, receipt!.id), { chain: jsonRpcReader(node.url) });
+      expect(result.valid).toBe(true);
+    } finally {
+      legacyChain.close();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it("keeps batch order and one live anchor per batch across many batches", async () => {
