@@ -129,14 +129,18 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
     }
     const known = await anyKnown(chain, hashes);
     const head = await chain.latestBlockNumber();
+    // Behind a gap (the chain lost, or a reorg took back, the transactions of the nonces
+    // before it) it can never be mined, even while a node holds it queued: its batches get a
+    // new nonce. The node's pending count stops at the first missing nonce.
+    const expected = await chain.pendingNonce();
+    if (first.nonce > expected && !lowerInFlight(groups, first)) {
+      for (const a of group) await failAnchor(db, a.id, `transaction lost: nonce ${first.nonce}, the chain expects ${expected}`);
+      ctx.log.warn("anchor transaction behind a nonce gap: sending its batches anew", { nonce: first.nonce, expected });
+      continue;
+    }
     if (!known) {
       // Never broadcast (a crash right after recording) or forgotten by the node (a restart,
-      // an eviction). Behind a gap it could never be mined: give its batches a new nonce.
-      const expected = await chain.pendingNonce();
-      if (first.nonce > expected) {
-        for (const a of group) await failAnchor(db, a.id, `transaction lost: nonce ${first.nonce}, the chain expects ${expected}`);
-        continue;
-      }
+      // an eviction).
       // Still priced for the market: send it again as it was. Otherwise re-price it.
       const quote = quoteFees(await chain.feeMarket(), policyOf(ctx).fees);
       if (quote.ok && feeCap(decodeSigned(latestRaw).fees) >= feeCap(quote.fees)) {
@@ -156,6 +160,15 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
     if (refused) waiting.push(refused);
   }
   return { confirmed, waiting };
+}
+
+/** Whether one of our own transactions with a lower nonce is in flight (then no gap is ours). */
+function lowerInFlight(groups: Map<string, AnchorRow[]>, first: AnchorRow): boolean {
+  for (const g of groups.values()) {
+    const o = g[0]!;
+    if (o.sender === first.sender && o.chainId === first.chainId && o.nonce < first.nonce && o.status === "sent") return true;
+  }
+  return false;
 }
 
 async function findReceipt(chain: ChainClient, hashes: readonly string[]) {
@@ -396,27 +409,37 @@ async function adopt(ctx: AnchorContext, batchSeq: number, root: string, blockNu
 
 /**
  * Finds confirmed anchors whose block the chain no longer has (a restarted local chain, a
- * reorg) and withdraws them, so their batches are anchored again and no proof is served
- * that would fail verification. Walks newest first and stops at the first intact block:
- * blocks form a chain, so everything older is intact too.
+ * reorg, a chain that shortened) and withdraws them, so their batches are anchored again and
+ * no proof is served that would fail verification. Every anchor within `window` blocks of
+ * the head is checked on every call: after a reorg, an anchor confirmed on the new branch can
+ * stand above anchors lost with the old one. Below the window, the walk goes newest first and
+ * stops at the first intact block (deeper than any reorg, what is older is intact too), which
+ * still finds everything a chain that restarted empty lost.
  */
-export async function reconcileAnchors(ctx: Pick<AnchorContext, "db" | "chain" | "log">): Promise<number> {
+export async function reconcileAnchors(ctx: Pick<AnchorContext, "db" | "chain" | "log">, window = RECONCILE_WINDOW): Promise<number> {
   const { db, chain, log } = ctx;
   const lost: number[] = [];
-  const page = 100;
+  const hashes = new Map<number, Promise<string | null>>();
+  const blockHash = (n: number) => {
+    let h = hashes.get(n);
+    if (!h) hashes.set(n, (h = chain.getBlock(n).then((b) => b?.hash ?? null)));
+    return h;
+  };
+  const isLost = async (a: AnchorRow) => (await blockHash(a.blockNumber ?? -1)) !== a.blockHash;
+  const from = (await chain.latestBlockNumber()) - window;
+  const page = 500;
   for (let offset = 0; ; offset += page) {
-    const anchors = await confirmedAnchors(db, chain.chainId, page + offset);
-    const slice = anchors.slice(offset);
-    let intact = false;
-    for (const a of slice) {
-      const block = await chain.getBlock(a.blockNumber ?? -1);
-      if (block && block.hash === a.blockHash) {
-        intact = true;
-        break;
-      }
+    const near = await confirmedAnchors(db, chain.chainId, { fromBlock: from, limit: page, offset });
+    for (const a of near) if (await isLost(a)) lost.push(a.id);
+    if (near.length < page) break;
+  }
+  walk: for (let offset = 0; ; offset += page) {
+    const older = await confirmedAnchors(db, chain.chainId, { belowBlock: from, limit: page, offset });
+    for (const a of older) {
+      if (!(await isLost(a))) break walk;
       lost.push(a.id);
     }
-    if (intact || slice.length < page) break;
+    if (older.length < page) break;
   }
   if (lost.length > 0) {
     await orphanAnchors(db, lost, "the chain no longer has this block (chain reset or reorg)");
@@ -424,3 +447,6 @@ export async function reconcileAnchors(ctx: Pick<AnchorContext, "db" | "chain" |
   }
   return lost.length;
 }
+
+/** Blocks below the head whose anchors are all checked on every step: deeper than reorgs go. */
+export const RECONCILE_WINDOW = 64;

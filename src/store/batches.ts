@@ -1,6 +1,6 @@
 // Queries over batches and their anchoring transactions: the sequencer's durable state.
 // Each function is one step that can be repeated safely after a crash.
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "./db.ts";
 import { anchorTxs, anchors, batches, type AnchorRow, type AnchorTxRow, type BatchRow } from "./schema.ts";
 
@@ -141,14 +141,29 @@ export async function failAnchor(db: DbOrTx, id: number, error: string): Promise
   await db.update(anchors).set({ status: "failed", error }).where(eq(anchors.id, id));
 }
 
-/** Confirmed anchors, newest block first: the reconciler walks these to find what a chain lost. */
-export async function confirmedAnchors(db: DbOrTx, chainId: number, limit: number): Promise<AnchorRow[]> {
+/**
+ * Confirmed anchors, newest block first: the reconciler walks these to find what a chain lost.
+ * `fromBlock`/`belowBlock` bound the block numbers (at least / less than).
+ */
+export async function confirmedAnchors(
+  db: DbOrTx,
+  chainId: number,
+  opts: { limit: number; offset?: number; fromBlock?: number; belowBlock?: number },
+): Promise<AnchorRow[]> {
   return db
     .select()
     .from(anchors)
-    .where(and(eq(anchors.status, "confirmed"), eq(anchors.chainId, chainId)))
+    .where(
+      and(
+        eq(anchors.status, "confirmed"),
+        eq(anchors.chainId, chainId),
+        opts.fromBlock === undefined ? undefined : gte(anchors.blockNumber, opts.fromBlock),
+        opts.belowBlock === undefined ? undefined : lt(anchors.blockNumber, opts.belowBlock),
+      ),
+    )
     .orderBy(desc(anchors.blockNumber), desc(anchors.id))
-    .limit(limit);
+    .limit(opts.limit)
+    .offset(opts.offset ?? 0);
 }
 
 /**

@@ -318,6 +318,81 @@ describe("anchoring", () => {
     }
   });
 
+  it("after a reorg, withdraws an anchor lost with the old branch even when a newer one stands on the new branch above it", async () => {
+    // Found by `npm run chaos -- reorg` (docs/reliability.md): the reconciler used to stop at
+    // the first intact anchor, which here is B, confirmed on the new branch above A's height.
+    const deep = { ...ctx, confirmations: 2 };
+    await chain.provider.send("evm_setAutomine", [false]);
+    try {
+      const snapshot = await chain.provider.send("evm_snapshot", []);
+      await submit(1);
+      await sealBatch(database.db, build, 100);
+      await sendAnchors(deep);
+      for (let i = 0; i < 2; i++) await chain.provider.send("evm_mine", []);
+      expect((await progressInFlight(deep)).confirmed.map((c) => c.batchSeq)).toEqual([0]);
+
+      await chain.provider.send("evm_revert", [snapshot]);
+      await chain.provider.send("hardhat_dropTransaction", [(await anchorRows())[0]!.txHash]).catch(() => {});
+      await chain.provider.send("evm_mine", []);
+      await submit(1);
+      await sealBatch(database.db, build, 100);
+      // A's row is still "confirmed": sending waits for nothing in flight, so B goes out now.
+      await sendAnchors(deep);
+      for (let i = 0; i < 3; i++) await chain.provider.send("evm_mine", []);
+      expect((await progressInFlight(deep)).confirmed.map((c) => c.batchSeq)).toEqual([1]);
+      const [a, b] = await anchorRows();
+      expect(b!.blockNumber).toBeGreaterThanOrEqual(a!.blockNumber!);
+
+      expect(await reconcileAnchors(deep)).toBe(1);
+      expect((await anchorRows()).map((r) => [r.batchSeq, r.status])).toEqual([
+        [0, "orphaned"],
+        [1, "confirmed"],
+      ]);
+      expect((await sendAnchors(deep)).sent).toBe(1);
+      for (let i = 0; i < 2; i++) await chain.provider.send("evm_mine", []);
+      expect((await progressInFlight(deep)).confirmed.map((c) => c.batchSeq)).toEqual([0]);
+    } finally {
+      await chain.provider.send("evm_setAutomine", [true]);
+    }
+  });
+
+  it("fails a transaction the node holds behind a nonce gap, and anchors its batch with the next nonce", async () => {
+    // Found by `npm run chaos -- reorg`: a transaction signed just before a revert sat in the
+    // node's pool with a nonce the chain no longer reaches; it was replaced forever.
+    await chain.provider.send("evm_setAutomine", [false]);
+    try {
+      await submit(1);
+      const sealed = (await sealBatch(database.db, build, 100))!;
+      const gap = (await chain.pendingNonce()) + 3;
+      const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
+      await database.db.insert(anchors).values({
+        batchSeq: 0,
+        chainId: chain.chainId,
+        contract: ctx.contract,
+        sender: chain.sender,
+        nonce: gap,
+        txHash: signed.hash,
+        rawTx: signed.raw,
+        status: "sent",
+        sentAt: new Date(),
+      });
+      await chain.broadcast(signed.raw);
+      expect(await chain.knowsTransaction(signed.hash)).toBe(true);
+
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 3; i++) await chain.provider.send("evm_mine", []);
+        await progressInFlight(ctx);
+        await sendAnchors(ctx);
+      }
+      await chain.provider.send("evm_mine", []);
+      await progressInFlight(ctx);
+      expect((await anchorRows()).map((r) => r.status)).toEqual(["failed", "confirmed"]);
+      expect((await anchorRows())[1]!.nonce).toBeLessThan(gap);
+    } finally {
+      await chain.provider.send("evm_setAutomine", [true]);
+    }
+  });
+
   it("keeps batch order and one live anchor per batch across many batches", async () => {
     for (let i = 0; i < 4; i++) {
       await submit(2);
