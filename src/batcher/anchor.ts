@@ -283,8 +283,11 @@ async function rebroadcast(ctx: AnchorContext, group: AnchorRow[], raw: string):
 async function fundsShortfall(chain: ChainClient, call: AnchorCall, fees: Fees): Promise<string | null> {
   const need = call.gasLimit * feeCap(fees);
   const balance = await chain.balance();
-  if (balance >= need) return null;
-  return `the anchor account ${chain.sender} holds ${weiText(balance)}, and an anchor may cost up to ${weiText(need)}: nothing is sent until it is funded`;
+  return balance >= need ? null : shortfallText(chain.sender, balance, need);
+}
+
+function shortfallText(sender: string, balance: bigint, need: bigint): string {
+  return `the anchor account ${sender} holds ${weiText(balance)}, and an anchor may cost up to ${weiText(need)}: nothing is sent until it is funded`;
 }
 
 /** A balance in ether for people. */
@@ -310,8 +313,9 @@ export async function balanceWarning(ctx: AnchorContext): Promise<string | null>
 
 /**
  * Sends one transaction for the batches that have neither a confirmed nor an in-flight
- * anchor, oldest first (`anchorMany` when there are several). At most one transaction is in
- * flight: while it is, new batches wait and go together in the next. A root the contract
+ * anchor, oldest first (`anchorMany` when there are several; a backlog larger than one
+ * transaction holds goes out in up to MAX_TXS_PER_SEND on consecutive nonces). Nothing is sent
+ * while an anchoring transaction is in flight: new batches wait and go together in the next. A root the contract
  * already holds is adopted, not sent again. Nothing is sent above the fee ceiling or
  * without the funds to pay; the reason is returned instead.
  */
@@ -319,7 +323,9 @@ export async function sendAnchors(ctx: AnchorContext): Promise<StepResult & { se
   const { db, chain, log } = ctx;
   const policy = policyOf(ctx);
   if (await hasInFlightAnchor(db)) return { sent: 0, waiting: [] };
-  const awaiting = await batchesAwaitingAnchor(db, policy.maxRootsPerTx);
+  // A backlog bigger than one transaction (after an outage) goes out in up to
+  // MAX_TXS_PER_SEND transactions at once, on consecutive nonces, rather than one per step.
+  const awaiting = await batchesAwaitingAnchor(db, policy.maxRootsPerTx * MAX_TXS_PER_SEND);
   if (awaiting.length === 0) return { sent: 0, waiting: [] };
   if (!(await chain.hasCode(ctx.contract))) {
     // A call to an address without code "succeeds" and proves nothing.
@@ -349,45 +355,58 @@ export async function sendAnchors(ctx: AnchorContext): Promise<StepResult & { se
   if (toSend.length === 0) return { sent: 0, waiting: [] };
   const quote = quoteFees(await chain.feeMarket(), policy.fees);
   if (!quote.ok) return { sent: 0, waiting: [`anchoring waits for fees to fall: ${quote.reason}`] };
-  let call: AnchorCall;
-  try {
-    call = await chain.prepareAnchor(ctx.contract, toSend);
-  } catch (err) {
-    if (err instanceof AlreadyAnchoredError) return { sent: 0, waiting: [] }; // mined meanwhile: adopted next tick
-    throw err;
-  }
-  const short = await fundsShortfall(chain, call, quote.fees);
-  if (short) return { sent: 0, waiting: [short] };
   // Never reuse a nonce of our own that is still in flight, even if the node lost it.
   const ours = await maxInFlightNonce(db, chain.sender);
-  const nonce = Math.max(await chain.pendingNonce(), ours === null ? 0 : ours + 1);
-  const signed = await chain.sign(call, nonce, quote.fees);
-  await recordSentTransaction(
-    db,
-    {
-      chainId: chain.chainId,
-      sender: chain.sender,
-      nonce,
-      txHash: signed.hash,
-      rawTx: signed.raw,
-      sentBlock: await chain.latestBlockNumber(),
-      sentAt: new Date(),
-    },
-    { contract: ctx.contract, status: "sent", sentAt: new Date() },
-    toSend.map((b) => b.seq),
-  );
-  try {
-    await chain.broadcast(signed.raw);
-  } catch (err) {
-    // Recorded, not accepted: progressInFlight re-sends or re-prices it on the next tick.
-    if (err instanceof UnderpricedError || err instanceof InsufficientFundsError) {
-      return { sent: 0, waiting: [`the node refused the anchor transaction: ${err.message}`] };
+  let nonce = Math.max(await chain.pendingNonce(), ours === null ? 0 : ours + 1);
+  let sent = 0;
+  let budget = await chain.balance();
+  for (let i = 0; i < toSend.length; i += policy.maxRootsPerTx) {
+    const chunk = toSend.slice(i, i + policy.maxRootsPerTx);
+    let call: AnchorCall;
+    try {
+      call = await chain.prepareAnchor(ctx.contract, chunk);
+    } catch (err) {
+      if (err instanceof AlreadyAnchoredError) break; // mined meanwhile: adopted next step
+      throw err;
     }
-    throw err;
+    const need = call.gasLimit * feeCap(quote.fees);
+    if (budget < need) return { sent, waiting: sent === 0 ? [shortfallText(chain.sender, budget, need)] : [] };
+    budget -= need;
+    const signed = await chain.sign(call, nonce, quote.fees);
+    await recordSentTransaction(
+      db,
+      {
+        chainId: chain.chainId,
+        sender: chain.sender,
+        nonce,
+        txHash: signed.hash,
+        rawTx: signed.raw,
+        sentBlock: await chain.latestBlockNumber(),
+        sentAt: new Date(),
+      },
+      { contract: ctx.contract, status: "sent", sentAt: new Date() },
+      chunk.map((b) => b.seq),
+    );
+    try {
+      await chain.broadcast(signed.raw);
+    } catch (err) {
+      // Recorded, not accepted: progressInFlight re-sends, re-prices or (when another
+      // transaction took the nonce) fails it on the next step, and its batches go out anew.
+      if (err instanceof NonceTooLowError) return { sent, waiting: [] };
+      if (err instanceof UnderpricedError || err instanceof InsufficientFundsError) {
+        return { sent, waiting: [`the node refused the anchor transaction: ${err.message}`] };
+      }
+      throw err;
+    }
+    log.debug("anchor sent", { batches: chunk.map((b) => b.seq), tx: signed.hash, nonce, feeCap: gweiText(feeCap(quote.fees)) });
+    sent += chunk.length;
+    nonce++;
   }
-  log.debug("anchor sent", { batches: toSend.map((b) => b.seq), tx: signed.hash, nonce, feeCap: gweiText(feeCap(quote.fees)) });
-  return { sent: toSend.length, waiting: [] };
+  return { sent, waiting: [] };
 }
+
+/** Most transactions one send step signs, when a backlog fills more than one. */
+const MAX_TXS_PER_SEND = 4;
 
 /** Records an anchor found on chain (sent by a run that crashed before recording it). */
 async function adopt(ctx: AnchorContext, batchSeq: number, root: string, blockNumber: number): Promise<void> {

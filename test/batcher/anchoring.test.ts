@@ -389,8 +389,25 @@ describe("anchoring", () => {
       expect((await anchorRows()).map((r) => r.status)).toEqual(["failed", "confirmed"]);
       expect((await anchorRows())[1]!.nonce).toBeLessThan(gap);
     } finally {
+      // The node would mine the queued transaction once the nonces reach it: not in later tests.
+      await chain.provider.send("hardhat_dropTransaction", [(await anchorRows())[0]!.txHash]).catch(() => {});
       await chain.provider.send("evm_setAutomine", [true]);
     }
+  });
+
+  it("sends a backlog larger than one transaction holds in several, on consecutive nonces, at once", async () => {
+    for (let i = 0; i < 5; i++) {
+      await submit(1);
+      await sealBatch(database.db, build, 100);
+    }
+    const small = { ...ctx, policy: { ...DEFAULT_POLICY, maxRootsPerTx: 2 } };
+    const first = await chain.pendingNonce();
+    expect((await sendAnchors(small)).sent).toBe(5);
+    expect((await progressInFlight(small)).confirmed).toHaveLength(5);
+    const rows = await anchorRows();
+    expect(rows.map((r) => r.nonce)).toEqual([first, first, first + 1, first + 1, first + 2]);
+    expect(new Set(rows.map((r) => r.txHash)).size).toBe(3);
+    expect(rows.every((r) => r.status === "confirmed")).toBe(true);
   });
 
   it("keeps batch order and one live anchor per batch across many batches", async () => {
