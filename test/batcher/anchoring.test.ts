@@ -56,6 +56,21 @@ async function signAnchor(root: string, size: number, nonce: number) {
   return chain.sign(await chain.prepareAnchor(ctx.contract, [{ root, size }]), nonce, quote.fees);
 }
 
+/** The anchors row sendAnchors records before broadcasting `signed` (batch 0): a crash's leftover. */
+async function recordInFlight(signed: { nonce: number; hash: string; raw: string }) {
+  await database.db.insert(anchors).values({
+    batchSeq: 0,
+    chainId: chain.chainId,
+    contract: ctx.contract,
+    sender: chain.sender,
+    nonce: signed.nonce,
+    txHash: signed.hash,
+    rawTx: signed.raw,
+    status: "sent",
+    sentAt: new Date(),
+  });
+}
+
 async function anchorRows() {
   return database.db.select().from(anchors).orderBy(anchors.id);
 }
@@ -153,17 +168,7 @@ describe("anchoring", () => {
     const sealed = (await sealBatch(database.db, build, 100))!;
     // The first half of sendAnchors, as a crash right before broadcast leaves it.
     const signed = await signAnchor(toHex(sealed.root), sealed.size, await chain.pendingNonce());
-    await database.db.insert(anchors).values({
-      batchSeq: 0,
-      chainId: chain.chainId,
-      contract: ctx.contract,
-      sender: chain.sender,
-      nonce: signed.nonce,
-      txHash: signed.hash,
-      rawTx: signed.raw,
-      status: "sent",
-      sentAt: new Date(),
-    });
+    await recordInFlight(signed);
     expect(await chain.knowsTransaction(signed.hash)).toBe(false);
 
     await progressInFlight(ctx); // re-broadcasts
@@ -205,17 +210,7 @@ describe("anchoring", () => {
     // A nonce far ahead: what a chain that lost our earlier transactions leaves us holding.
     const gap = (await chain.pendingNonce()) + 5;
     const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
-    await database.db.insert(anchors).values({
-      batchSeq: 0,
-      chainId: chain.chainId,
-      contract: ctx.contract,
-      sender: chain.sender,
-      nonce: gap,
-      txHash: signed.hash,
-      rawTx: signed.raw,
-      status: "sent",
-      sentAt: new Date(),
-    });
+    await recordInFlight(signed);
     await progressInFlight(ctx);
     expect((await anchorRows())[0]?.status).toBe("failed");
     expect((await sendAnchors(ctx)).sent).toBe(1);
@@ -365,17 +360,7 @@ describe("anchoring", () => {
       const sealed = (await sealBatch(database.db, build, 100))!;
       const gap = (await chain.pendingNonce()) + 3;
       const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
-      await database.db.insert(anchors).values({
-        batchSeq: 0,
-        chainId: chain.chainId,
-        contract: ctx.contract,
-        sender: chain.sender,
-        nonce: gap,
-        txHash: signed.hash,
-        rawTx: signed.raw,
-        status: "sent",
-        sentAt: new Date(),
-      });
+      await recordInFlight(signed);
       await chain.broadcast(signed.raw);
       expect(await chain.knowsTransaction(signed.hash)).toBe(true);
 
