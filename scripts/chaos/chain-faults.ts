@@ -334,14 +334,17 @@ export async function nodeHang(ctx: ScenarioContext): Promise<void> {
     report.figure("SIGCONT → backlog anchored", ms(recovery));
     // Where that time went: the first chain step that worked, and how many transactions the
     // backlog took (one in flight at a time, at most MAX_ROOTS_PER_TX batches in each).
-    const [after] = await queryRows<{ first: Date | string | null; batches: unknown; txs: unknown }>(
+    const [after] = await queryRows<{ first: Date | string | null; last: Date | string | null; batches: unknown; txs: unknown }>(
       s.database.db,
-      sql`select min(a.confirmed_at) as first, count(*) as batches, count(distinct a.tx_hash) as txs
+      sql`select min(a.confirmed_at) as first, max(a.confirmed_at) as last, count(*) as batches, count(distinct a.tx_hash) as txs
           from batches b join anchors a on a.id = b.anchor_id
           where b.sealed_at <= ${new Date(resumed).toISOString()}::timestamptz
             and a.confirmed_at > ${new Date(resumed).toISOString()}::timestamptz`,
     );
     if (after?.first) report.figure("SIGCONT → first anchor confirmed", ms(new Date(after.first).getTime() - resumed));
+    // Digests that arrived in the last interval before SIGCONT were sealed after it, into a
+    // batch of their own: this is the part of the backlog that was already sealed.
+    if (after?.last) report.figure("SIGCONT → every batch sealed before it anchored", ms(new Date(after.last).getTime() - resumed));
     report.figure("backlog: batches anchored after SIGCONT / transactions", `${Number(after?.batches ?? 0)} / ${Number(after?.txs ?? 0)}`);
     report.check(
       "backlog anchored within two batch intervals of recovery",
@@ -418,12 +421,13 @@ export async function nodeLoss(ctx: ScenarioContext): Promise<void> {
     report.figure("rounds", `${done} of ${rounds}`);
     report.figure("new node up → everything from before the loss anchored on it", spread(reanchor));
     report.figure("contract deployments recorded", deployments);
+    report.figure("submit latency min / median / p95 / max", spread(load.latencies.map((x) => x.ms)));
     report.check("every round ran", done === rounds, `${done} of ${rounds} within the time budget`);
     report.check("the contract was deployed again on each new chain", deployments === rounds + 1, `${deployments} deployments for ${rounds} replacements`);
     report.check(
       "digests accepted while the node was gone",
-      failures.count === 0,
-      `${failures.count} requests not answered 2xx${failures.kinds ? ` (${failures.kinds})` : ""}`,
+      failures.count === 0 && load.skipped === 0,
+      `${failures.count} requests not answered 2xx${failures.kinds ? ` (${failures.kinds})` : ""}, ${load.skipped} not sent because 64 were still waiting for an answer`,
     );
     await finishStack(ctx, s, load);
   } finally {
