@@ -7,7 +7,7 @@ import { toHex } from "../core/bytes.ts";
 import type { Db } from "../store/db.ts";
 import {
   batchesAwaitingAnchor,
-  confirmAnchor,
+  confirmAnchors,
   confirmedAnchors,
   failAnchor,
   hasInFlightAnchor,
@@ -202,16 +202,19 @@ async function settleMined(
   if (latest - receipt.blockNumber + 1 < ctx.confirmations) return;
   const block = await chain.getBlock(receipt.blockNumber);
   if (!block || block.hash !== receipt.blockHash) return; // a reorg is under way; look again next tick
+  // Trust the contract's own record, not only the receipt: it is what verifiers check. The
+  // records of one transaction's roots are read together and confirmed in one database
+  // transaction: a backlog of 64 roots must not cost 64 round trips one after another.
+  const records = await Promise.all(group.map((a) => chain.anchorOf(ctx.contract, toHex(a.root))));
+  const good = group.filter((a, i) => {
+    const record = records[i]!;
+    return record.anchored && record.blockNumber === block.number && record.size === a.size;
+  });
   for (const a of group) {
-    // Trust the contract's own record, not only the receipt: it is what verifiers check.
-    const record = await chain.anchorOf(ctx.contract, toHex(a.root));
-    if (!record.anchored || record.blockNumber !== block.number || record.size !== a.size) {
-      await failAnchor(db, a.id, "mined, but the contract does not record the root in that block");
-      continue;
-    }
-    await confirmAnchor(db, a, block, mined.hash);
-    confirmed.push({ anchorId: a.id, batchSeq: a.batchSeq, txHash: mined.hash, blockNumber: block.number });
+    if (!good.includes(a)) await failAnchor(db, a.id, "mined, but the contract does not record the root in that block");
   }
+  await confirmAnchors(db, good, block, mined.hash);
+  for (const a of good) confirmed.push({ anchorId: a.id, batchSeq: a.batchSeq, txHash: mined.hash, blockNumber: block.number });
 }
 
 /**

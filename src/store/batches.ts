@@ -113,14 +113,18 @@ export async function hasInFlightAnchor(db: DbOrTx): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Marks an anchor confirmed and makes it the batch's proof, in one transaction. */
-export async function confirmAnchor(
+/**
+ * Marks anchors of one mined transaction confirmed and makes each its batch's proof, all in
+ * one database transaction.
+ */
+export async function confirmAnchors(
   db: DbOrTx,
-  anchor: { id: number; batchSeq: number },
+  list: readonly { id: number; batchSeq: number }[],
   block: { number: number; hash: string; timestamp: number },
   /** The version of the transaction that was mined (a replacement may have been). */
   txHash?: string,
 ): Promise<void> {
+  if (list.length === 0) return;
   await db.transaction(async (tx) => {
     await tx
       .update(anchors)
@@ -132,8 +136,8 @@ export async function confirmAnchor(
         blockTimestamp: block.timestamp,
         confirmedAt: new Date(),
       })
-      .where(eq(anchors.id, anchor.id));
-    await tx.update(batches).set({ anchorId: anchor.id }).where(eq(batches.seq, anchor.batchSeq));
+      .where(inArray(anchors.id, list.map((a) => a.id)));
+    for (const a of list) await tx.update(batches).set({ anchorId: a.id }).where(eq(batches.seq, a.batchSeq));
   });
 }
 
