@@ -92,10 +92,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   // each call bounded by CHAIN_TIMEOUT_MS, failing over when the one in use does not answer.
   const reader = failoverReader(chainUrls, { timeoutMs: cfg.CHAIN_TIMEOUT_MS });
   // Confirmations and finality follow the kind of chain, unless CONFIRMATIONS says otherwise.
-  const kindOf = (chainId: number) => chainKind(chainId, { local: cfg.localChain, confirmations: cfg.CONFIRMATIONS });
-  const startChainId = await reader.chainId().catch(() => undefined);
-  const confirmations =
-    startChainId !== undefined ? kindOf(startChainId).confirmations : (cfg.CONFIRMATIONS ?? (cfg.localChain ? 1 : 12));
+  const kindOf = (chainId: number | undefined) => chainKind(chainId, { local: cfg.localChain, confirmations: cfg.CONFIRMATIONS });
+  const { confirmations } = kindOf(await reader.chainId().catch(() => undefined));
   const connectOptions = {
     urls: chainUrls,
     privateKey,

@@ -44,8 +44,12 @@ const UNKNOWN: ChainKind = { name: "EVM chain", confirmations: 12, finalityBlock
  * forgets everything when it stops whatever its id; `opts.confirmations` is the operator's
  * CONFIRMATIONS, which wins over the default (and raises finality if it is deeper).
  */
-export function chainKind(chainId: number, opts: { local?: boolean; confirmations?: number | undefined } = {}): ChainKind {
-  const base = opts.local ? DEV : (KNOWN.get(chainId) ?? UNKNOWN);
+export function chainKind(
+  chainId: number | undefined,
+  opts: { local?: boolean; confirmations?: number | undefined } = {},
+): ChainKind {
+  // No chain id (the chain did not answer yet): the cautious defaults of an unknown chain.
+  const base = opts.local ? DEV : ((chainId === undefined ? undefined : KNOWN.get(chainId)) ?? UNKNOWN);
   if (opts.confirmations === undefined) return base;
   return { ...base, confirmations: opts.confirmations, finalityBlocks: Math.max(base.finalityBlocks, opts.confirmations) };
 }
