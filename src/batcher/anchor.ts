@@ -30,7 +30,7 @@ import {
   type ChainClient,
   type RootToAnchor,
 } from "../chain/client.ts";
-import { feeCap, gweiText, quoteFees, replacementFees, type FeeLimits, type Fees } from "../chain/fees.ts";
+import { feeCap, gweiText, quoteFees, replacementFees, type FeeLimits, type FeeMarket, type Fees } from "../chain/fees.ts";
 import type { Logger } from "../log.ts";
 
 export interface AnchorPolicy {
@@ -138,11 +138,12 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
       ctx.log.warn("anchor transaction behind a nonce gap: sending its batches anew", { nonce: first.nonce, expected });
       continue;
     }
+    // One read of the market per transaction, shared by the re-send and the re-price below.
+    const market = await chain.feeMarket();
     if (!known) {
       // Never broadcast (a crash right after recording) or forgotten by the node (a restart,
-      // an eviction).
-      // Still priced for the market: send it again as it was. Otherwise re-price it.
-      const quote = quoteFees(await chain.feeMarket(), policyOf(ctx).fees);
+      // an eviction). Still priced for the market: send it again as it was; else re-price it.
+      const quote = quoteFees(market, policyOf(ctx).fees);
       if (quote.ok && feeCap(decodeSigned(latestRaw).fees) >= feeCap(quote.fees)) {
         await rebroadcast(ctx, group, latestRaw);
         continue;
@@ -156,7 +157,7 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
         (policy.stuckAfterMs > 0 && Date.now() - latest.sentAt.getTime() >= policy.stuckAfterMs);
       if (!stuck) continue;
     }
-    const refused = await replace(ctx, group, latestRaw, head, known);
+    const refused = await replace(ctx, group, latestRaw, head, known, market);
     if (refused) waiting.push(refused);
   }
   return { confirmed, waiting };
@@ -166,7 +167,7 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
 function lowerInFlight(groups: Map<string, AnchorRow[]>, first: AnchorRow): boolean {
   for (const g of groups.values()) {
     const o = g[0]!;
-    if (o.sender === first.sender && o.chainId === first.chainId && o.nonce < first.nonce && o.status === "sent") return true;
+    if (o.sender === first.sender && o.chainId === first.chainId && o.nonce < first.nonce) return true;
   }
   return false;
 }
@@ -228,10 +229,11 @@ async function replace(
   latestRaw: string,
   head: number,
   known: boolean,
+  market: FeeMarket,
 ): Promise<string | null> {
   const { db, chain, log } = ctx;
   const previous = decodeSigned(latestRaw);
-  const quote = replacementFees(previous.fees, await chain.feeMarket(), policyOf(ctx).fees);
+  const quote = replacementFees(previous.fees, market, policyOf(ctx).fees);
   const nonce = previous.nonce;
   if (!quote.ok) {
     if (!known) await rebroadcast(ctx, group, latestRaw);
