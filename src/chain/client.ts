@@ -45,6 +45,8 @@ export interface ReceiptInfo {
   status: number;
   blockNumber: number;
   blockHash: string;
+  /** The roots the contract at `contract` recorded in this transaction (its Anchored events). */
+  anchored(contract: string): Map<string, { seq: number; size: number }>;
 }
 
 /** The root is already on chain: sending again would only revert. */
@@ -273,8 +275,24 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClient> {
         status: string;
         blockNumber: string;
         blockHash: string;
+        logs: { address: string; topics: string[]; data: string }[];
       } | null;
-      return r ? { status: Number(r.status), blockNumber: Number(r.blockNumber), blockHash: r.blockHash } : null;
+      if (!r) return null;
+      return {
+        status: Number(r.status),
+        blockNumber: Number(r.blockNumber),
+        blockHash: r.blockHash,
+        anchored(contract) {
+          const roots = new Map<string, { seq: number; size: number }>();
+          for (const log of r.logs ?? []) {
+            if (log.address.toLowerCase() !== contract.toLowerCase()) continue;
+            const parsed = iface.parseLog(log);
+            if (parsed?.name !== "Anchored") continue;
+            roots.set(String(parsed.args.root).toLowerCase(), { seq: Number(parsed.args.seq), size: Number(parsed.args.size) });
+          }
+          return roots;
+        },
+      };
     },
 
     async knowsTransaction(hash) {
