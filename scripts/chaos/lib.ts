@@ -297,7 +297,7 @@ export function serviceEnv(opts: {
     BATCH_INTERVAL_MS: "1000",
     RATE_LIMIT_PER_MINUTE: "0",
     PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
-    LOG_LEVEL: "info",
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "info",
     ...opts.extra,
   };
 }

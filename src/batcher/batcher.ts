@@ -63,6 +63,9 @@ export class Batcher extends EventEmitter<Events> {
   #stopped = true;
   #backoffMs = 0;
   #retryAt = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** A step was asked for while one was under way. */
+  #anchorAgain = false;
   #ingestedSinceSeal = 0;
   #endpointCheckedAt = Date.now();
   /** Why anchoring is held back, from the last chain step (or its failure). */
@@ -111,6 +114,7 @@ export class Batcher extends EventEmitter<Events> {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#retryTimer);
     await Promise.all([this.#sealing, this.#anchoring]);
     await this.#opts.trees.close();
     this.#target?.chain.close();
@@ -137,19 +141,37 @@ export class Batcher extends EventEmitter<Events> {
     return this.#sealing;
   }
 
-  /** One chain step unless one is under way (then that one) or a backoff is running. */
+  /**
+   * One chain step unless one is under way or a backoff is running. A request that comes
+   * while a step is under way (a batch sealed meanwhile) is not dropped: another step follows
+   * as soon as this one ends, so a batch never waits a whole interval behind a slow step.
+   */
   #anchorOnce(ignoreBackoff: boolean): Promise<void> {
-    if (this.#anchoring) return this.#anchoring;
+    if (this.#anchoring) {
+      this.#anchorAgain = true;
+      return this.#anchoring;
+    }
     if (!ignoreBackoff && Date.now() < this.#retryAt) return Promise.resolve();
+    this.#anchorAgain = false;
     this.#anchoring = this.#anchorStep().finally(() => {
       this.#anchoring = undefined;
+      if (this.#stopped) return;
+      if (this.#retryAt > 0) this.#scheduleRetry();
+      else if (this.#anchorAgain) void this.#anchorOnce(false);
     });
     return this.#anchoring;
+  }
+
+  /** After a failed step: the next one when its backoff ends, whether or not a batch is sealed. */
+  #scheduleRetry(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.#anchorOnce(false), Math.max(0, this.#retryAt - Date.now()));
   }
 
   async #anchorStep(): Promise<void> {
     const { log } = this.#opts;
     const before = this.problems();
+    const started = Date.now();
     try {
       this.#waiting = await this.#anchor();
       this.#backoffMs = 0;
@@ -159,7 +181,10 @@ export class Batcher extends EventEmitter<Events> {
     } catch (err) {
       const cap = Math.max(this.#opts.intervalMs, MIN_BACKOFF_MS);
       this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, MIN_BACKOFF_MS), cap);
-      this.#retryAt = Date.now() + this.#backoffMs;
+      // Counted from the start of the failed step: a step that waited out CHAIN_TIMEOUT_MS on
+      // a hung node has waited long enough, and the next one goes at once. So a call is
+      // always out to a hung node, and its answer after the hang starts the recovery.
+      this.#retryAt = started + this.#backoffMs;
       const message = err instanceof Error ? err.message : String(err);
       // The first failure of an outage is a warning; the retries that follow are debug noise.
       (this.#chainDown ? log.debug : log.warn).call(log, "chain step failed; will retry", { ...errorFields(err), retryInMs: this.#backoffMs });
@@ -195,9 +220,20 @@ export class Batcher extends EventEmitter<Events> {
 
   async #anchor(): Promise<string[]> {
     const { db, confirmations, log, policy } = this.#opts;
+    // Where a step's time goes, in the debug log: what to look at when anchoring lags.
+    const started = Date.now();
+    const phases: Record<string, number> = {};
+    const timed = async <T>(name: string, p: Promise<T>): Promise<T> => {
+      const t = Date.now();
+      try {
+        return await p;
+      } finally {
+        phases[name] = (phases[name] ?? 0) + Date.now() - t;
+      }
+    };
     await this.#checkEndpoint();
-    this.#target ??= await this.#opts.connect();
-    const lost = await reconcileAnchors({ db, chain: this.#target.chain, log });
+    this.#target ??= await timed("connect", this.#opts.connect());
+    const lost = await timed("reconcile", reconcileAnchors({ db, chain: this.#target.chain, log }));
     if (lost > 0) {
       this.emit("orphaned", lost);
       // The chain may have lost the contract too; resolve it again before sending.
@@ -213,13 +249,14 @@ export class Batcher extends EventEmitter<Events> {
         this.emit("anchored", c);
       }
     };
-    confirm(await progressInFlight(ctx));
-    const sent = await sendAnchors(ctx);
+    confirm(await timed("progress", progressInFlight(ctx)));
+    const sent = await timed("send", sendAnchors(ctx));
     waiting.push(...sent.waiting);
     // On an instantly mining chain the new transaction is confirmable at once.
-    if (sent.sent > 0) confirm(await progressInFlight(ctx));
-    const low = await balanceWarning(ctx);
+    if (sent.sent > 0) confirm(await timed("progress", progressInFlight(ctx)));
+    const low = await timed("balance", balanceWarning(ctx));
     if (low && !waiting.some((w) => w.includes(ctx.chain.sender))) waiting.push(low);
+    log.debug("chain step", { ms: Date.now() - started, ...phases });
     return [...new Set(waiting)];
   }
 
