@@ -79,8 +79,8 @@ export class Prover {
   readonly #final = new Map<string, string>();
   readonly #blockLookups = new Map<string, Promise<string | null>>();
   readonly #headLookups = new Map<number, Promise<number>>();
-  /** Until when a chain that just failed to answer is not asked (per chain id). */
-  readonly #quietUntil = new Map<number, number>();
+  /** Chains not asked right now: a lookup that a read gave up on is still out to them. */
+  readonly #quiet = new Set<number>();
 
   constructor(deps: ProverDeps) {
     this.#deps = deps;
@@ -195,7 +195,7 @@ export class Prover {
    * asks for; otherwise null (the proof shows the batch as not anchored yet). Nothing is
    * cached short of finality: a reorg shows on the very next read. Concurrent reads share
    * one lookup of the block and of the head. A chain that does not answer within
-   * `chainWaitMs` is left alone for a few seconds; meanwhile unfinal anchors are withheld,
+   * `chainWaitMs` is left alone until that lookup ends; meanwhile unfinal anchors are withheld,
    * so a hung node slows no read for long and never yields an unchecked proof.
    */
   async #liveAnchor(a: AnchorRow): Promise<AnchorInfo | null> {
@@ -208,7 +208,7 @@ export class Prover {
     // An anchor on a chain the service has no endpoint for (it moved to another chain) can
     // only be shown as recorded; a development chain's anchors never outlive the node.
     if (!view) return kind.volatile ? null : info;
-    if ((this.#quietUntil.get(info.chainId) ?? 0) > Date.now()) return null;
+    if (this.#quiet.has(info.chainId)) return null;
     let hash: string | null;
     let head: number;
     try {
@@ -217,10 +217,9 @@ export class Prover {
         this.#deps.chainWaitMs ?? CHAIN_WAIT_MS,
       );
     } catch {
-      this.#quietUntil.set(info.chainId, Date.now() + CHAIN_QUIET_MS);
+      this.#quietWhileAsking(view, info.chainId);
       return null;
     }
-    this.#quietUntil.delete(info.chainId);
     if (hash !== info.blockHash) return null;
     const depth = head - info.blockNumber + 1;
     if (depth < kind.confirmations) return null;
@@ -229,6 +228,21 @@ export class Prover {
       this.#final.set(key, hash);
     }
     return info;
+  }
+
+  /**
+   * After a read gave up waiting: the chain is quiet (reads answer at once, withholding
+   * unfinal anchors) while the head lookup that missed is still out to it. It ends when that
+   * lookup ends: at once when the node comes back, else after the chain timeout, when the
+   * next read asks again. So one request at a time goes to a hung node, and proofs are whole
+   * again as soon as it answers.
+   */
+  #quietWhileAsking(view: ChainView, chainId: number): void {
+    if (this.#quiet.has(chainId)) return;
+    this.#quiet.add(chainId);
+    void this.#head(view, chainId)
+      .catch(() => undefined)
+      .finally(() => this.#quiet.delete(chainId));
   }
 
   #blockHash(view: ChainView, key: string, blockNumber: number): Promise<string | null> {
@@ -253,10 +267,9 @@ export class Prover {
   }
 }
 
-// A proof read waits this long for the chain at most; after a miss the chain is left alone
-// this long (reads meanwhile answer at once, withholding anchors short of finality).
+// A proof read waits this long for the chain at most; after a miss the chain is quiet until
+// it answers again (reads meanwhile answer at once, withholding anchors short of finality).
 const CHAIN_WAIT_MS = 1500;
-const CHAIN_QUIET_MS = 3000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -27,6 +27,7 @@ import { ADMIN_SCOPE } from "../../src/store/scope.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { startTestChain, testChainClient } from "../helpers/chain.ts";
+import { waitFor } from "../helpers/service.ts";
 
 let node: LocalNode;
 let port: number;
@@ -273,6 +274,31 @@ describe("anchoring", () => {
     });
     expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor?.chainId).toBe(1);
     expect(asked).toEqual([1]);
+  });
+
+  it("while the chain keeps a read waiting, reads answer at once without asking it, and whole again as soon as it answers", async () => {
+    const [receipt] = await submit(1);
+    await sealBatch(database.db, build, 100);
+    await sendAnchors(ctx);
+    await progressInFlight(ctx);
+    // The node's answers held back, as a hung node holds them, then let through at once.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const view = {
+      getBlock: (n: number) => (calls++, gate.then(() => chain.getBlock(n))),
+      blockNumber: () => (calls++, gate.then(() => chain.latestBlockNumber())),
+    };
+    const prover = new Prover({ db: database.db, chain: () => view, chainWaitMs: 50 });
+    expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor).toBeNull();
+    const askedFirst = calls;
+    // Quiet: the next reads neither wait nor send the node more requests.
+    for (let i = 0; i < 5; i++) expect((await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor).toBeNull();
+    expect(calls).toBe(askedFirst);
+    release();
+    // The lookup still out ends the quiet when it is answered: no fixed pause follows.
+    const back = await waitFor("the anchor shown again", async () => (await prover.proof(ADMIN_SCOPE, receipt!.id)).anchor, 2000);
+    expect(back.txHash).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
   it("anchors with a legacy (type 0) transaction on a chain whose blocks carry no base fee", async () => {
