@@ -105,6 +105,8 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters without spaces").optional(),
   /** How often a follower tries the sequencer's lock and the leader checks it still holds it; default 1000. */
   LEADER_RETRY_MS: int(50, 60_000).optional(),
+  /** On PostgreSQL: how long an API key read for authentication is reused (0: read every request). */
+  KEY_CACHE_MS: int(0, 60_000).default(2000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

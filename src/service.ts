@@ -147,7 +147,12 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     kind: kindOf,
   });
   // The embedded database has this process as its only writer, so keys may be cached.
-  const access = new AccessService({ db: database.db, log, cacheKeys: database.kind === "pglite" });
+  const access = new AccessService({
+    db: database.db,
+    log,
+    // On PostgreSQL another instance or the CLI may revoke a key: read it again after KEY_CACHE_MS.
+    cacheKeys: database.kind === "pglite" ? true : cfg.KEY_CACHE_MS > 0 ? { ttlMs: cfg.KEY_CACHE_MS } : false,
+  });
   const audit = new AuditService({
     db: database.db,
     ingest,

@@ -90,12 +90,13 @@ export interface AccessDeps {
   now?: () => Date;
   /**
    * Keep keys found by authenticate() in memory instead of reading them on every request.
-   * Only correct when this process is the database's only writer, as with the embedded
-   * database (one process per data directory, see src/store/data-dir-lock.ts): then every
-   * revocation and disabling passes through this object, which drops the entry at once.
-   * With PostgreSQL another instance or the CLI may revoke a key, so keys are read each time.
+   * Revoking or disabling through this object drops the entry at once. `true`: kept until
+   * then, which is only correct when this process is the database's only writer, as with the
+   * embedded database (one process per data directory, see src/store/data-dir-lock.ts).
+   * `{ ttlMs }`: read again once older than that, the bound on how long a key revoked by
+   * another instance or the CLI still works here (KEY_CACHE_MS on PostgreSQL).
    */
-  cacheKeys?: boolean;
+  cacheKeys?: boolean | { ttlMs: number };
 }
 
 type FoundKey = NonNullable<Awaited<ReturnType<typeof findKeyForAuth>>>;
@@ -114,7 +115,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export class AccessService {
   readonly #deps: AccessDeps;
   readonly #touched = new Map<string, number>();
-  readonly #keys = new Map<string, FoundKey>();
+  /** Keys found, with when they were read (see AccessDeps.cacheKeys). */
+  readonly #keys = new Map<string, { found: FoundKey; at: number }>();
   // Bumped by every invalidation: a lookup that started before one must not cache its row.
   #generation = 0;
 
@@ -147,23 +149,26 @@ export class AccessService {
   }
 
   async #findKey(keyId: string): Promise<FoundKey | null> {
-    if (!this.#deps.cacheKeys) return findKeyForAuth(this.#deps.db, keyId);
+    const { cacheKeys } = this.#deps;
+    if (!cacheKeys) return findKeyForAuth(this.#deps.db, keyId);
+    const ttlMs = cacheKeys === true ? Infinity : cacheKeys.ttlMs;
     const cached = this.#keys.get(keyId);
-    if (cached) return cached;
+    if (cached && this.#now().getTime() - cached.at < ttlMs) return cached.found;
     const generation = this.#generation;
+    const at = this.#now().getTime();
     const found = await findKeyForAuth(this.#deps.db, keyId);
     // Unknown ids are not remembered: they cost an attacker a query, not our memory.
     if (found && generation === this.#generation) {
       if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
-      this.#keys.set(keyId, found);
-    }
+      this.#keys.set(keyId, { found, at });
+    } else this.#keys.delete(keyId);
     return found;
   }
 
   /** Drops cached keys (of one principal, or one key) after a change to them committed. */
   #forget(match: (k: FoundKey) => boolean): void {
     this.#generation++;
-    for (const [id, k] of this.#keys) if (match(k)) this.#keys.delete(id);
+    for (const [id, k] of this.#keys) if (match(k.found)) this.#keys.delete(id);
   }
 
   #touch(keyId: string, now: Date): void {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FailureTracker } from "../../src/auth/failures.ts";
 import { generateKey } from "../../src/auth/keys.ts";
 import { queryRows } from "../../src/store/db.ts";
+import { AccessService } from "../../src/services/access.ts";
+import { silentLogger } from "../../src/log.ts";
 import { apiHarness, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { freePort } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
@@ -146,6 +148,24 @@ describe(`API keys on ${describeDbKind()}`, () => {
     const before = (await auditActions()).length;
     expect((await h.rawApp.request(`/v1/keys/${firstId}/revoke`, as(h.keys.admin, { method: "POST" }))).status).toBe(200);
     expect((await auditActions()).length).toBe(before);
+  });
+
+  it("another instance's key cache notices a revocation within its KEY_CACHE_MS, not later", async () => {
+    const key = await createTenant("t-elsewhere");
+    // A second instance on the same database, caching keys for 2 s as on PostgreSQL.
+    const other = new AccessService({ db: h.database.db, log: silentLogger, now: () => clock, cacheKeys: { ttlMs: 2000 } });
+    expect(await other.authenticate(key)).toMatchObject({ principalId: "t-elsewhere" });
+    const revoke = await h.rawApp.request(`/v1/keys/${key.slice(4, 16)}/revoke`, as(h.keys.admin, { method: "POST" }));
+    expect(revoke.status).toBe(200);
+    // This instance revoked it: refused here at once. The other still has it, for at most 2 s.
+    expect((await h.rawApp.request("/v1/me", as(key))).status).toBe(401);
+    clock = new Date(clock.getTime() + 1999);
+    expect(await other.authenticate(key)).not.toBeNull();
+    clock = new Date(clock.getTime() + 1);
+    expect(await other.authenticate(key)).toBeNull();
+    // And a key it never saw is read at once.
+    const fresh = await createTenant("t-elsewhere-2");
+    expect(await other.authenticate(fresh)).toMatchObject({ principalId: "t-elsewhere-2" });
   });
 
   it("refuses keys for principals that do not exist, the system tenant, or an expiry in the past", async () => {
