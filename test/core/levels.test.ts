@@ -4,7 +4,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { MerkleTree as MerkleTreeJs } from "merkletreejs/MerkleTree";
 import { describe, expect, it } from "vitest";
-import { fromHex, toHex } from "../../src/core/bytes.ts";
+import { TreeBuilder, buildLevelsInline } from "../../src/batcher/tree.ts";
+import { bytesEqual, fromHex, toHex } from "../../src/core/bytes.ts";
 import { CoreError } from "../../src/core/errors.ts";
 import { sha256 } from "../../src/core/hash.ts";
 import { buildLevels, hashPair, nodeFromLevels, nodesForPath, pathFromNodes, type NodeRef } from "../../src/core/levels.ts";
@@ -257,5 +258,62 @@ describe("nodesForPath and pathFromNodes", () => {
     const { levels } = buildLevels(randomLeaves(8, 3), 8);
     const path = pathFromNodes(0, 8, (l, j) => nodeFromLevels(levels, l, j));
     expect(path.every((p) => Object.getPrototypeOf(p) === Uint8Array.prototype && p.byteOffset === 0 && p.buffer.byteLength === 32)).toBe(true);
+  });
+});
+
+describe("TreeBuilder.buildLevels", () => {
+  it("gives the same root and levels in the worker thread as inline, from arrays or one flat buffer", async () => {
+    const n = 70_001; // 2.2 MB: copied for the worker in three slices
+    const flat = randomLeaves(n, 11);
+    const leaves = split(flat);
+    const inline = buildLevelsInline(leaves);
+    const builder = new TreeBuilder({ workerThreshold: 1 });
+    try {
+      const fromArrays = await builder.buildLevels(leaves);
+      const fromFlat = await builder.buildLevels(flat, n);
+      for (const got of [fromArrays, fromFlat, buildLevelsInline(flat, n)]) {
+        expect(toHex(got.root)).toBe(toHex(inline.root));
+        expect(got.levels.length).toBe(inline.levels.length);
+        expect(got.levels.every((lv, k) => bytesEqual(lv, inline.levels[k]!))).toBe(true);
+      }
+      expect(bytesEqual(inline.levels[0]!, flat)).toBe(true);
+      // The caller's leaves are copied, not transferred away or aliased.
+      expect(flat.length).toBe(32 * n);
+      expect(fromFlat.levels[0]!.buffer).not.toBe(flat.buffer);
+      expect(inline.levels[0]!.buffer).not.toBe(flat.buffer);
+    } finally {
+      await builder.close();
+    }
+  });
+
+  it("answers calls made at the same time each with its own tree, paths and levels alike", async () => {
+    const builder = new TreeBuilder({ workerThreshold: 1 });
+    try {
+      const sizes = [1, 5, 1024, 77, 3];
+      const inputs = sizes.map((n, s) => randomLeaves(n, s + 100));
+      const [paths, ...levels] = await Promise.all([builder.build(split(inputs[2]!)), ...inputs.map((f, i) => builder.buildLevels(f, sizes[i]))]);
+      expect(toHex(paths.root)).toBe(toHex(levels[2]!.root));
+      levels.forEach((got, i) => expect(toHex(got.root), `size ${sizes[i]}`).toBe(toHex(merkleRoot(split(inputs[i]!)))));
+    } finally {
+      await builder.close();
+    }
+  });
+
+  it("stays inline below the threshold, and rejects a flat buffer that does not hold n hashes", async () => {
+    const builder = new TreeBuilder({ workerThreshold: 4096 });
+    try {
+      const got = await builder.buildLevels(randomLeaves(10, 1), 10);
+      expect(got.levels).toHaveLength(4);
+      await expect(builder.buildLevels(new Uint8Array(64), 3)).rejects.toThrow("leaves are 64 bytes, want 96 (3 hashes of 32)");
+      await expect(builder.buildLevels([new Uint8Array(31)])).rejects.toThrow("leaf hash 0 is 31 bytes, want 32");
+      const worker = new TreeBuilder({ workerThreshold: 1 });
+      try {
+        await expect(worker.buildLevels(new Uint8Array(64), 3)).rejects.toThrow(CoreError);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await builder.close();
+    }
   });
 });
