@@ -11,7 +11,7 @@ import { rootFromInclusionProof } from "../core/rfc9162.ts";
 import { anchorInterface } from "../chain/contract.ts";
 import type { Db } from "../store/db.ts";
 import { anchors, batches, deployments, evidence } from "../store/schema.ts";
-import { RpcError, type ChainReader, type ReceiptInfo } from "../verify/rpc.ts";
+import { RpcError, type ChainReader, type LogInfo, type ReceiptInfo } from "../verify/rpc.ts";
 
 /** What each check compares; the names are stable (JSON output, scripts, the docs). */
 export const FSCK_CHECKS = {
@@ -22,11 +22,11 @@ export const FSCK_CHECKS = {
   "batch-root": "the RFC 6962 root of the stored leaf hashes, in leaf_index order, equals batches.root",
   "leaf-path": "each leaf's stored path leads from its leaf hash to batches.root (RFC 9162 verifier)",
   "batch-anchor": "batches.anchor_id names a confirmed anchor of that batch, and no other anchor of it is confirmed",
-  "anchor-record": "the contract's anchorOf(root) is anchored with the batch's size in the anchor's block, and rootAt(seq) is the root",
+  "anchor-record": "the contract's anchorOf(root) is anchored with the batch's size in the anchor's block, and the root's Anchored log in the anchoring transaction has the record's seq and size",
   "anchor-block": "the chain's block at the anchor's block_number has its block_hash and block_timestamp",
   "anchor-tx": "the anchoring transaction succeeded in that block, was sent to the contract and logged Anchored for the root",
   contract: "the contract address holds an EvidenceAnchor contract",
-  "chain-head": "the hash chain recomputed from count() and rootAt(i) ends in head()",
+  "chain-head": "the contract's Anchored logs have seq 0..count()-1, each once, and their roots and sizes give each log's head and, in the end, head()",
 } as const;
 export type FsckCheck = keyof typeof FSCK_CHECKS;
 
@@ -44,7 +44,7 @@ export interface FsckFinding {
   evidenceId?: string;
   leafIndex?: number;
   anchorId?: number;
-  /** Position in the contract's list of roots (rootAt). */
+  /** The root's sequence number in the contract (anchorOf's seq, the Anchored log's seq). */
   chainSeq?: number;
   /** What `expected` and `found` are values of: "root", "path[2]", "block_hash"… */
   field?: string;
@@ -86,10 +86,37 @@ export interface FsckReport {
   unchecked: string[];
 }
 
+/** An eth_getLogs filter: one address, topics (null matches any), an inclusive block range. */
+export interface LogFilter {
+  address: string;
+  topics: (string | null)[];
+  fromBlock: number;
+  toBlock: number;
+}
+
+/** A log as eth_getLogs returns it: where it was emitted, and its place in the chain. */
+export interface LogEntry extends LogInfo {
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+}
+
+/** eth_getLogs; a failed exchange with the node is an RpcError, as for ChainReader. */
+export interface LogReader {
+  getLogs(filter: LogFilter): Promise<LogEntry[]>;
+}
+
 export interface FsckDeps {
   db: Db;
   /** Read-only chain access; every failure of it (RpcError) means "could not check". */
   chain: ChainReader;
+  /**
+   * The contract's Anchored logs, for the hash chain: the contract keeps no list of its roots,
+   * its logs are that list. Without it the chain is replayed from the receipts of our own
+   * confirmed anchoring transactions only, and roots that none of them holds (anchored by a
+   * transaction this database does not know, e.g. after a restore) are reported as unchecked.
+   */
+  logs?: LogReader;
   /** The EvidenceAnchor whose hash chain is checked; null when none is known for this chain. */
   contract: string | null;
 }
@@ -99,14 +126,13 @@ export interface FsckOptions {
   onFinding?: (finding: FsckFinding, kind: "mismatch" | "note") => void;
   /** Most mismatches (and notes) kept in the report; default 10,000. */
   maxListed?: number;
-  /** Rows and roots read per query or round of chain reads (tests make them tiny). */
-  pageSizes?: { batches?: number; leaves?: number; roots?: number };
+  /** Rows, roots and blocks read per query (tests make them tiny). */
+  pageSizes?: { batches?: number; leaves?: number; roots?: number; blocks?: number };
 }
 
 // One batch's leaf hashes are held at once (for its tree); everything else comes in pages.
-const PAGE_SIZES = { batches: 100, leaves: 2000, roots: 256 };
-/** Chain reads in flight at once while walking the contract's roots. */
-const RPC_PARALLEL = 8;
+// 10,000 blocks per eth_getLogs: the widest range many hosted endpoints accept.
+const PAGE_SIZES = { batches: 100, leaves: 2000, roots: 256, blocks: 10_000 };
 
 /**
  * The contract to check on chain `chainId`: the configured address, else the newest one
@@ -170,6 +196,15 @@ interface LeafRow {
   meta: Record<string, string>;
 }
 
+/** One Anchored(root, seq, size, head) log of the contract. */
+interface AnchoredLog {
+  seq: number;
+  root: string;
+  /** A uint64: anyone the contract lets anchor may give sizes beyond 2^53. */
+  size: bigint;
+  head: string;
+}
+
 interface BatchFields {
   seq: number;
   size: number;
@@ -192,7 +227,7 @@ const anchorColumns = {
 const sameHex = (a: string | null | undefined, b: string | null | undefined) =>
   typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
 
-function u64(n: number): Uint8Array {
+function u64(n: number | bigint): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
   return out;
@@ -204,23 +239,10 @@ function splitPath(path: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
-async function mapParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 class Fsck {
   readonly #db: Db;
   readonly #chain: ChainReader;
+  readonly #logs: LogReader | null;
   readonly #contract: string | null;
   readonly #opts: FsckOptions;
   readonly #max: number;
@@ -233,11 +255,14 @@ class Fsck {
   #receipts = new Map<string, Promise<ReceiptInfo | null>>();
   /** Confirmed anchors on chains other than the one asked, by chain id: not checkable here. */
   #otherChains = new Map<number, number>();
+  /** Without a log reader: the contract's Anchored logs found in our anchors' receipts, by seq. */
+  readonly #receiptLogs = new Map<number, AnchoredLog>();
   readonly #report: FsckReport;
 
   constructor(deps: FsckDeps, opts: FsckOptions) {
     this.#db = deps.db;
     this.#chain = deps.chain;
+    this.#logs = deps.logs ?? null;
     this.#contract = deps.contract?.toLowerCase() ?? null;
     this.#opts = opts;
     this.#max = opts.maxListed ?? 10_000;
@@ -693,20 +718,18 @@ class Fsck {
           message: `${at}: the contract records root ${root} in block ${record.blockNumber}, the anchor's block_number is ${blockNumber}`,
         });
       }
-      // The record's seq is its place in the hash chain: the root must be there too.
-      const listed = await this.#rootAt(a.contract, record.seq).catch((err: unknown) => {
-        if (err instanceof NoContractError) return `(none: ${err.message})`;
-        throw err;
-      });
-      if (!sameHex(listed, root)) {
+      // The record's seq is the root's place in the hash chain: its Anchored log says the same.
+      const logged = receipt === null ? undefined : this.#decodeAnchored(receipt.logs, a.contract).find((l) => sameHex(l.root, root));
+      for (const field of ["seq", "size"] as const) {
+        if (logged === undefined || String(logged[field]) === String(record[field])) continue;
         this.#mismatch({
           check: "anchor-record",
           ...ids,
           chainSeq: record.seq,
-          field: "rootAt",
-          expected: root,
-          found: listed,
-          message: `${at}: the contract records root ${root} with seq ${record.seq}, but rootAt(${record.seq}) is ${listed}`,
+          field,
+          expected: String(record[field]),
+          found: String(logged[field]),
+          message: `${at}: the contract records root ${root} with ${field} ${record[field]}, but its Anchored log in transaction ${a.txHash} has ${field} ${logged[field]}`,
         });
       }
     }
@@ -740,6 +763,11 @@ class Fsck {
           message: `${at}: block ${blockNumber} has timestamp ${block.timestamp}, the anchor's block_timestamp is ${a.blockTimestamp}`,
         });
       }
+    }
+
+    // Without a log reader, the hash chain is replayed from the receipts seen here.
+    if (receipt !== null && this.#logs === null && this.#contract !== null && sameHex(a.contract, this.#contract)) {
+      for (const l of this.#decodeAnchored(receipt.logs, this.#contract)) if (!this.#receiptLogs.has(l.seq)) this.#receiptLogs.set(l.seq, l);
     }
 
     const tx = `transaction ${a.txHash}`;
@@ -778,8 +806,9 @@ class Fsck {
   }
 
   /**
-   * count(), rootAt(i) for every i, and head(): recomputes head_{n+1} =
-   * sha256(head_n || root_n || uint64 size_n) and says which roots are not ours.
+   * count(), head() and the contract's Anchored logs: checks that the logs have seq
+   * 0..count()-1 in order, recomputes head_{n+1} = sha256(head_n || root_n || uint64 size_n)
+   * against each log's head and head(), and says which roots are not ours.
    */
   async #checkHashChain(contract: string): Promise<void> {
     try {
@@ -800,34 +829,131 @@ class Fsck {
       const before = await this.#view(contract, "count", []);
       const head = await this.#view(contract, "head", []);
       const after = await this.#view(contract, "count", []);
-      if (before[0] === after[0]) snapshot = { count: Number(before[0]), head: String(head[0]) };
+      if (before[0] === after[0]) snapshot = { count: Number(before[0]), head: String(head[0]).toLowerCase() };
     }
     if (snapshot === null) {
       this.#report.unchecked.push(`the hash chain of ${at}: count() kept changing while head() was read`);
       return;
     }
-    this.#report.counts.chainRoots = snapshot.count;
-    let head: Uint8Array = new Uint8Array(32);
-    for (let start = 0; start < snapshot.count; start += this.#page.roots) {
-      const seqs = Array.from({ length: Math.min(this.#page.roots, snapshot.count - start) }, (_, i) => start + i);
-      const entries = await mapParallel(seqs, RPC_PARALLEL, async (seq) => {
-        const root = await this.#rootAt(contract, seq);
-        const record = await this.#anchorOf(contract, root);
-        return { seq, root, size: record.size };
-      });
-      for (const e of entries) head = sha256(concatBytes(head, fromHex(e.root, 32), u64(e.size)));
-      await this.#classifyRoots(contract, entries);
+    const count = snapshot.count;
+    this.#report.counts.chainRoots = count;
+
+    // The replay: `head` is the head after seq next-1, `linked` whether it was recomputed from
+    // there (false after seqs whose logs are missing: the next log's head is taken as given).
+    let head = toHex(new Uint8Array(32));
+    let next = 0;
+    let linked = true;
+    const missing: [number, number][] = [];
+    const page: AnchoredLog[] = [];
+    const take = async (l: AnchoredLog) => {
+      if (l.seq >= count) return; // anchored after count() was read
+      if (l.seq < next) {
+        this.#mismatch({
+          check: "chain-head",
+          chainSeq: l.seq,
+          field: "seq",
+          found: String(l.seq),
+          message: `${at}: an Anchored log of root ${l.root} has seq ${l.seq}, which an earlier log already has (the next seq is ${next})`,
+        });
+        return;
+      }
+      if (l.seq > next) {
+        missing.push([next, l.seq - 1]);
+        linked = false;
+      }
+      if (linked) {
+        const recomputed = toHex(sha256(concatBytes(fromHex(head, 32), fromHex(l.root, 32), u64(l.size))));
+        if (recomputed !== l.head) {
+          this.#mismatch({
+            check: "chain-head",
+            chainSeq: l.seq,
+            field: "head",
+            expected: recomputed,
+            found: l.head,
+            message: `${at}: the Anchored log of seq ${l.seq} (root ${l.root}, size ${l.size}) has head ${l.head}, but the head before it, the root and the size give ${recomputed}`,
+          });
+        }
+      }
+      // Each link is judged on its own: a broken one is reported once, not again at every later log.
+      head = l.head;
+      next = l.seq + 1;
+      linked = true;
+      page.push(l);
+      if (page.length >= this.#page.roots) await this.#classifyRoots(contract, page.splice(0));
+    };
+
+    if (this.#logs !== null) {
+      // Logs come in block order, which is seq order: the replay holds no more than a page of them.
+      const topic = this.#anchoredTopic;
+      const latest = await this.#chain.blockNumber();
+      for (let from = await this.#deploymentBlock(contract); from <= latest && next < count; from += this.#page.blocks) {
+        const to = Math.min(latest, from + this.#page.blocks - 1);
+        const logs = await this.#logs.getLogs({ address: contract, topics: [topic], fromBlock: from, toBlock: to });
+        logs.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+        for (const l of this.#decodeAnchored(logs, contract)) await take(l);
+      }
+    } else {
+      for (const seq of [...this.#receiptLogs.keys()].sort((x, y) => x - y)) await take(this.#receiptLogs.get(seq)!);
     }
-    const recomputed = toHex(head);
-    if (!sameHex(recomputed, snapshot.head)) {
+    if (page.length > 0) await this.#classifyRoots(contract, page);
+    if (next < count) missing.push([next, count - 1]);
+
+    if (missing.length > 0) {
+      const seqs = missing.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(", ");
+      const n = missing.reduce((sum, [a, b]) => sum + b - a + 1, 0);
+      if (this.#logs === null) {
+        this.#report.unchecked.push(
+          `the hash chain of ${at}: ${n} of its ${count} roots (seq ${seqs}) are in no receipt of our confirmed anchoring transactions, ` +
+            `and no log reader was given to fetch their Anchored logs: the links to them${next < count ? " and head()" : ""} are not checked`,
+        );
+      } else {
+        this.#mismatch({
+          check: "chain-head",
+          field: "seq",
+          expected: `0..${count - 1}`,
+          found: `no log for seq ${seqs}`,
+          message: `${at}: count() is ${count}, but the contract's Anchored logs have no log for seq ${seqs}`,
+        });
+      }
+    }
+    if (next === count && head !== snapshot.head) {
       this.#mismatch({
         check: "chain-head",
         field: "head",
-        expected: recomputed,
-        found: snapshot.head.toLowerCase(),
-        message: `${at}: head() is ${snapshot.head.toLowerCase()}, the ${snapshot.count} roots from rootAt() and their sizes give ${recomputed}`,
+        expected: head,
+        found: snapshot.head,
+        message: `${at}: head() is ${snapshot.head}, the ${count} Anchored logs give ${head}`,
       });
     }
+  }
+
+  /** The block to read the contract's logs from: its recorded deployment, else the genesis block. */
+  async #deploymentBlock(contract: string): Promise<number> {
+    if (this.#chainId === null) return 0;
+    const rows = await this.#db
+      .select({ address: deployments.address, blockNumber: deployments.blockNumber })
+      .from(deployments)
+      .where(eq(deployments.chainId, this.#chainId));
+    const own = rows.filter((r) => sameHex(r.address, contract)).map((r) => r.blockNumber);
+    return own.length > 0 ? Math.min(...own) : 0;
+  }
+
+  /** The well-formed Anchored logs of `contract` among `logs`, in the order given. */
+  #decodeAnchored(logs: readonly LogInfo[], contract: string): AnchoredLog[] {
+    const out: AnchoredLog[] = [];
+    for (const log of logs) {
+      if (!sameHex(log.address, contract) || !sameHex(log.topics[0], this.#anchoredTopic)) continue;
+      let parsed;
+      try {
+        parsed = this.#iface.parseLog({ topics: log.topics, data: log.data });
+      } catch {
+        parsed = null;
+      }
+      if (parsed === null) continue;
+      const [root, seq, size, head] = parsed.args;
+      out.push({ root: String(root).toLowerCase(), seq: Number(seq), size: BigInt(size), head: String(head).toLowerCase() });
+    }
+    return out;
   }
 
   /** Which of these on-chain roots are ours, confirmed here, or unknown to us. */
@@ -843,14 +969,14 @@ class Fsck {
       const b = ours.get(root);
       if (!b) {
         this.#report.counts.unknownRoots++;
-        this.#note({ check: "unknown-root", chainSeq: e.seq, found: root, message: `rootAt(${e.seq}) of ${contract} is ${root}, which is not the root of any of our batches` });
+        this.#note({ check: "unknown-root", chainSeq: e.seq, found: root, message: `root ${root}, seq ${e.seq} of ${contract}, is not the root of any of our batches` });
       } else if (b.status !== "confirmed" || b.chainId !== this.#chainId || !sameHex(b.contract, contract)) {
         this.#note({
           check: "unconfirmed-root",
           chainSeq: e.seq,
           batchSeq: b.seq,
           found: root,
-          message: `rootAt(${e.seq}) of ${contract} is ${root}, the root of batch ${b.seq}, which has no confirmed anchor in this contract (anchor_id ${b.anchorId ?? "null"})`,
+          message: `root ${root}, seq ${e.seq} of ${contract}, is the root of batch ${b.seq}, which has no confirmed anchor in this contract (anchor_id ${b.anchorId ?? "null"})`,
         });
       }
     }
@@ -885,11 +1011,6 @@ class Fsck {
   async #anchorOf(contract: string, root: string): Promise<AnchorOf> {
     const [anchored, seq, size, blockNumber] = await this.#view(contract, "anchorOf", [root]);
     return { anchored: Boolean(anchored), seq: Number(seq), size: Number(size), blockNumber: Number(blockNumber) };
-  }
-
-  async #rootAt(contract: string, seq: number): Promise<string> {
-    const [root] = await this.#view(contract, "rootAt", [seq]);
-    return String(root).toLowerCase();
   }
 
   /** anchorMany batches share a transaction: its receipt is fetched once. */

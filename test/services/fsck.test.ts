@@ -18,18 +18,19 @@ import type { LocalNode } from "../../src/chain/local-node.ts";
 import { toHex } from "../../src/core/bytes.ts";
 import { merkleRoot } from "../../src/core/merkle.ts";
 import { silentLogger } from "../../src/log.ts";
-import { runFsck, type FsckFinding, type FsckOptions, type FsckReport } from "../../src/services/fsck.ts";
+import { runFsck, type FsckFinding, type FsckOptions, type FsckReport, type LogEntry, type LogReader } from "../../src/services/fsck.ts";
 import { IngestService } from "../../src/services/ingest.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { anchors, batches, evidence } from "../../src/store/schema.ts";
-import { jsonRpcReader, type ChainReader } from "../../src/verify/rpc.ts";
+import { RpcError, jsonRpcReader, type ChainReader } from "../../src/verify/rpc.ts";
 import { freshDatabase, describeDbKind, type TestDatabase } from "../helpers/db.ts";
 import { HARDHAT_DEV_KEY, freePort, startTestChain, testChainClient } from "../helpers/chain.ts";
 
 let node: LocalNode;
 let chain: ChainClient;
 let reader: ChainReader;
+let logs: LogReader;
 let database: TestDatabase;
 let contract: string;
 const trees = new TreeBuilder();
@@ -60,6 +61,7 @@ beforeAll(async () => {
   node = await startTestChain();
   chain = await testChainClient(node.url);
   reader = jsonRpcReader(node.url);
+  logs = logReader(node.url);
   ({ database, contract } = await fixture());
 });
 
@@ -84,8 +86,38 @@ async function edited(edit: () => Promise<unknown>, undo: () => Promise<unknown>
   }
 }
 
-const fsck = (opts: FsckOptions = {}, chainReader: ChainReader = reader) =>
-  runFsck({ db: database.db, chain: chainReader, contract }, opts);
+const fsck = (opts: FsckOptions = {}, chainReader: ChainReader = reader, logReader: LogReader | null = logs) =>
+  runFsck({ db: database.db, chain: chainReader, ...(logReader ? { logs: logReader } : {}), contract }, opts);
+
+/** eth_getLogs over the node's JSON-RPC: the contract's roots in order are in its Anchored logs. */
+function logReader(url: string): LogReader {
+  return {
+    async getLogs(f) {
+      const params = [{ address: f.address, topics: f.topics, fromBlock: `0x${f.fromBlock.toString(16)}`, toBlock: `0x${f.toBlock.toString(16)}` }];
+      let body: { result?: Record<string, string | string[]>[]; error?: { code: number; message: string } };
+      try {
+        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getLogs", params }) });
+        body = (await res.json()) as typeof body;
+      } catch (err) {
+        throw new RpcError("eth_getLogs", `request failed: ${String(err)}`, { cause: err });
+      }
+      if (body.error || !body.result) throw new RpcError("eth_getLogs", body.error?.message ?? "no result", body.error ? { code: body.error.code } : undefined);
+      return body.result.map((l) => ({
+        address: String(l.address),
+        topics: l.topics as string[],
+        data: String(l.data),
+        blockNumber: Number(l.blockNumber),
+        logIndex: Number(l.logIndex),
+        transactionHash: String(l.transactionHash),
+      }));
+    },
+  };
+}
+
+/** A log reader that passes every Anchored log through `edit` (which may drop it: null). */
+function editedLogs(edit: (log: LogEntry, seq: number) => LogEntry | null): LogReader {
+  return { getLogs: async (f) => (await logs.getLogs(f)).flatMap((l) => edit(l, Number(BigInt(l.topics[2]!))) ?? []) };
+}
 
 async function leafRow(batchSeq: number, leafIndex: number) {
   const rows = await database.db.select().from(evidence).where(eq(evidence.batchSeq, batchSeq)).orderBy(evidence.leafIndex);
@@ -128,7 +160,12 @@ describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
       unchecked: [],
     });
     // Paging must neither skip nor repeat anything.
-    expect(await fsck({ pageSizes: { batches: 1, leaves: 1, roots: 1 } })).toEqual(report);
+    expect(await fsck({ pageSizes: { batches: 1, leaves: 1, roots: 1, blocks: 1 } })).toEqual(report);
+  });
+
+  it("without a log reader, replays the hash chain from the receipts of our own anchoring transactions", async () => {
+    const withLogs = await fsck();
+    expect(await fsck({}, reader, null)).toEqual(withLogs);
   });
 
   it("notes roots on chain that are not ours, and still checks the head over them", async () => {
@@ -138,14 +175,22 @@ describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
       const foreign = toHex(randomHash());
       const wallet = new Wallet(HARDHAT_DEV_KEY, new JsonRpcProvider(node.url, undefined, { staticNetwork: true }));
       try {
-        await (await new Contract(own.contract, anchorInterface(), wallet).getFunction("anchor")(foreign, 9)).wait();
+        // The largest size a uint64 holds: the replay must not round it to a JavaScript number.
+        await (await new Contract(own.contract, anchorInterface(), wallet).getFunction("anchor")(foreign, 2n ** 64n - 1n)).wait();
       } finally {
         wallet.provider?.destroy();
       }
-      const report = await runFsck({ db: own.database.db, chain: reader, contract: own.contract }, { pageSizes: { roots: 2 } });
+      const report = await runFsck({ db: own.database.db, chain: reader, logs, contract: own.contract }, { pageSizes: { roots: 2 } });
       expect(report.outcome).toBe("clean");
       expect(report.counts).toMatchObject({ chainRoots: 3, unknownRoots: 1, mismatches: 0 });
       expect(report.notes).toEqual([expect.objectContaining({ check: "unknown-root", chainSeq: 2, found: foreign })]);
+
+      // No receipt of ours holds the foreign root: without the logs, that part stays unchecked.
+      const blind = await runFsck({ db: own.database.db, chain: reader, contract: own.contract });
+      expect(blind).toMatchObject({ outcome: "incomplete", counts: { chainRoots: 3, unknownRoots: 0, mismatches: 0 }, notes: [] });
+      expect(blind.unchecked).toEqual([
+        expect.stringMatching(/: 1 of its 3 roots \(seq 2\) are in no receipt of our confirmed anchoring transactions, and no log reader was given .* and head\(\) are not checked$/),
+      ]);
     } finally {
       await own.database.close();
     }
@@ -261,9 +306,46 @@ describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
     expectValuesInMessages(report.mismatches);
   });
 
+  it("names an Anchored log whose head its root and size do not give, once", async () => {
+    // A node that lies about one log's size: the only way to make the logs disagree with themselves.
+    const lying = editedLogs((l, seq) => (seq === 1 ? { ...l, data: "0x" + (BigInt(l.data.slice(0, 66)) + 1n).toString(16).padStart(64, "0") + l.data.slice(66) } : l));
+    const report = await fsck({}, reader, lying);
+    expect(report.outcome).toBe("mismatch");
+    const anchored = await logs.getLogs({ address: contract, topics: [anchorInterface().getEvent("Anchored")!.topicHash], fromBlock: 0, toBlock: await reader.blockNumber() });
+    const head = "0x" + anchored.find((l) => BigInt(l.topics[2]!) === 1n)!.data.slice(66);
+    expect(report.mismatches).toEqual([expect.objectContaining({ check: "chain-head", chainSeq: 1, field: "head", found: head })]);
+    expectValuesInMessages(report.mismatches);
+  });
+
+  it("names a seq that no Anchored log has", async () => {
+    const report = await fsck({}, reader, editedLogs((l, seq) => (seq === 0 ? null : l)));
+    expect(report.outcome).toBe("mismatch");
+    expect(report.mismatches).toEqual([expect.objectContaining({ check: "chain-head", field: "seq", found: "no log for seq 0" })]);
+    expect(report.mismatches[0]!.message).toContain("count() is 2, but the contract's Anchored logs have no log for seq 0");
+  });
+
+  it("names a root's Anchored log whose seq is not the one anchorOf records", async () => {
+    const anchor = await anchorRow(0);
+    const root = toHex((await batchRow(0)).root);
+    const seven = "0x" + "7".padStart(64, "0");
+    const lying: ChainReader = {
+      ...reader,
+      getTransactionReceipt: async (hash) => {
+        const r = await reader.getTransactionReceipt(hash);
+        return r && { ...r, logs: r.logs.map((l) => (l.topics[1]?.toLowerCase() === root ? { ...l, topics: [l.topics[0]!, l.topics[1]!, seven] } : l)) };
+      },
+    };
+    const report = await fsck({}, lying);
+    expect(report.outcome).toBe("mismatch");
+    expect(report.mismatches).toEqual([
+      expect.objectContaining({ check: "anchor-record", batchSeq: 0, anchorId: anchor.id, chainSeq: 0, field: "seq", expected: "0", found: "7" }),
+    ]);
+    expectValuesInMessages(report.mismatches);
+  });
+
   it("says a contract address without a contract is a mismatch", async () => {
     const nobody = toHex(randomHash().subarray(0, 20));
-    const report = await runFsck({ db: database.db, chain: reader, contract: nobody });
+    const report = await runFsck({ db: database.db, chain: reader, logs, contract: nobody });
     expect(report.outcome).toBe("mismatch");
     expect(report.mismatches).toEqual([expect.objectContaining({ check: "contract", found: nobody })]);
     expect(report.mismatches[0]!.message).toMatch(/no EvidenceAnchor contract is there on chain 31337/);
