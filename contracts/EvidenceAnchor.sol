@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
 /**
  * @title EvidenceAnchor
@@ -21,16 +22,23 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
  * Every {Anchored} event carries the new head, so that an off-chain copy of the history
  * which drops or reorders a batch no longer reproduces the published heads.
  *
+ * The roots in anchoring order are not kept in storage: every {Anchored} event carries
+ * root, seq, size and head, so the contract's logs (`eth_getLogs` for its address and the
+ * event's topic, from the deployment block) list them, and replaying them reproduces {head}.
+ * Storage holds only what a contract call must answer: the record of each root ({anchorOf}),
+ * the number of roots ({count}) and the head ({head}). Anchoring one root therefore writes
+ * one new storage slot and updates two existing ones; see docs/anchoring.md, "Gas".
+ *
  * Inclusion proofs are checked with the algorithm of RFC 9162 section 2.1.3.2 over SHA-256
  * (interior node = sha256(0x01 || left || right)), the same one every off-chain verifier uses.
  *
- * Only accounts with {ANCHORER_ROLE} may anchor; the role is managed by the holders of
- * `DEFAULT_ADMIN_ROLE` through the standard {AccessControl} functions.
+ * One account, the {anchorer}, may anchor. The {owner} (an {Ownable2Step} owner: ownership
+ * moves only when the new owner accepts it) replaces it with {setAnchorer}, which takes
+ * effect at once: a transaction of the previous anchorer mined afterwards reverts and stores
+ * nothing. Setting the zero address stops all anchoring. Renouncing ownership fixes the
+ * anchorer for good, also if its key is ever lost or leaked.
  */
-contract EvidenceAnchor is AccessControl {
-    /// @notice Role allowed to call {anchor}.
-    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
-
+contract EvidenceAnchor is Ownable2Step {
     /**
      * @dev What is known about an anchored root. Four uint64 fields, one storage slot.
      * A root is anchored iff `timestamp != 0` (no block of a live chain has timestamp 0).
@@ -42,11 +50,22 @@ contract EvidenceAnchor is AccessControl {
         uint64 timestamp;
     }
 
+    /**
+     * @dev Who may anchor, and how many roots were anchored: one storage slot, which every
+     * anchoring call reads (the access check) and writes (the count). Sharing it makes the
+     * access check free of a storage read of its own, and keeps the slot non-zero while an
+     * anchorer is set, so that counting the first root costs no zero-to-non-zero write.
+     */
+    struct Anchoring {
+        address anchorer;
+        uint64 count;
+    }
+
     /// @dev Records by root.
     mapping(bytes32 root => Record) private _records;
 
-    /// @dev Roots in anchoring order; the index is the root's sequence number.
-    bytes32[] private _roots;
+    /// @dev The anchorer and the number of anchored roots (the sequence number of the next one).
+    Anchoring private _anchoring;
 
     /// @dev Head of the hash chain over all anchored roots; zero before the first anchor.
     bytes32 private _head;
@@ -60,6 +79,18 @@ contract EvidenceAnchor is AccessControl {
      * @param head The head of the hash chain after `root` was appended to it.
      */
     event Anchored(bytes32 indexed root, uint64 indexed seq, uint64 size, bytes32 head);
+
+    /**
+     * @notice Emitted when the account allowed to anchor changed from `previousAnchorer` to
+     * `newAnchorer` (either may be the zero address: nobody).
+     */
+    event AnchorerChanged(address indexed previousAnchorer, address indexed newAnchorer);
+
+    /**
+     * @notice `account` is not the {anchorer} and may not anchor.
+     * @param account The caller.
+     */
+    error EvidenceAnchorUnauthorizedAccount(address account);
 
     /// @notice The root to anchor is zero.
     error EvidenceAnchorZeroRoot();
@@ -97,23 +128,45 @@ contract EvidenceAnchor is AccessControl {
     error EvidenceAnchorLengthMismatch(uint256 roots, uint256 sizes);
 
     /**
-     * @notice No root has sequence number `seq`.
-     * @param seq The sequence number that was given (not below {count}).
+     * @notice Makes `initialOwner` the {owner} and `initialAnchorer` the {anchorer}.
+     * @dev `initialAnchorer` may be the zero address, in which case nobody may anchor until
+     * the owner calls {setAnchorer}.
+     *
+     * Requirements:
+     *
+     * - `initialOwner` must not be the zero address ({OwnableInvalidOwner}).
+     *
+     * @param initialOwner The account that sets the anchorer.
+     * @param initialAnchorer The first account allowed to anchor, or the zero address for none.
      */
-    error EvidenceAnchorSeqOutOfRange(uint64 seq);
+    constructor(address initialOwner, address initialAnchorer) Ownable(initialOwner) {
+        if (initialAnchorer != address(0)) _setAnchorer(initialAnchorer);
+    }
 
     /**
-     * @notice Grants `DEFAULT_ADMIN_ROLE` to `admin` and {ANCHORER_ROLE} to `anchorer`.
-     * @dev `anchorer` may be the zero address, in which case no account is made anchorer
-     * and the admin grants the role later.
-     * @param admin The account that manages roles.
-     * @param anchorer The first account allowed to anchor, or the zero address for none.
+     * @notice Makes `newAnchorer` the only account allowed to anchor, from this transaction
+     * on; the zero address stops all anchoring. Emits {AnchorerChanged}.
+     * @dev This is how the anchoring key is rotated or revoked. A transaction the previous
+     * anchorer signed and that is mined afterwards reverts with
+     * {EvidenceAnchorUnauthorizedAccount} and records nothing; let the service's transactions
+     * in flight be mined first (docs/anchoring.md, "Gas").
+     *
+     * Requirements:
+     *
+     * - the caller must be the {owner}.
+     *
+     * @param newAnchorer The account allowed to anchor from now on, or the zero address.
      */
-    constructor(address admin, address anchorer) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        if (anchorer != address(0)) {
-            _grantRole(ANCHORER_ROLE, anchorer);
-        }
+    function setAnchorer(address newAnchorer) external onlyOwner {
+        _setAnchorer(newAnchorer);
+    }
+
+    /**
+     * @notice Returns the account allowed to anchor.
+     * @return The anchorer, or the zero address when nobody may anchor.
+     */
+    function anchorer() external view returns (address) {
+        return _anchoring.anchorer;
     }
 
     /**
@@ -123,7 +176,7 @@ contract EvidenceAnchor is AccessControl {
      *
      * Requirements:
      *
-     * - the caller must have {ANCHORER_ROLE}.
+     * - the caller must be the {anchorer}.
      * - `root` must not be zero.
      * - `size` must not be zero.
      * - `root` must not have been anchored before.
@@ -132,20 +185,25 @@ contract EvidenceAnchor is AccessControl {
      * @param size The number of leaves of the batch.
      * @return seq The zero-based sequence number given to `root` (the {count} before the call).
      */
-    function anchor(bytes32 root, uint64 size) external onlyRole(ANCHORER_ROLE) returns (uint64 seq) {
-        return _anchor(root, size);
+    function anchor(bytes32 root, uint64 size) external returns (uint64 seq) {
+        Anchoring memory anchoring = _anchoring;
+        if (msg.sender != anchoring.anchorer) revert EvidenceAnchorUnauthorizedAccount(msg.sender);
+        seq = anchoring.count;
+        _head = _anchor(_head, root, size, seq);
+        _anchoring = Anchoring(anchoring.anchorer, seq + 1);
     }
 
     /**
      * @notice Anchors several roots in one transaction, in the order given: each gets its own
      * record, sequence number, place in the hash chain and {Anchored} event, exactly as if
-     * {anchor} had been called for each in turn. One transaction pays the base cost once.
+     * {anchor} had been called for each in turn. One transaction pays the base cost, the
+     * access check and the updates of {count} and {head} once.
      * @dev All or nothing: if any root fails a requirement of {anchor}, the whole call reverts
      * with that root's error.
      *
      * Requirements:
      *
-     * - the caller must have {ANCHORER_ROLE}.
+     * - the caller must be the {anchorer}.
      * - `roots` and `sizes` must have the same, non-zero length.
      * - every root and size must meet the requirements of {anchor}, and no root may repeat.
      *
@@ -153,38 +211,50 @@ contract EvidenceAnchor is AccessControl {
      * @param sizes The number of leaves of each batch.
      * @return firstSeq The sequence number given to `roots[0]`; the others follow it.
      */
-    function anchorMany(
-        bytes32[] calldata roots,
-        uint64[] calldata sizes
-    ) external onlyRole(ANCHORER_ROLE) returns (uint64 firstSeq) {
+    function anchorMany(bytes32[] calldata roots, uint64[] calldata sizes) external returns (uint64 firstSeq) {
+        Anchoring memory anchoring = _anchoring;
+        if (msg.sender != anchoring.anchorer) revert EvidenceAnchorUnauthorizedAccount(msg.sender);
         if (roots.length == 0 || roots.length != sizes.length) {
             revert EvidenceAnchorLengthMismatch(roots.length, sizes.length);
         }
-        firstSeq = uint64(_roots.length);
+        firstSeq = anchoring.count;
+        // The head and the count live in memory during the loop and are stored once.
+        bytes32 newHead = _head;
+        uint64 seq = firstSeq;
         for (uint256 i = 0; i < roots.length; ++i) {
-            _anchor(roots[i], sizes[i]);
+            newHead = _anchor(newHead, roots[i], sizes[i], seq);
+            ++seq;
         }
+        _head = newHead;
+        _anchoring = Anchoring(anchoring.anchorer, seq);
     }
 
-    /// @dev The body of {anchor}: checks, record, hash chain, event.
-    function _anchor(bytes32 root, uint64 size) private returns (uint64 seq) {
+    /**
+     * @dev The body of {anchor} for one root: checks, record, hash chain step, event. Returns
+     * the head after `root`; the caller stores it and the count.
+     */
+    function _anchor(bytes32 prevHead, bytes32 root, uint64 size, uint64 seq) private returns (bytes32 newHead) {
         if (root == bytes32(0)) revert EvidenceAnchorZeroRoot();
         if (size == 0) revert EvidenceAnchorZeroSize();
         Record storage record = _records[root];
         if (record.timestamp != 0) revert EvidenceAnchorAlreadyAnchored(root, record.seq);
 
-        seq = uint64(_roots.length);
         _records[root] = Record({
             seq: seq,
             size: size,
             blockNumber: uint64(block.number),
             timestamp: uint64(block.timestamp)
         });
-        _roots.push(root);
-        bytes32 newHead = sha256(abi.encodePacked(_head, root, size));
-        _head = newHead;
+        newHead = sha256(abi.encodePacked(prevHead, root, size));
 
         emit Anchored(root, seq, size, newHead);
+    }
+
+    /// @dev Replaces the anchorer, keeping the count. Emits {AnchorerChanged}.
+    function _setAnchorer(address newAnchorer) private {
+        address previous = _anchoring.anchorer;
+        _anchoring.anchorer = newAnchorer;
+        emit AnchorerChanged(previous, newAnchorer);
     }
 
     /**
@@ -206,24 +276,11 @@ contract EvidenceAnchor is AccessControl {
 
     /**
      * @notice Returns the number of roots anchored so far.
+     * @dev The roots themselves, in order, are in the {Anchored} events (`seq` is indexed).
      * @return The number of anchored roots, which is also the sequence number of the next one.
      */
     function count() external view returns (uint64) {
-        return uint64(_roots.length);
-    }
-
-    /**
-     * @notice Returns the root anchored with sequence number `seq`.
-     * @dev Requirements:
-     *
-     * - `seq` must be below {count}.
-     *
-     * @param seq A zero-based sequence number.
-     * @return The root anchored with sequence number `seq`.
-     */
-    function rootAt(uint64 seq) external view returns (bytes32) {
-        if (seq >= _roots.length) revert EvidenceAnchorSeqOutOfRange(seq);
-        return _roots[seq];
+        return _anchoring.count;
     }
 
     /**

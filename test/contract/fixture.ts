@@ -21,13 +21,15 @@ export interface AnchorFixture {
   ethers: Ethers;
   /** EvidenceAnchor connected to `anchorer`. */
   anchor: Contract;
+  /** The receipt of the deployment (its events: OwnershipTransferred, AnchorerChanged). */
+  deployment: ContractTransactionReceipt;
   admin: Signer;
   anchorer: Signer;
   other: Signer;
 }
 
 /**
- * Deploys a fresh EvidenceAnchor (admin = signer 0, anchorer = signer 1). Pass
+ * Deploys a fresh EvidenceAnchor (owner = signer 0, anchorer = signer 1). Pass
  * `anchorer: null` to deploy with the zero address as anchorer. A fresh contract per test
  * keeps tests independent without chain snapshots.
  */
@@ -39,9 +41,10 @@ export async function deployAnchor(options: { anchorer?: null } = {}): Promise<A
   }
   const anchorerAddress = options.anchorer === null ? ethers.ZeroAddress : anchorer.address;
   const deployed = await ethers.deployContract("EvidenceAnchor", [admin.address, anchorerAddress], admin);
-  await deployed.waitForDeployment();
+  const deployment = await deployed.deploymentTransaction()?.wait();
+  if (!deployment) throw new Error("deployment was not mined");
   const anchor = deployed.connect(anchorer) as Contract;
-  return { ethers, anchor, admin, anchorer, other };
+  return { ethers, anchor, deployment, admin, anchorer, other };
 }
 
 // ---------------------------------------------------------------------------------------------
