@@ -16,6 +16,7 @@ const NEW_DEFAULTS = {
   MAX_ROOTS_PER_TX: 64,
   CHAIN_TIMEOUT_MS: 5000,
   RPC_MAX_LAG_BLOCKS: 3,
+  KEY_CACHE_MS: 2000,
 };
 
 /** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
@@ -88,6 +89,10 @@ describe("parseConfig", () => {
     });
   });
 
+  it("takes KEY_CACHE_MS=0: keys read on every request", () => {
+    expect(parseConfig({ KEY_CACHE_MS: "0" }).KEY_CACHE_MS).toBe(0);
+  });
+
   it("accepts postgres: as well as postgresql:, and http: chains", () => {
     expect(parseConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:54329/x" }).DATABASE_URL).toBe("postgres://postgres@127.0.0.1:54329/x");
     const cfg = parseConfig({ CHAIN_RPC_URL: "http://127.0.0.1:8545", ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY });
@@ -108,6 +113,8 @@ describe("parseConfig", () => {
     ["CHAIN_RPC_URL", "ws://127.0.0.1:8545", /http/],
     ["ANCHOR_PRIVATE_KEY", "0x1234", /64 hex digits/],
     ["ANCHOR_PRIVATE_KEY", "11".repeat(32), /64 hex digits/],
+    ["KEY_CACHE_MS", "60001", /at most 60000/],
+    ["KEY_CACHE_MS", "-1", /whole number/],
     ["CONTRACT_ADDRESS", "0x1234", /40 hex digits/],
     ["CONTRACT_ADDRESS", "0x" + "zz".repeat(20), /40 hex digits/],
     ["LOCAL_CHAIN_PORT", "0", /at least 1/],
