@@ -183,9 +183,9 @@ export function sealTable(s: SealBenchResult): string {
     table(
       ["phase", "wall time", "longest event-loop stall in it"],
       [
-        row("read pending leaves", s.readPending),
-        row("build tree + paths (worker thread)", s.treeInWorker),
-        row("write batch + leaf paths (one transaction)", s.writeTransaction),
+        row("close the open batch, read its leaves", s.readPending),
+        row("build the tree levels (worker thread)", s.treeInWorker),
+        row("write batch + tree levels (one transaction)", s.writeTransaction),
         row("total", s.total),
       ],
     ),

@@ -44,7 +44,7 @@ const treeOpts: Omit<TreeBenchOptions, "log"> = quick
       eventLoop: { n: 100_000, reps: 3 },
     };
 
-const sealOpts = quick ? { leaves: 5_000, reps: 1 } : { leaves: 25_000, reps: 3 };
+const sealOpts = quick ? { leaves: 5_000, reps: 1 } : { leaves: 100_000, reps: 3 };
 
 const serviceOpts: Omit<ServiceBenchOptions, "log" | "databaseUrl"> = quick
   ? {

@@ -139,7 +139,12 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   // Assigned below, before anything can ingest: the election needs the audit service, which
   // needs ingest.
   let election: LeaderElection | undefined;
-  const ingest = new IngestService({ db: database.db, signer, onIngested: (n) => election?.reportIngested(n) });
+  const ingest = new IngestService({
+    db: database.db,
+    signer,
+    batchMaxLeaves: cfg.BATCH_MAX_LEAVES,
+    onIngested: (n) => election?.reportIngested(n),
+  });
   const prover = new Prover({
     db: database.db,
     chain: chainViewOf(() => sequencer.target?.chain, reader),

@@ -66,7 +66,8 @@ export async function caseTimeline(
   // The scope has been applied already: these batches hold items it sees.
   const batches = new Map<number, { status: EvidenceStatus; anchoredAt: string | null }>();
   for (const seq of new Set(rows.flatMap((r) => (r.batchSeq === null ? [] : [r.batchSeq])))) {
-    const b = await deps.prover.batch(ADMIN_SCOPE, String(seq));
+    const b = await deps.prover.sealedBatch(seq);
+    if (!b) continue; // still open: its events are pending
     batches.set(seq, {
       status: b.status,
       anchoredAt: b.anchor === null ? null : new Date(b.anchor.blockTimestamp * 1000).toISOString(),
@@ -78,7 +79,7 @@ export async function caseTimeline(
     tenantId,
     caseId,
     events: rows.map((r, i) => {
-      const b = r.batchSeq === null ? null : batches.get(r.batchSeq)!;
+      const b = r.batchSeq === null ? null : batches.get(r.batchSeq);
       return {
         n: i + 1,
         evidenceId: r.id,

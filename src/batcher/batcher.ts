@@ -207,15 +207,17 @@ export class Batcher extends EventEmitter<Events> {
   }
 
   async #seal(): Promise<void> {
-    const { db, trees, maxLeaves } = this.#opts;
+    const { db, trees } = this.#opts;
     this.#ingestedSinceSeal = 0;
-    for (;;) {
-      const batch = await sealBatch(db, (leaves) => trees.build(leaves), maxLeaves);
-      if (!batch) return;
+    const build = (leaves: Uint8Array) => trees.buildLevels(leaves);
+    const sealed = (batch: SealedBatch) => {
       this.#opts.log.debug("batch sealed", { batch: batch.seq, size: batch.size });
       this.emit("sealed", batch);
-      if (batch.size < maxLeaves) return;
-    }
+    };
+    // Batches that filled up (ingest started the next one) first, then the open one, once.
+    for (let batch; (batch = await sealBatch(db, build, { closeOpen: false })); ) sealed(batch);
+    const open = await sealBatch(db, build, { closeOpen: true });
+    if (open) sealed(open);
   }
 
   async #anchor(): Promise<string[]> {

@@ -1,11 +1,13 @@
-// Step one of the sequencer: take pending leaves, build their tree, and record the batch
-// and every leaf's place in it in one transaction. Safe to repeat: a crash before the
-// commit leaves the leaves pending; after it, they are no longer pending.
-import { TransactionRollbackError, sql } from "drizzle-orm";
-import type { Db } from "../store/db.ts";
-import { assignToBatch, pendingLeaves } from "../store/evidence.ts";
-import { insertBatch, nextBatchSeq } from "../store/batches.ts";
-import type { BuiltTree } from "./tree.ts";
+// Step one of the sequencer: close the open batch and record its tree. A leaf's place
+// (batch, index) is fixed when its row is committed (src/store/evidence.ts); sealing moves
+// the sequencer on to the next batch, reads the closed batch's leaves in order, and records
+// the batch and its tree levels in one transaction. No evidence row is rewritten.
+// Safe to repeat: a crash after closing leaves a closed, unsealed batch, sealed next time;
+// a crash before it leaves the batch open.
+import { sql } from "drizzle-orm";
+import { queryRows, type Db } from "../store/db.ts";
+import { batchLeafHashes } from "../store/evidence.ts";
+import { insertSealedBatch } from "../store/batches.ts";
 
 export interface SealedBatch {
   seq: number;
@@ -13,36 +15,58 @@ export interface SealedBatch {
   root: Uint8Array;
 }
 
+/** What a tree builder returns: the root and every level of complete subtrees (src/core/levels.ts). */
+export interface BuiltLevels {
+  root: Uint8Array;
+  levels: Uint8Array[];
+}
+
+/** Builds a tree over `n` leaf hashes given concatenated. */
+export type BuildLevels = (leaves: Uint8Array, n: number) => Promise<BuiltLevels>;
+
 /** Serialises sealers across processes sharing one database. */
 const SEAL_LOCK = sql`select pg_advisory_xact_lock(727318001)`;
 
-export async function sealBatch(
-  db: Db,
-  buildTree: (leaves: Uint8Array[]) => Promise<BuiltTree>,
-  maxLeaves: number,
-): Promise<SealedBatch | null> {
-  const pending = await pendingLeaves(db, maxLeaves);
-  if (pending.length === 0) return null;
+/**
+ * Seals one batch: the oldest closed one that is not sealed yet, else (with `closeOpen`) the
+ * open batch, which is closed first. Returns null when there is nothing to seal.
+ */
+export async function sealBatch(db: Db, build: BuildLevels, opts: { closeOpen: boolean }): Promise<SealedBatch | null> {
+  const seq = await nextToSeal(db, opts.closeOpen);
+  if (seq === null) return null;
+  const { count, leaves } = await batchLeafHashes(db, seq);
+  if (count === 0) return null;
   // Hash outside the transaction: a big tree takes a while and needs no lock.
-  const tree = await buildTree(pending.map((p) => p.leafHash));
-  try {
-    return await db.transaction(async (tx) => {
-      await tx.execute(SEAL_LOCK);
-      const seq = await nextBatchSeq(tx);
-      await insertBatch(tx, { seq, size: pending.length, root: tree.root, sealedAt: new Date() });
-      const assigned = await assignToBatch(
-        tx,
-        seq,
-        pending.map((p, i) => ({ id: p.id, leafIndex: i, path: tree.paths[i] ?? new Uint8Array() })),
-      );
-      if (assigned !== pending.length) {
-        // Another sealer took some of these leaves first; roll back and let the next tick retry.
-        tx.rollback();
-      }
-      return { seq, size: pending.length, root: tree.root };
-    });
-  } catch (err) {
-    if (err instanceof TransactionRollbackError) return null;
-    throw err;
-  }
+  const tree = await build(leaves, count);
+  const sealed = await db.transaction(async (tx) => {
+    await tx.execute(SEAL_LOCK);
+    return insertSealedBatch(tx, { seq, size: count, root: tree.root, sealedAt: new Date() }, tree.levels);
+  });
+  // Another sealer got there first: its batch is the same (same leaves, same tree).
+  return sealed ? { seq, size: count, root: tree.root } : null;
+}
+
+/**
+ * The batch to seal next: the one after the last sealed, if the sequencer has moved past
+ * it (it filled up, or an earlier sealer closed it and stopped); otherwise, with `closeOpen`,
+ * the open batch once it holds a leaf, closed here. The UPDATE waits for the row lock that
+ * every inserting statement holds until its commit: once it returns, no leaf can still join
+ * the batch it closed.
+ */
+async function nextToSeal(db: Db, closeOpen: boolean): Promise<number | null> {
+  const [state] = await queryRows<{ next: string; open_batch: string; next_index: number }>(
+    db,
+    sql`select (select coalesce(max(seq) + 1, 0) from batches) as next, open_batch, next_index from sequencer where id = 1`,
+  );
+  if (!state) throw new Error("the sequencer row is missing (migration 0004 creates it)");
+  const next = Number(state.next);
+  if (next < Number(state.open_batch)) return next;
+  if (!closeOpen || state.next_index === 0) return null;
+  const closed = await queryRows<{ closed: string }>(
+    db,
+    sql`update sequencer set open_batch = open_batch + 1, next_index = 0
+        where id = 1 and open_batch = ${next} and next_index > 0
+        returning open_batch - 1 as closed`,
+  );
+  return closed[0] ? Number(closed[0].closed) : null;
 }

@@ -6,21 +6,23 @@ import { bytesEqual, concatBytes, fromHex, toHex } from "../core/bytes.ts";
 import { CoreError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { leafHash, type EvidenceMeta } from "../core/leaf.ts";
-import { buildTree, type MerkleTree } from "../core/merkle.ts";
+import { buildLevels, nodeFromLevels, pathFromNodes, type Levels } from "../core/levels.ts";
 import { rootFromInclusionProof } from "../core/rfc9162.ts";
 import { anchorInterface } from "../chain/contract.ts";
 import type { Db } from "../store/db.ts";
+import { batchLevelsOf } from "../store/batches.ts";
 import { anchors, batches, deployments, evidence } from "../store/schema.ts";
 import { RpcError, type ChainReader, type LogInfo, type ReceiptInfo } from "../verify/rpc.ts";
 
 /** What each check compares; the names are stable (JSON output, scripts, the docs). */
 export const FSCK_CHECKS = {
-  "leaf-batch": "a sealed leaf's batch_seq names a batch",
+  "leaf-batch": "a leaf's batch_seq names a sealed batch, or one still to be sealed (after the last sealed, up to the sequencer's open batch)",
   "leaf-index": "a batch's leaf indexes are 0..size-1, each exactly once",
   "batch-size": "batches.size is the number of leaves in the batch",
   "leaf-hash": "the stored leaf hash is 32 bytes and equals leafHash(salt, digest, meta)",
   "batch-root": "the RFC 6962 root of the stored leaf hashes, in leaf_index order, equals batches.root",
-  "leaf-path": "each leaf's stored path leads from its leaf hash to batches.root (RFC 9162 verifier)",
+  "tree-levels": "the batch's stored tree levels are those of its leaf hashes in leaf_index order: level 0 the leaves, each node above the hash of its two children",
+  "leaf-path": "each leaf's path, read from the stored tree levels as a proof reads it, leads from its leaf hash to batches.root (RFC 9162 verifier)",
   "batch-anchor": "batches.anchor_id names a confirmed anchor of that batch, and no other anchor of it is confirmed",
   "anchor-record": "the contract's anchorOf(root) is anchored with the batch's size in the anchor's block, and the root's Anchored log in the anchoring transaction has the record's seq and size",
   "anchor-block": "the chain's block at the anchor's block_number has its block_hash and block_timestamp",
@@ -190,7 +192,6 @@ interface LeafRow {
   seq: number;
   leafIndex: number | null;
   leafHash: Uint8Array;
-  path: Uint8Array | null;
   salt: Uint8Array;
   digest: Uint8Array;
   meta: Record<string, string>;
@@ -233,11 +234,6 @@ function u64(n: number | bigint): Uint8Array {
   return out;
 }
 
-function splitPath(path: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < path.length; i += 32) out.push(path.subarray(i, i + 32));
-  return out;
-}
 
 class Fsck {
   readonly #db: Db;
@@ -345,20 +341,33 @@ class Fsck {
     }
   }
 
-  /** Leaves whose batch_seq names no batch: no batch walk would ever see them. */
+  /**
+   * Leaves whose batch_seq names no sealed batch and no batch still to be sealed (one after
+   * the last sealed, up to the sequencer's open batch): no batch walk would ever see them.
+   */
   async #checkLeafBatches(): Promise<void> {
     const rows = await this.#db
       .select({ id: evidence.id, batchSeq: evidence.batchSeq })
       .from(evidence)
-      .where(and(isNotNull(evidence.batchSeq), sql`not exists (select 1 from ${batches} where ${batches.seq} = ${evidence.batchSeq})`))
+      .where(
+        and(
+          sql`not exists (select 1 from ${batches} where ${batches.seq} = ${evidence.batchSeq})`,
+          sql`(${evidence.batchSeq} is null
+               or ${evidence.batchSeq} < (select coalesce(max(seq) + 1, 0) from ${batches})
+               or ${evidence.batchSeq} > (select open_batch from sequencer where id = 1))`,
+        ),
+      )
       .orderBy(asc(evidence.seq))
       .limit(this.#max + 1);
     for (const row of rows) {
       this.#mismatch({
         check: "leaf-batch",
         evidenceId: row.id,
-        batchSeq: row.batchSeq!,
-        message: `evidence ${row.id} is sealed into batch ${row.batchSeq}, which does not exist`,
+        ...(row.batchSeq === null ? {} : { batchSeq: row.batchSeq }),
+        message:
+          row.batchSeq === null
+            ? `evidence ${row.id} has no batch`
+            : `evidence ${row.id} is placed in batch ${row.batchSeq}, which is neither sealed nor still to be sealed (later batches are sealed, or the sequencer has not reached it)`,
       });
     }
   }
@@ -445,7 +454,14 @@ class Fsck {
 
     // The root over the leaf hashes as stored, in leaf_index order (null indexes left out).
     const ordered = leaves.filter((l) => l.leafIndex !== null && l.leafHash.length === 32);
-    const tree: MerkleTree | null = ordered.length === leaves.length ? buildTree(ordered.map((l) => l.leafHash)) : null;
+    let tree: Levels | null = null;
+    if (ordered.length === leaves.length) {
+      const flat = new Uint8Array(32 * ordered.length);
+      ordered.forEach((l, i) => flat.set(l.leafHash, 32 * i));
+      tree = buildLevels(flat, ordered.length);
+    }
+    const stored = await batchLevelsOf(this.#db, b.seq);
+    if (tree) this.#checkLevels(b, tree.levels, stored);
     const rootOk = tree !== null && bytesEqual(tree.root, b.root);
     // A wrong root is reported after the paths: they tell whether the root or a leaf changed.
     if (!tree) {
@@ -456,7 +472,7 @@ class Fsck {
       });
     }
 
-    const paths = await this.#checkLeaves(b, tree, rootOk, shapeOk);
+    const paths = await this.#checkLeaves(b, tree, stored, rootOk, shapeOk);
     if (tree && !rootOk) {
       const allAgree = paths.toStored === 0 && paths.other === 0 && paths.toRecomputed.length === leaves.length;
       this.#mismatch({
@@ -493,12 +509,48 @@ class Fsck {
   }
 
   /**
+   * The stored tree levels against those rebuilt from the leaf hashes: the first node that
+   * differs in each level (or a level missing, or one too many) is a mismatch.
+   */
+  #checkLevels(b: BatchFields, built: Uint8Array[], stored: Uint8Array[]): void {
+    for (let level = 0; level < Math.max(built.length, stored.length); level++) {
+      const want = built[level];
+      const have = stored[level];
+      const where = `batch ${b.seq}: tree level ${level}`;
+      if (!want || !have) {
+        this.#mismatch({
+          check: "tree-levels",
+          batchSeq: b.seq,
+          field: `level ${level}`,
+          expected: want ? `${want.length / 32} nodes` : "(absent)",
+          found: have ? `${have.length / 32} nodes` : "(absent)",
+          message: `${where} is ${have ? "stored, but a tree of " + b.size + " leaves has no such level" : "missing"}`,
+        });
+        continue;
+      }
+      if (bytesEqual(want, have)) continue;
+      let node = 0;
+      while (32 * node + 32 <= Math.min(want.length, have.length) && bytesEqual(want.subarray(32 * node, 32 * node + 32), have.subarray(32 * node, 32 * node + 32))) node++;
+      const at = (x: Uint8Array) => (32 * node + 32 <= x.length ? toHex(x.subarray(32 * node, 32 * node + 32)) : "(absent)");
+      this.#mismatch({
+        check: "tree-levels",
+        batchSeq: b.seq,
+        field: `level ${level} node ${node}`,
+        expected: at(want),
+        found: at(have),
+        message: `${where}: node ${node} is ${at(have)}, the tree of the stored leaf hashes has ${at(want)}` + (want.length !== have.length ? ` (${have.length / 32} nodes stored, ${want.length / 32} expected)` : ""),
+      });
+    }
+  }
+
+  /**
    * Second pass over the batch, a page at a time: each leaf's hash recomputed from its
    * salt, digest and meta, and its path verified against the batch root.
    */
   async #checkLeaves(
     b: BatchFields,
-    tree: MerkleTree | null,
+    tree: Levels | null,
+    stored: Uint8Array[],
     rootOk: boolean,
     shapeOk: boolean,
   ): Promise<{ toStored: number; other: number; toRecomputed: { id: string; leafIndex: number }[] }> {
@@ -512,7 +564,6 @@ class Fsck {
           seq: evidence.seq,
           leafIndex: evidence.leafIndex,
           leafHash: evidence.leafHash,
-          path: evidence.path,
           salt: evidence.salt,
           digest: evidence.digest,
           meta: evidence.meta,
@@ -561,15 +612,13 @@ class Fsck {
 
         let reached: Uint8Array | null = null;
         let problem: string | null = null;
-        if (row.path === null) problem = "it has no path";
-        else if (row.path.length % 32 !== 0) problem = `its path is ${row.path.length} bytes, not a whole number of 32-byte hashes`;
-        else {
-          try {
-            reached = rootFromInclusionProof(index, b.size, row.leafHash, splitPath(row.path));
-          } catch (err) {
-            if (!(err instanceof CoreError)) throw err;
-            problem = `its path does not fit leaf ${index} of ${b.size}: ${err.message}`;
-          }
+        let path: Uint8Array[] = [];
+        try {
+          path = pathFromNodes(index, b.size, (level, i) => nodeFromLevels(stored, level, i));
+          reached = rootFromInclusionProof(index, b.size, row.leafHash, path);
+        } catch (err) {
+          if (!(err instanceof CoreError)) throw err;
+          problem = `its path cannot be read from the stored tree levels: ${err.message}`;
         }
         if (reached && bytesEqual(reached, b.root)) {
           result.toStored++;
@@ -582,14 +631,13 @@ class Fsck {
           continue;
         }
         result.other++;
-        const stored = row.path ? splitPath(row.path) : [];
-        const good = tree.path(index);
-        const j = good.findIndex((h, k) => stored[k] === undefined || !bytesEqual(h, stored[k]!));
+        const good = pathFromNodes(index, b.size, (level, i) => nodeFromLevels(tree.levels, level, i));
+        const j = good.findIndex((h, k) => path[k] === undefined || !bytesEqual(h, path[k]!));
         const diff =
           j >= 0
-            ? { field: `path[${j}]`, expected: toHex(good[j]!), found: stored[j] ? toHex(stored[j]!) : "(absent)" }
-            : stored.length !== good.length
-              ? { field: "path length", expected: String(good.length), found: String(stored.length) }
+            ? { field: `path[${j}]`, expected: toHex(good[j]!), found: path[j] ? toHex(path[j]!) : "(absent)" }
+            : path.length !== good.length
+              ? { field: "path length", expected: String(good.length), found: String(path.length) }
               : null;
         this.#mismatch({
           check: "leaf-path",

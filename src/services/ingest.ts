@@ -33,12 +33,17 @@ export interface IngestDeps {
   db: Db;
   /** Signs the receipt of each accepted item. */
   signer: Signer;
+  /** Leaves per batch at most (BATCH_MAX_LEAVES); a batch is started anew past it. */
+  batchMaxLeaves?: number;
   /** Told how many items were committed (the batcher closes full batches early). */
   onIngested?: (count: number) => void;
   /** Injected so tests can fix salts; a CSPRNG otherwise. */
   randomBytes?: (n: number) => Uint8Array;
   now?: () => Date;
 }
+
+/** BATCH_MAX_LEAVES' default (src/config.ts). */
+const DEFAULT_BATCH_MAX_LEAVES = 100_000;
 
 /** Items hashed and signed between two turns of the event loop. */
 const BUILD_CHUNK = 1000;
@@ -108,7 +113,9 @@ export class IngestService {
       }
       return rows;
     };
-    const rows = await insertChained(opts.db ?? this.#deps.db, submitter, caseIds, build);
+    const rows = await insertChained(opts.db ?? this.#deps.db, submitter, caseIds, build, {
+      maxLeaves: this.#deps.batchMaxLeaves ?? DEFAULT_BATCH_MAX_LEAVES,
+    });
     this.#deps.onIngested?.(rows.length);
     return rows.map((r, i) => ({
       id: r.id,

@@ -5,8 +5,9 @@
 import { toHex } from "../core/bytes.ts";
 import { buildBundle, type AnchorInfo, type ProofBundleV1 } from "../core/bundle.ts";
 import type { EvidenceMeta } from "../core/leaf.ts";
+import { nodesForPath, pathFromNodes } from "../core/levels.ts";
 import type { Db } from "../store/db.ts";
-import { getBatch, type BatchWithAnchor } from "../store/batches.ts";
+import { getBatch, readTreeNodes, type BatchWithAnchor } from "../store/batches.ts";
 import { batchVisible, caseEvidence, findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
 import { pageOf } from "../store/paging.ts";
 import type { Scope } from "../store/scope.ts";
@@ -104,8 +105,18 @@ export class Prover {
     // The path segment is attacker-controlled: only plain decimal integers can name a batch.
     if (!/^\d{1,15}$/.test(seqParam)) throw notFound("batch");
     if (!(await batchVisible(this.#deps.db, scope, Number(seqParam)))) throw notFound("batch");
-    const b = await getBatch(this.#deps.db, Number(seqParam));
-    if (!b) throw notFound("batch");
+    const view = await this.sealedBatch(Number(seqParam));
+    if (!view) throw notFound("batch");
+    return view;
+  }
+
+  /**
+   * Batch `seq` once sealed; null while it is still open (its items are pending). The
+   * caller has checked that the caller may see it.
+   */
+  async sealedBatch(seq: number): Promise<BatchView | null> {
+    const b = await getBatch(this.#deps.db, seq);
+    if (!b) return null;
     const anchor = b.anchor ? await this.#liveAnchor(b.anchor) : null;
     return {
       seq: b.batch.seq,
@@ -148,8 +159,11 @@ export class Prover {
 
   async #bundle(row: EvidenceRow): Promise<ProofBundleV1> {
     const b = row.batchSeq === null ? null : await getBatch(this.#deps.db, row.batchSeq);
-    const sealed = b !== null && row.leafIndex !== null && row.path !== null;
-    const anchor = b?.anchor ? await this.#liveAnchor(b.anchor) : null;
+    const sealed = b !== null && row.leafIndex !== null;
+    const [path, anchor] = await Promise.all([
+      sealed ? this.#path(b.batch.seq, row.leafIndex!, b.batch.size) : null,
+      b?.anchor ? this.#liveAnchor(b.anchor) : null,
+    ]);
     return buildBundle({
       evidence: {
         id: row.id,
@@ -159,8 +173,22 @@ export class Prover {
         receivedAt: row.receivedAt.toISOString(),
       },
       leaf: sealed ? { index: row.leafIndex!, hash: row.leafHash } : null,
-      batch: sealed ? { seq: b.batch.seq, size: b.batch.size, root: b.batch.root, path: splitPath(row.path!) } : null,
+      batch: sealed ? { seq: b.batch.seq, size: b.batch.size, root: b.batch.root, path: path! } : null,
       anchor: sealed ? anchor : null,
+    });
+  }
+
+  /**
+   * Leaf `index`'s inclusion path in a sealed batch of `size` leaves, from the few tree nodes
+   * it needs (one statement). A node missing from the stored levels is a damaged database:
+   * an error, never a short path.
+   */
+  async #path(batchSeq: number, index: number, size: number): Promise<Uint8Array[]> {
+    const nodes = await readTreeNodes(this.#deps.db, batchSeq, nodesForPath(index, size));
+    return pathFromNodes(index, size, (level, i) => {
+      const hash = nodes.get(`${level}:${i}`);
+      if (!hash) throw new Error(`batch ${batchSeq} has no stored tree node ${level}:${i}`);
+      return hash;
     });
   }
 

@@ -1,18 +1,51 @@
 // Queries over batches and their anchoring transactions: the sequencer's durable state.
 // Each function is one step that can be repeated safely after a crash.
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
-import type { DbOrTx } from "./db.ts";
-import { anchorTxs, anchors, batches, type AnchorRow, type AnchorTxRow, type BatchRow } from "./schema.ts";
+import { queryRows, type DbOrTx } from "./db.ts";
+import { anchorTxs, anchors, batchLevels, batches, type AnchorRow, type AnchorTxRow, type BatchRow } from "./schema.ts";
 
 export type NewAnchor = Omit<typeof anchors.$inferInsert, "id">;
 
-export async function nextBatchSeq(db: DbOrTx): Promise<number> {
-  const rows = await db.select({ next: sql<number>`coalesce(max(${batches.seq}) + 1, 0)::bigint` }).from(batches);
-  return Number(rows[0]?.next ?? 0);
+/**
+ * Records a sealed batch and its tree levels together. False, with nothing written, when the
+ * batch is already recorded (another sealer was first).
+ */
+export async function insertSealedBatch(db: DbOrTx, row: typeof batches.$inferInsert, levels: readonly Uint8Array[]): Promise<boolean> {
+  const inserted = await db.insert(batches).values(row).onConflictDoNothing().returning({ seq: batches.seq });
+  if (inserted.length === 0) return false;
+  if (levels.length > 0) {
+    await db.insert(batchLevels).values(levels.map((hashes, level) => ({ batchSeq: row.seq, level, hashes })));
+  }
+  return true;
 }
 
-export async function insertBatch(db: DbOrTx, row: typeof batches.$inferInsert): Promise<void> {
-  await db.insert(batches).values(row);
+/** Every stored tree level of batch `batchSeq`, by level (a level not stored is absent). */
+export async function batchLevelsOf(db: DbOrTx, batchSeq: number): Promise<Uint8Array[]> {
+  const rows = await db.select().from(batchLevels).where(eq(batchLevels.batchSeq, batchSeq)).orderBy(asc(batchLevels.level));
+  const out: Uint8Array[] = [];
+  for (const r of rows) out[r.level] = new Uint8Array(r.hashes);
+  return out;
+}
+
+/**
+ * The stored tree nodes `nodes` of batch `batchSeq` (level, index): 32-byte slices of the
+ * levels, read in one statement. A node the batch does not have is missing from the map.
+ */
+export async function readTreeNodes(
+  db: DbOrTx,
+  batchSeq: number,
+  nodes: readonly { level: number; index: number }[],
+): Promise<Map<string, Uint8Array>> {
+  if (nodes.length === 0) return new Map();
+  const rows = await queryRows<{ level: number; idx: number; hash: Uint8Array }>(
+    db,
+    sql`select l.level, n.idx, substring(l.hashes from n.idx * 32 + 1 for 32) as hash
+        from jsonb_to_recordset(${JSON.stringify(nodes.map((n) => ({ level: n.level, idx: n.index })))}::jsonb) as n(level int, idx int)
+        join batch_levels l on l.batch_seq = ${batchSeq} and l.level = n.level`,
+  );
+  const out = new Map<string, Uint8Array>();
+  for (const r of rows) if (r.hash.length === 32) out.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash));
+  return out;
 }
 
 export interface BatchWithAnchor {

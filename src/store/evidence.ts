@@ -1,38 +1,96 @@
-// Queries over evidence rows: insert at ingest, read back, take pending leaves for a batch
-// and record where each landed in it.
+// Queries over evidence rows: insert at ingest (each row placed in its batch as it is
+// committed), read back, and read a batch's leaves for sealing.
 import { createHash } from "node:crypto";
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { queryRows, type DbOrTx } from "./db.ts";
 import { evidence, type EvidenceRow } from "./schema.ts";
 import { evidenceVisible, type Scope } from "./scope.ts";
 
-export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "path">;
+export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex">;
 
-// PostgreSQL takes at most 65535 parameters per statement; evidence rows have 12. Chunks are
-// also kept small for PGlite, which runs in this thread: between two chunks the event loop
-// gets a turn (see yieldToEventLoop), so one big batch never freezes the HTTP server.
+// Rows go to the server as one JSON parameter per statement (jsonb_to_recordset): the same
+// text on postgres.js and PGlite, no 65535-parameter ceiling, and one statement to plan.
+// Statements are still kept to INSERT_CHUNK rows for PGlite, which runs in this thread:
+// between two the event loop gets a turn (see yieldToEventLoop), so one big batch never
+// freezes the HTTP server.
 const INSERT_CHUNK = 1000;
-const UPDATE_CHUNK = 1000;
 
 /** Lets pending I/O callbacks run between two statements of a long transaction. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Inserts all rows in one transaction: either every item is stored or none is. */
-export async function insertEvidence(db: DbOrTx, rows: NewEvidence[]): Promise<void> {
+/** How many leaves a batch holds at most (BATCH_MAX_LEAVES): where the sequencer starts the next. */
+export interface Placement {
+  maxLeaves: number;
+}
+
+/**
+ * Inserts all rows in one transaction: either every item is stored or none is. Each row
+ * gets its place (batch, leaf index) in the same statement; see insertPlaced.
+ */
+export async function insertEvidence(db: DbOrTx, rows: NewEvidence[], placement: Placement): Promise<void> {
   if (rows.length === 0) return;
   if (rows.length <= INSERT_CHUNK) {
-    await db.insert(evidence).values(rows);
+    await insertPlaced(db, rows, placement);
     return;
   }
-  await db.transaction((tx) => insertChunks(tx, rows));
+  await db.transaction((tx) => insertChunks(tx, rows, placement));
 }
 
 /** Inserts in statements of INSERT_CHUNK rows, the event loop getting a turn between two. */
-async function insertChunks(db: DbOrTx, rows: NewEvidence[]): Promise<void> {
+async function insertChunks(db: DbOrTx, rows: NewEvidence[], placement: Placement): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     if (i > 0) await yieldToEventLoop();
-    await db.insert(evidence).values(rows.slice(i, i + INSERT_CHUNK));
+    await insertPlaced(db, rows.slice(i, i + INSERT_CHUNK), placement);
   }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+/**
+ * One statement: takes the next places from the sequencer row and inserts the rows there, in
+ * order. Updating that row locks it until this transaction ends, so no other statement gets
+ * places in between: places follow commit order, with no gap (a rolled-back insert gives its
+ * places back). Statements that would take the open batch past `maxLeaves` start the next
+ * batch instead (a statement never splits across two), which the sealer then closes.
+ * The lock is taken by this statement, the last of the transaction, to be held briefly.
+ */
+async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Placement): Promise<void> {
+  const n = rows.length;
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      submitter: r.submitter,
+      digest: hex(r.digest),
+      salt: hex(r.salt),
+      hash_alg: r.hashAlg,
+      case_id: r.caseId ?? null,
+      event_type: r.eventType ?? null,
+      meta: r.meta,
+      leaf_hash: hex(r.leafHash),
+      received_at: r.receivedAt.toISOString(),
+      receipt_kid: r.receiptKid ?? null,
+      receipt_signature: r.receiptSignature ? hex(r.receiptSignature) : null,
+    })),
+  );
+  await db.execute(sql`
+    with place as (
+      update sequencer set
+        open_batch = case when next_index > 0 and next_index + ${n}::int > ${maxLeaves}::int then open_batch + 1 else open_batch end,
+        next_index = case when next_index > 0 and next_index + ${n}::int > ${maxLeaves}::int then ${n}::int else next_index + ${n}::int end
+      where id = 1
+      returning open_batch, next_index - ${n}::int as first
+    )
+    insert into evidence (id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at,
+                          receipt_kid, receipt_signature, batch_seq, leaf_index)
+    select r.id, r.submitter, decode(r.digest, 'hex'), decode(r.salt, 'hex'), r.hash_alg, r.case_id, r.event_type, r.meta,
+           decode(r.leaf_hash, 'hex'), r.received_at, r.receipt_kid, decode(r.receipt_signature, 'hex'),
+           place.open_batch, place.first + (r.i - 1)::int
+    from place, rows from (jsonb_to_recordset(${json}::jsonb) as (
+      id uuid, submitter text, digest text, salt text, hash_alg text, case_id text, event_type text, meta jsonb,
+      leaf_hash text, received_at timestamptz, receipt_kid text, receipt_signature text
+    )) with ordinality as r(id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at,
+                            receipt_kid, receipt_signature, i)
+    order by r.i`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -102,16 +160,17 @@ export async function insertChained(
   submitter: string,
   caseIds: readonly string[],
   build: (heads: Map<string, Uint8Array>) => Promise<NewEvidence[]>,
+  placement: Placement,
 ): Promise<NewEvidence[]> {
   if (caseIds.length === 0) {
     const rows = await build(new Map());
-    await insertEvidence(db, rows);
+    await insertEvidence(db, rows, placement);
     return rows;
   }
   return db.transaction(async (tx) => {
     await lockCases(tx, submitter, caseIds);
     const rows = await build(await caseHeads(tx, submitter, caseIds));
-    await insertChunks(tx, rows);
+    await insertChunks(tx, rows, placement);
     return rows;
   });
 }
@@ -175,48 +234,13 @@ export async function batchVisible(db: DbOrTx, scope: Scope, batchSeq: number): 
   return rows.length > 0;
 }
 
-/** The oldest evidence not yet in a batch, in arrival order. */
-export async function pendingLeaves(db: DbOrTx, limit: number): Promise<{ id: string; leafHash: Uint8Array }[]> {
-  return db
-    .select({ id: evidence.id, leafHash: evidence.leafHash })
-    .from(evidence)
-    .where(isNull(evidence.batchSeq))
-    .orderBy(asc(evidence.seq))
-    .limit(limit);
-}
-
-export async function countPending(db: DbOrTx): Promise<number> {
-  const rows = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(evidence)
-    .where(isNull(evidence.batchSeq));
-  return rows[0]?.n ?? 0;
-}
-
-/**
- * Records each leaf's place in batch `batchSeq`. Only rows still pending are touched, and
- * the number touched is returned so the caller can refuse a batch that lost a race.
- */
-export async function assignToBatch(
-  db: DbOrTx,
-  batchSeq: number,
-  leaves: { id: string; leafIndex: number; path: Uint8Array }[],
-): Promise<number> {
-  let updated = 0;
-  for (let i = 0; i < leaves.length; i += UPDATE_CHUNK) {
-    if (i > 0) await yieldToEventLoop();
-    const values = leaves
-      .slice(i, i + UPDATE_CHUNK)
-      .map((l) => sql`(${l.id}::uuid, ${l.leafIndex}::int, ${Buffer.from(l.path)}::bytea)`);
-    const rows = await queryRows<{ id: string }>(
-      db,
-      sql`update evidence as e
-          set batch_seq = ${batchSeq}, leaf_index = v.idx, path = v.path
-          from (values ${sql.join(values, sql`, `)}) as v(id, idx, path)
-          where e.id = v.id and e.batch_seq is null
-          returning e.id`,
-    );
-    updated += rows.length;
-  }
-  return updated;
+/** The leaf hashes of batch `batchSeq`, in leaf order, concatenated (32 bytes each). */
+export async function batchLeafHashes(db: DbOrTx, batchSeq: number): Promise<{ count: number; leaves: Uint8Array }> {
+  const rows = await queryRows<{ n: number; leaves: Uint8Array | null }>(
+    db,
+    sql`select count(*)::int as n, string_agg(leaf_hash, ''::bytea order by leaf_index) as leaves
+        from evidence where batch_seq = ${batchSeq}`,
+  );
+  const r = rows[0];
+  return { count: r?.n ?? 0, leaves: r?.leaves ? new Uint8Array(r.leaves) : new Uint8Array() };
 }

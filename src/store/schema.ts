@@ -27,14 +27,16 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: "date" });
 
 /**
- * One submitted digest. Everything that enters the leaf hash (salt, digest, meta) is fixed
- * at ingest and never updated; batching only fills in batch_seq, leaf_index and path.
+ * One submitted digest. Written once and never updated: everything that enters the leaf hash
+ * (salt, digest, meta) and the leaf's place (batch_seq, leaf_index) is fixed when the row is
+ * committed. The place is handed out by the `sequencer` row in the inserting statement, so
+ * places follow commit order and sealing never rewrites a row (see src/store/evidence.ts).
  */
 export const evidence = pgTable(
   "evidence",
   {
     id: uuid("id").primaryKey(),
-    // Arrival order; batches take pending leaves in this order.
+    // Arrival order (of the inserting statements). A leaf's place in its batch follows commit order.
     seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull().unique(),
     submitter: text("submitter").notNull(),
     digest: bytea("digest").notNull(),
@@ -46,10 +48,9 @@ export const evidence = pgTable(
     meta: jsonb("meta").$type<Record<string, string>>().notNull(),
     leafHash: bytea("leaf_hash").notNull(),
     receivedAt: ts("received_at").notNull(),
+    /** The batch the leaf is in: sealed once a `batches` row has this seq, open until then. */
     batchSeq: bigint("batch_seq", { mode: "number" }),
     leafIndex: integer("leaf_index"),
-    /** RFC 9162 inclusion path: concatenated 32-byte hashes, leaf's sibling first. */
-    path: bytea("path"),
     /**
      * The signed receipt handed out in the 202: the signing key's id and the Ed25519
      * signature over the receipt's canonical form (see src/signing/receipt.ts). Null for
@@ -63,9 +64,36 @@ export const evidence = pgTable(
     index("evidence_digest_idx").on(t.digest),
     index("evidence_submitter_case_idx").on(t.submitter, t.caseId, t.seq),
     index("evidence_batch_idx").on(t.batchSeq, t.leafIndex),
-    // The batcher's queue: only rows not yet sealed, in arrival order.
-    index("evidence_pending_idx").on(t.seq).where(sql`${t.batchSeq} is null`),
   ],
+);
+
+/**
+ * Where the next leaf goes: one row. An inserting statement takes its places from it (and
+ * with them the row's lock, held until its commit), so leaves are numbered in commit order,
+ * without gaps; sealing closes the open batch by moving `open_batch` on under the same lock.
+ */
+export const sequencer = pgTable("sequencer", {
+  id: integer("id").primaryKey(),
+  openBatch: bigint("open_batch", { mode: "number" }).notNull(),
+  nextIndex: integer("next_index").notNull(),
+});
+
+/**
+ * A sealed batch's tree, stored once: level k holds the hashes of its complete subtrees of
+ * 2^k leaves, in order (level 0 the leaf hashes), concatenated. An inclusion path is read
+ * from a few 32-byte slices of these at proof time (src/core/levels.ts); the column is
+ * stored uncompressed out of line, so PostgreSQL fetches only the slices asked for.
+ */
+export const batchLevels = pgTable(
+  "batch_levels",
+  {
+    batchSeq: bigint("batch_seq", { mode: "number" })
+      .notNull()
+      .references(() => batches.seq),
+    level: integer("level").notNull(),
+    hashes: bytea("hashes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchSeq, t.level] })],
 );
 
 /** A sealed Merkle tree over a run of evidence. Its root never changes once recorded. */

@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { toHex } from "../../src/core/bytes.ts";
+import { fromHex, toHex } from "../../src/core/bytes.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { verifyInclusion } from "../../src/core/rfc9162.ts";
 import { DEFAULT_POLICY, progressInFlight, reconcileAnchors, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
@@ -21,7 +21,7 @@ import { ensureContract } from "../../src/chain/deployment.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { silentLogger } from "../../src/log.ts";
 import { IngestService } from "../../src/services/ingest.ts";
-import { Prover, splitPath } from "../../src/services/prover.ts";
+import { Prover } from "../../src/services/prover.ts";
 import { anchors, batches, evidence } from "../../src/store/schema.ts";
 import { ADMIN_SCOPE } from "../../src/store/scope.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
@@ -37,7 +37,7 @@ let ctx: AnchorContext;
 let ingest: IngestService;
 const trees = new TreeBuilder();
 
-const build = (leaves: Uint8Array[]) => trees.build(leaves);
+const build = (leaves: Uint8Array) => trees.buildLevels(leaves);
 const digest = () => toHex(new Uint8Array(randomBytes(32)));
 
 async function submit(n: number) {
@@ -109,27 +109,60 @@ afterAll(async () => {
 });
 
 describe("sealing", () => {
-  it("records every pending leaf with a path to the batch root, once", async () => {
+  it("seals every pending leaf once, in commit order, without rewriting its row, and serves paths to the root", async () => {
     const receipts = await submit(7);
-    const sealed = await sealBatch(database.db, build, 100);
+    const before = await queryRows<{ id: string; xmin: string }>(database.db, sql`select id, xmin::text from evidence order by seq`);
+    const sealed = await sealBatch(database.db, build, { closeOpen: true });
     expect(sealed).toMatchObject({ seq: 0, size: 7 });
-    expect(await sealBatch(database.db, build, 100)).toBeNull();
+    expect(await sealBatch(database.db, build, { closeOpen: true })).toBeNull();
 
     const rows = await database.db.select().from(evidence).orderBy(evidence.seq);
     expect(rows.map((r) => r.id)).toEqual(receipts.map((r) => r.id));
-    rows.forEach((r, i) => {
+    // Sealing wrote the batch and its tree, not the leaves: each row is the version ingest committed.
+    expect(await queryRows<{ id: string; xmin: string }>(database.db, sql`select id, xmin::text from evidence order by seq`)).toEqual(before);
+    const prover = new Prover({ db: database.db });
+    for (const [i, r] of rows.entries()) {
       expect(r.batchSeq).toBe(0);
       expect(r.leafIndex).toBe(i);
-      expect(verifyInclusion(i, 7, r.leafHash, splitPath(r.path!), sealed!.root)).toBe(true);
-    });
+      const bundle = await prover.proof(ADMIN_SCOPE, r.id);
+      expect(verifyInclusion(i, 7, r.leafHash, bundle.batch!.path.map((h) => fromHex(h, 32)), sealed!.root)).toBe(true);
+    }
+    // The stored tree: level k holds floor(7 / 2^k) complete-subtree hashes.
+    const levels = await queryRows<{ level: number; n: number }>(
+      database.db,
+      sql`select level, length(hashes) / 32 as n from batch_levels where batch_seq = 0 order by level`,
+    );
+    expect(levels).toEqual([{ level: 0, n: 7 }, { level: 1, n: 3 }, { level: 2, n: 1 }]);
   });
 
-  it("closes a batch at the size limit and leaves the rest for the next", async () => {
-    await submit(5);
-    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 0, size: 2 });
-    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 1, size: 2 });
-    expect(await sealBatch(database.db, build, 2)).toMatchObject({ seq: 2, size: 1 });
-    expect(await sealBatch(database.db, build, 2)).toBeNull();
+  it("starts the next batch at BATCH_MAX_LEAVES, and seals full batches before the open one", async () => {
+    const small = new IngestService({ db: database.db, signer: new Signer(generateSigningKey()), batchMaxLeaves: 2 });
+    for (let i = 0; i < 5; i++) await small.submit("tenant-a", [{ digest: digest() }]);
+    // Two full batches are closed already: they are sealed without closing the open one.
+    expect(await sealBatch(database.db, build, { closeOpen: false })).toMatchObject({ seq: 0, size: 2 });
+    expect(await sealBatch(database.db, build, { closeOpen: false })).toMatchObject({ seq: 1, size: 2 });
+    expect(await sealBatch(database.db, build, { closeOpen: false })).toBeNull();
+    expect(await sealBatch(database.db, build, { closeOpen: true })).toMatchObject({ seq: 2, size: 1 });
+    expect(await sealBatch(database.db, build, { closeOpen: true })).toBeNull();
+    // A request bigger than what is left in the open batch goes whole into the next.
+    await small.submit("tenant-a", [{ digest: digest() }]);
+    await small.submit("tenant-a", [{ digest: digest() }, { digest: digest() }]);
+    expect(await sealBatch(database.db, build, { closeOpen: false })).toMatchObject({ seq: 3, size: 1 });
+    expect(await sealBatch(database.db, build, { closeOpen: true })).toMatchObject({ seq: 4, size: 2 });
+  });
+
+  it("gives places in commit order: a transaction that rolls back gives its places back", async () => {
+    await submit(2);
+    await expect(
+      database.db.transaction(async (tx) => {
+        await ingest.submit("tenant-a", [{ digest: digest() }, { digest: digest() }], { db: tx });
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    await submit(1);
+    const rows = await queryRows<{ leaf_index: number }>(database.db, sql`select leaf_index from evidence order by leaf_index`);
+    expect(rows.map((r) => r.leaf_index)).toEqual([0, 1, 2]);
+    expect(await sealBatch(database.db, build, { closeOpen: true })).toMatchObject({ seq: 0, size: 3 });
   });
 
   it("builds the same tree in the worker thread as inline", async () => {
@@ -149,7 +182,7 @@ describe("sealing", () => {
 describe("anchoring", () => {
   it("sends, confirms against the contract's record, and repeating changes nothing", async () => {
     await submit(3);
-    const sealed = (await sealBatch(database.db, build, 100))!;
+    const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
     expect((await sendAnchors(ctx)).sent).toBe(1);
     expect((await sendAnchors(ctx)).sent).toBe(0); // in flight: not sent again
     const { confirmed } = await progressInFlight(ctx);
@@ -166,7 +199,7 @@ describe("anchoring", () => {
 
   it("after a crash between recording and broadcasting, broadcasts the recorded transaction", async () => {
     await submit(2);
-    const sealed = (await sealBatch(database.db, build, 100))!;
+    const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
     // The first half of sendAnchors, as a crash right before broadcast leaves it.
     const signed = await signAnchor(toHex(sealed.root), sealed.size, await chain.pendingNonce());
     await recordInFlight(signed);
@@ -182,7 +215,7 @@ describe("anchoring", () => {
 
   it("after a crash between broadcasting and recording, adopts the mined transaction", async () => {
     await submit(4);
-    const sealed = (await sealBatch(database.db, build, 100))!;
+    const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
     // Broadcast without any database record: the crash window before recordSentAnchor commits.
     const signed = await signAnchor(toHex(sealed.root), sealed.size, await chain.pendingNonce());
     await chain.broadcast(signed.raw);
@@ -197,7 +230,7 @@ describe("anchoring", () => {
 
   it("does not adopt a root the contract holds with another size", async () => {
     await submit(3);
-    const sealed = (await sealBatch(database.db, build, 100))!;
+    const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
     const forged = await signAnchor(toHex(sealed.root), sealed.size + 1, await chain.pendingNonce());
     await chain.broadcast(forged.raw);
     expect((await sendAnchors(ctx)).sent).toBe(0);
@@ -207,7 +240,7 @@ describe("anchoring", () => {
 
   it("fails a recorded transaction that can never be mined and anchors the batch anew", async () => {
     await submit(1);
-    const sealed = (await sealBatch(database.db, build, 100))!;
+    const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
     // A nonce far ahead: what a chain that lost our earlier transactions leaves us holding.
     const gap = (await chain.pendingNonce()) + 5;
     const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
@@ -222,7 +255,7 @@ describe("anchoring", () => {
 
   it("withdraws anchors a restarted chain lost, serves no proof for them, and re-anchors", async () => {
     const [receipt] = await submit(3);
-    await sealBatch(database.db, build, 100);
+    await sealBatch(database.db, build, { closeOpen: true });
     await sendAnchors(ctx);
     await progressInFlight(ctx);
     const prover = new Prover({ db: database.db, chain: () => ({ getBlock: (n) => chain.getBlock(n), blockNumber: () => chain.latestBlockNumber() }) });
@@ -253,7 +286,7 @@ describe("anchoring", () => {
 
   it("withholds a dev chain's anchors while it cannot be asked, but not a public chain's", async () => {
     const [receipt] = await submit(2);
-    await sealBatch(database.db, build, 100);
+    await sealBatch(database.db, build, { closeOpen: true });
     await sendAnchors(ctx);
     await progressInFlight(ctx);
     const unreachable = { chain: () => undefined };
@@ -278,7 +311,7 @@ describe("anchoring", () => {
 
   it("while the chain keeps a read waiting, reads answer at once without asking it, and whole again as soon as it answers", async () => {
     const [receipt] = await submit(1);
-    await sealBatch(database.db, build, 100);
+    await sealBatch(database.db, build, { closeOpen: true });
     await sendAnchors(ctx);
     await progressInFlight(ctx);
     // The node's answers held back, as a hung node holds them, then let through at once.
@@ -323,7 +356,7 @@ describe("anchoring", () => {
     try {
       expect((await legacyChain.feeMarket()).baseFee).toBeNull();
       const [receipt] = await submit(2);
-      await sealBatch(database.db, build, 100);
+      await sealBatch(database.db, build, { closeOpen: true });
       const legacyCtx = { ...ctx, chain: legacyChain };
       expect((await sendAnchors(legacyCtx)).sent).toBe(1);
       const { confirmed } = await progressInFlight(legacyCtx);
@@ -347,7 +380,7 @@ describe("anchoring", () => {
     try {
       const snapshot = await chain.provider.send("evm_snapshot", []);
       await submit(1);
-      await sealBatch(database.db, build, 100);
+      await sealBatch(database.db, build, { closeOpen: true });
       await sendAnchors(deep);
       for (let i = 0; i < 2; i++) await chain.provider.send("evm_mine", []);
       expect((await progressInFlight(deep)).confirmed.map((c) => c.batchSeq)).toEqual([0]);
@@ -356,7 +389,7 @@ describe("anchoring", () => {
       await chain.provider.send("hardhat_dropTransaction", [(await anchorRows())[0]!.txHash]).catch(() => {});
       await chain.provider.send("evm_mine", []);
       await submit(1);
-      await sealBatch(database.db, build, 100);
+      await sealBatch(database.db, build, { closeOpen: true });
       // A's row is still "confirmed": sending waits for nothing in flight, so B goes out now.
       await sendAnchors(deep);
       for (let i = 0; i < 3; i++) await chain.provider.send("evm_mine", []);
@@ -383,7 +416,7 @@ describe("anchoring", () => {
     await chain.provider.send("evm_setAutomine", [false]);
     try {
       await submit(1);
-      const sealed = (await sealBatch(database.db, build, 100))!;
+      const sealed = (await sealBatch(database.db, build, { closeOpen: true }))!;
       const gap = (await chain.pendingNonce()) + 3;
       const signed = await signAnchor(toHex(sealed.root), sealed.size, gap);
       await recordInFlight(signed);
@@ -409,7 +442,7 @@ describe("anchoring", () => {
   it("sends a backlog larger than one transaction holds in several, on consecutive nonces, at once", async () => {
     for (let i = 0; i < 5; i++) {
       await submit(1);
-      await sealBatch(database.db, build, 100);
+      await sealBatch(database.db, build, { closeOpen: true });
     }
     const small = { ...ctx, policy: { ...DEFAULT_POLICY, maxRootsPerTx: 2 } };
     const first = await chain.pendingNonce();
@@ -424,7 +457,7 @@ describe("anchoring", () => {
   it("keeps batch order and one live anchor per batch across many batches", async () => {
     for (let i = 0; i < 4; i++) {
       await submit(2);
-      await sealBatch(database.db, build, 100);
+      await sealBatch(database.db, build, { closeOpen: true });
     }
     expect((await sendAnchors(ctx)).sent).toBe(4);
     await progressInFlight(ctx);

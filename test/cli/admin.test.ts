@@ -10,11 +10,11 @@ import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { progressInFlight, sendAnchors } from "../../src/batcher/anchor.ts";
 import { sealBatch } from "../../src/batcher/seal.ts";
-import { buildTreeInline } from "../../src/batcher/tree.ts";
+import { buildLevels } from "../../src/core/levels.ts";
 import { ensureContract } from "../../src/chain/deployment.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { runAdmin } from "../../src/cli/admin.ts";
@@ -27,7 +27,7 @@ import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { listAudit } from "../../src/store/audit.ts";
 import { createDb, type Db } from "../../src/store/db.ts";
-import { anchors, evidence, type AuditRow } from "../../src/store/schema.ts";
+import { anchors, batchLevels, evidence, type AuditRow } from "../../src/store/schema.ts";
 import { freePort, startTestChain, testChainClient } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { tempDir } from "../helpers/service.ts";
@@ -260,7 +260,7 @@ describe(`admin fsck as a process on ${describeDbKind()}`, () => {
         const { address } = await ensureContract(db, chain, {});
         const ingest = new IngestService({ db, signer: new Signer(generateSigningKey()) });
         await ingest.submit("tenant-a", Array.from({ length: 3 }, () => ({ digest: toHex(new Uint8Array(randomBytes(32))) })));
-        await sealBatch(db, async (leaves) => buildTreeInline(leaves), 100);
+        await sealBatch(db, async (leaves, n) => buildLevels(leaves, n), { closeOpen: true });
         const ctx = { db, chain, contract: address, confirmations: 1, log: silentLogger };
         await sendAnchors(ctx);
         await progressInFlight(ctx);
@@ -306,25 +306,32 @@ describe(`admin fsck as a process on ${describeDbKind()}`, () => {
   });
 
   it("exits 1 and names the mismatch", async () => {
-    const row = await onDb(async (db) => (await db.select().from(evidence).where(eq(evidence.leafIndex, 1)))[0]!);
-    const forged = new Uint8Array(row.path!);
+    // The batch has 3 leaves: level 1 holds one node, over leaves 0 and 1, which is leaf 2's whole path.
+    const level1 = and(eq(batchLevels.batchSeq, 0), eq(batchLevels.level, 1));
+    const original = await onDb(async (db) => new Uint8Array((await db.select().from(batchLevels).where(level1))[0]!.hashes));
+    const forged = new Uint8Array(original);
     forged[0] = forged[0]! ^ 0xff;
-    await onDb((db) => db.update(evidence).set({ path: forged }).where(eq(evidence.id, row.id)));
+    const row = await onDb(async (db) => (await db.select().from(evidence).where(eq(evidence.leafIndex, 2)))[0]!);
+    await onDb((db) => db.update(batchLevels).set({ hashes: forged }).where(level1));
     try {
       const human = await fsck([]);
       expect(human.code, human.out + human.err).toBe(1);
-      expect(human.out).toContain(`MISMATCH [leaf-path] batch 0: evidence ${row.id} (leaf 1): `);
-      expect(human.out).toContain(`path[0] is ${toHex(forged.subarray(0, 32))}, the tree of the stored leaf hashes has ${toHex(row.path!.subarray(0, 32))}`);
-      expect(human.out).toMatch(/: 1 mismatch \(leaf-path 1\)$/m);
+      expect(human.out).toContain(`MISMATCH [tree-levels] batch 0: tree level 1: node 0 is ${toHex(forged)}, the tree of the stored leaf hashes has ${toHex(original)}`);
+      expect(human.out).toContain(`MISMATCH [leaf-path] batch 0: evidence ${row.id} (leaf 2): `);
+      expect(human.out).toContain(`path[0] is ${toHex(forged)}, the tree of the stored leaf hashes has ${toHex(original)}`);
+      expect(human.out).toMatch(/: 2 mismatches \((leaf-path 1, tree-levels 1|tree-levels 1, leaf-path 1)\)$/m);
       expect(human.out).not.toContain("100% agreement");
 
       const json = await fsck(["--json"]);
       expect(json.code).toBe(1);
       const report = JSON.parse(json.out) as FsckReport;
-      expect(report).toMatchObject({ outcome: "mismatch", counts: { mismatches: 1 }, mismatchesByCheck: { "leaf-path": 1 } });
-      expect(report.mismatches).toEqual([expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: row.id, field: "path[0]" })]);
+      expect(report).toMatchObject({ outcome: "mismatch", counts: { mismatches: 2 }, mismatchesByCheck: { "leaf-path": 1, "tree-levels": 1 } });
+      expect(report.mismatches).toEqual([
+        expect.objectContaining({ check: "tree-levels", batchSeq: 0, field: "level 1 node 0" }),
+        expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: row.id, field: "path[0]" }),
+      ]);
     } finally {
-      await onDb((db) => db.update(evidence).set({ path: row.path }).where(eq(evidence.id, row.id)));
+      await onDb((db) => db.update(batchLevels).set({ hashes: original }).where(level1));
     }
   });
 

@@ -5,7 +5,7 @@
 // The fixture is built once (a database costs seconds): each test undoes its edit, and
 // afterEach checks that the fixture is clean again, so no test sees another's edit.
 import { randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { JsonRpcProvider, Wallet, Contract } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { progressInFlight, sendAnchors, type AnchorContext } from "../../src/batcher/anchor.ts";
@@ -22,7 +22,7 @@ import { runFsck, type FsckFinding, type FsckOptions, type FsckReport, type LogE
 import { IngestService } from "../../src/services/ingest.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
-import { anchors, batches, evidence } from "../../src/store/schema.ts";
+import { anchors, batchLevels, batches, evidence } from "../../src/store/schema.ts";
 import { RpcError, jsonRpcReader, type ChainReader } from "../../src/verify/rpc.ts";
 import { freshDatabase, describeDbKind, type TestDatabase } from "../helpers/db.ts";
 import { HARDHAT_DEV_KEY, freePort, startTestChain, testChainClient } from "../helpers/chain.ts";
@@ -46,7 +46,7 @@ async function fixture(): Promise<{ database: TestDatabase; contract: string }> 
   const digests = (n: number) => Array.from({ length: n }, () => ({ digest: toHex(new Uint8Array(randomBytes(32))) }));
   for (const size of SIZES) {
     await ingest.submit("tenant-a", digests(size));
-    await sealBatch(database.db, (leaves) => trees.build(leaves), size);
+    await sealBatch(database.db, (leaves) => trees.buildLevels(leaves), { closeOpen: true });
   }
   await ingest.submit("tenant-a", digests(1));
   const ctx: AnchorContext = { db: database.db, chain, contract, confirmations: 1, log: silentLogger };
@@ -204,9 +204,11 @@ describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
     await edited(setEvidence(row.id, { leafHash: forged }), setEvidence(row.id, { leafHash: row.leafHash }), async () => {
       const report = await fsck();
       expect(report.outcome).toBe("mismatch");
-      expect(checks(report)).toEqual(["batch-root", "leaf-hash", "leaf-path"]);
+      // The stored tree still holds the old leaf: level 0 and each node above it differ.
+      expect(checks(report)).toEqual(["batch-root", "leaf-hash", "leaf-path", "tree-levels", "tree-levels", "tree-levels"]);
       expect(report.mismatches).toEqual(
         expect.arrayContaining([
+          expect.objectContaining({ check: "tree-levels", batchSeq: 0, field: "level 0 node 2", expected: toHex(forged), found: toHex(row.leafHash) }),
           expect.objectContaining({ check: "leaf-hash", batchSeq: 0, evidenceId: row.id, leafIndex: 2, expected: toHex(row.leafHash), found: toHex(forged) }),
           expect.objectContaining({ check: "batch-root", batchSeq: 0, expected: toHex(merkleRoot(stored)), found: root }),
           expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: row.id, leafIndex: 2, expected: root, found: toHex(merkleRoot(stored)) }),
@@ -216,26 +218,43 @@ describe(`fsck on ${describeDbKind()} and a Hardhat node`, () => {
     });
   });
 
-  it("names a changed byte of a leaf's path: which element, both values", async () => {
-    const { row } = await leafRow(0, 1);
-    const path = new Uint8Array(row.path!);
-    path[40] = path[40]! ^ 0x01; // element 1, byte 8
-    await edited(setEvidence(row.id, { path }), setEvidence(row.id, { path: row.path }), async () => {
+  it("names a changed node of a stored tree level, and the paths it breaks: which element, both values", async () => {
+    // Batch 0 has 5 leaves: level 1 holds nodes (0,1) and (2,3); leaves 0 and 1 take node 1
+    // of level 1 (leaves 2-3) as the second element of their path.
+    const level = async () => (await database.db.select().from(batchLevels).where(and(eq(batchLevels.batchSeq, 0), eq(batchLevels.level, 1))))[0]!.hashes;
+    const original = new Uint8Array(await level());
+    const forged = new Uint8Array(original);
+    forged[40] = forged[40]! ^ 0x01; // node 1, byte 8
+    const setLevel = (hashes: Uint8Array) => () =>
+      database.db.update(batchLevels).set({ hashes }).where(and(eq(batchLevels.batchSeq, 0), eq(batchLevels.level, 1)));
+    const { rows } = await leafRow(0, 0);
+    await edited(setLevel(forged), setLevel(original), async () => {
       const report = await fsck();
       expect(report.outcome).toBe("mismatch");
+      const node = (x: Uint8Array) => toHex(x.subarray(32, 64));
       expect(report.mismatches).toEqual([
-        expect.objectContaining({
-          check: "leaf-path",
-          batchSeq: 0,
-          evidenceId: row.id,
-          leafIndex: 1,
-          field: "path[1]",
-          expected: toHex(row.path!.subarray(32, 64)),
-          found: toHex(path.subarray(32, 64)),
-        }),
+        expect.objectContaining({ check: "tree-levels", batchSeq: 0, field: "level 1 node 1", expected: node(original), found: node(forged) }),
+        ...[0, 1].map((i) =>
+          expect.objectContaining({ check: "leaf-path", batchSeq: 0, evidenceId: rows[i]!.id, leafIndex: i, field: "path[1]", expected: node(original), found: node(forged) }),
+        ),
       ]);
       expectValuesInMessages(report.mismatches);
     });
+  });
+
+  it("names a tree level that is missing", async () => {
+    const [top] = await database.db.select().from(batchLevels).where(and(eq(batchLevels.batchSeq, 0), eq(batchLevels.level, 2)));
+    await edited(
+      () => database.db.delete(batchLevels).where(and(eq(batchLevels.batchSeq, 0), eq(batchLevels.level, 2))),
+      () => database.db.insert(batchLevels).values(top!),
+      async () => {
+        const report = await fsck();
+        expect(report.outcome).toBe("mismatch");
+        expect(report.mismatches[0]).toMatchObject({ check: "tree-levels", batchSeq: 0, field: "level 2", found: "(absent)" });
+        // Only leaf 4's path needs that node (leaves 0-3, its whole subtree): it alone has no path.
+        expect(report.mismatches.filter((m) => m.check === "leaf-path").map((m) => m.leafIndex)).toEqual([4]);
+      },
+    );
   });
 
   it("names a changed batch root once, not once per leaf, and the chain no longer has it", async () => {

@@ -101,6 +101,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "api_keys",
       "audit_anchors",
       "audit_log",
+      "batch_levels",
       "batches",
       "deployments",
       "disclosures",
@@ -108,6 +109,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "idempotency_keys",
       "principals",
       "reports",
+      "sequencer",
       "signing_keys",
     ]);
     expect(await appliedMigrations(db)).toBe(migrationCount);
@@ -147,9 +149,9 @@ describe(`store adapter (${describeDbKind()})`, () => {
   it("stores bytea values and reads them back identical as Uint8Array", async () => {
     const edge = new Uint8Array(32).map((_, i) => (i % 2 ? 0xff : 0x00));
     const cases = [
-      evidenceRow({ digest: bytes(32), path: new Uint8Array(0) }),
-      evidenceRow({ digest: bytes(32), path: bytes(17 * 32) }),
-      evidenceRow({ digest: edge, path: bytes(32) }),
+      evidenceRow({ digest: bytes(32), receiptSignature: new Uint8Array(0) }),
+      evidenceRow({ digest: bytes(32), receiptSignature: bytes(17 * 32) }),
+      evidenceRow({ digest: edge, receiptSignature: bytes(64) }),
     ];
     await db.insert(schema.evidence).values(cases);
     const read = await db
@@ -159,14 +161,14 @@ describe(`store adapter (${describeDbKind()})`, () => {
     expect(read).toHaveLength(cases.length);
     for (const want of cases) {
       const got = read.find((r) => r.id === want.id)!;
-      for (const key of ["digest", "salt", "leafHash", "path"] as const) {
+      for (const key of ["digest", "salt", "leafHash", "receiptSignature"] as const) {
         const value = got[key];
         expect(value, key).toBeInstanceOf(Uint8Array);
         expect(Array.from(value!), key).toEqual(Array.from(want[key]!));
       }
     }
-    // An empty path is stored as zero bytes, not as NULL.
-    expect(read.find((r) => r.id === cases[0]!.id)!.path).toHaveLength(0);
+    // An empty value is stored as zero bytes, not as NULL.
+    expect(read.find((r) => r.id === cases[0]!.id)!.receiptSignature).toHaveLength(0);
   });
 
   it("finds rows by a bytea value", async () => {
@@ -176,16 +178,16 @@ describe(`store adapter (${describeDbKind()})`, () => {
     expect(found.map((r) => r.id)).toEqual([row.id]);
   });
 
-  it("has the partial indexes the batcher and anchoring rely on", async () => {
+  it("has the indexes the sequencer and anchoring rely on", async () => {
     const indexes = await queryRows<{ indexname: string; indexdef: string }>(
       db,
       sql`select indexname, indexdef from pg_indexes
-          where schemaname = 'public' and indexname in ('evidence_pending_idx', 'anchors_live_batch_idx')`,
+          where schemaname = 'public' and indexname in ('evidence_batch_idx', 'evidence_pending_idx', 'anchors_live_batch_idx')`,
     );
     const def = (name: string) => indexes.find((i) => i.indexname === name)?.indexdef ?? "";
-    expect(def("evidence_pending_idx")).toMatch(
-      /^CREATE INDEX \S+ ON public\.evidence .*\(seq\) WHERE \(batch_seq IS NULL\)$/,
-    );
+    // Sealing reads a batch's leaves in order; nothing marks leaves pending any more.
+    expect(def("evidence_batch_idx")).toMatch(/^CREATE INDEX \S+ ON public\.evidence .*\(batch_seq, leaf_index\)$/);
+    expect(def("evidence_pending_idx")).toBe("");
     expect(def("anchors_live_batch_idx")).toMatch(
       /^CREATE UNIQUE INDEX \S+ ON public\.anchors .*\(batch_seq\) WHERE /,
     );
