@@ -7,7 +7,8 @@ import { fromHex, toHex } from "../core/bytes.ts";
 import { leafHash, normaliseMeta, type EvidenceMeta, type HashAlg } from "../core/leaf.ts";
 import type { ReceiptV1 } from "../reports/format.ts";
 import type { Db, DbOrTx } from "../store/db.ts";
-import { insertChained, type NewEvidence } from "../store/evidence.ts";
+import { insertChained, insertEvidence, type NewEvidence } from "../store/evidence.ts";
+import { GroupCommit } from "../store/group-commit.ts";
 import type { Signer } from "../signing/signer.ts";
 import { signReceipt } from "./receipts.ts";
 
@@ -45,6 +46,9 @@ export interface IngestDeps {
 /** BATCH_MAX_LEAVES' default (src/config.ts). */
 const DEFAULT_BATCH_MAX_LEAVES = 100_000;
 
+/** Rows one group commit writes at most (unless one request alone brings more). */
+const GROUP_MAX_ITEMS = 4000;
+
 /** Items hashed and signed between two turns of the event loop. */
 const BUILD_CHUNK = 1000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -52,8 +56,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export class IngestService {
   readonly #deps: IngestDeps;
 
+  /** Submissions outside cases share statements and commits (src/store/group-commit.ts). */
+  readonly #group: GroupCommit<NewEvidence>;
+
   constructor(deps: IngestDeps) {
     this.#deps = deps;
+    const placement = { maxLeaves: deps.batchMaxLeaves ?? DEFAULT_BATCH_MAX_LEAVES };
+    this.#group = new GroupCommit((rows) => insertEvidence(deps.db, rows, placement), { maxItems: GROUP_MAX_ITEMS });
   }
 
   /**
@@ -113,9 +122,17 @@ export class IngestService {
       }
       return rows;
     };
-    const rows = await insertChained(opts.db ?? this.#deps.db, submitter, caseIds, build, {
-      maxLeaves: this.#deps.batchMaxLeaves ?? DEFAULT_BATCH_MAX_LEAVES,
-    });
+    let rows: NewEvidence[];
+    if (caseIds.length === 0 && !opts.db) {
+      // No case head to read and no caller's transaction: nothing ties these rows to one
+      // connection, so they may share a commit with other requests'.
+      rows = await build(new Map());
+      await this.#group.write(rows);
+    } else {
+      rows = await insertChained(opts.db ?? this.#deps.db, submitter, caseIds, build, {
+        maxLeaves: this.#deps.batchMaxLeaves ?? DEFAULT_BATCH_MAX_LEAVES,
+      });
+    }
     this.#deps.onIngested?.(rows.length);
     return rows.map((r, i) => ({
       id: r.id,
