@@ -73,7 +73,25 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Hono<AppEnv> {
 
   app.get("/:id", async (c) => c.json(await deps.prover.evidence(callerOf(c).scope, c.req.param("id"))));
 
-  app.get("/:id/proof", async (c) => c.json(await deps.prover.proof(callerOf(c).scope, c.req.param("id"))));
+  app.get("/:id/proof", async (c) => {
+    const proof = await deps.prover.proofResponse(callerOf(c).scope, c.req.param("id"));
+    // Private: an authenticated answer is for this caller's cache only. A final bundle never
+    // changes; an anchored one may still (a reorg) and is revalidated by its ETag; a pending
+    // one changes within seconds and is not stored.
+    c.header("cache-control", proof.final ? "private, max-age=31536000, immutable" : proof.anchored ? "private, no-cache" : "no-store");
+    c.header("etag", proof.etag);
+    if (etagMatches(c.req.header("if-none-match"), proof.etag)) return c.body(null, 304);
+    return c.body(proof.json, 200, { "content-type": "application/json" });
+  });
 
   return app;
+}
+
+/** RFC 9110 §13.1.2: If-None-Match holds "*" or a list of entity tags (weak ones compared weakly). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((t) => {
+    const tag = t.trim();
+    return tag === "*" || tag === etag || tag === `W/${etag}`;
+  });
 }

@@ -206,7 +206,15 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: "An item's proof bundle (evidence-proof/v1); verifiers: items of disclosed cases only",
     access: ANY_CALLER,
     parameters: [idParam],
-    responses: { 200: { description: "the bundle", schema: BundleSchema }, 404: notFound("item") },
+    responses: {
+      200: {
+        description:
+          "the bundle, with a strong ETag; Cache-Control `private, max-age=31536000, immutable` once its anchor is final (it can never change), `private, no-cache` while it is anchored but not final, `no-store` before",
+        schema: BundleSchema,
+      },
+      304: { description: "not modified: If-None-Match named the bundle's ETag" },
+      404: notFound("item"),
+    },
   },
   "GET /v1/batches/:seq": {
     summary: "A sealed batch holding one of your items, its root and anchor",

@@ -2,6 +2,7 @@
 // from stored rows. Before an anchor goes into a bundle, the chain is asked whether the
 // anchor's block is still there and deep enough, so a reorg or a restarted node never yields
 // a dead proof, and no proof shows fewer confirmations than the chain's kind asks for.
+import { createHash } from "node:crypto";
 import { toHex } from "../core/bytes.ts";
 import { buildBundle, type AnchorInfo, type ProofBundleV1 } from "../core/bundle.ts";
 import type { EvidenceMeta } from "../core/leaf.ts";
@@ -78,6 +79,8 @@ export class Prover {
   readonly #deps: ProverDeps;
   /** Blocks seen canonical at finality depth, by chain and number: never asked again. */
   readonly #final = new Map<string, string>();
+  /** Served bundles that can no longer change, by evidence id, least recently used first. */
+  readonly #finalBundles = new Map<string, { json: string; etag: string }>();
   readonly #blockLookups = new Map<string, Promise<string | null>>();
   readonly #headLookups = new Map<number, Promise<number>>();
   /** Chains not asked right now: a lookup that a read gave up on is still out to them. */
@@ -130,6 +133,38 @@ export class Prover {
 
   async proof(scope: Scope, id: string): Promise<ProofBundleV1> {
     return this.#bundle(await this.#row(scope, id));
+  }
+
+  /**
+   * The proof as served over HTTP: its JSON, a strong ETag over it, and whether it can never
+   * change (anchored in a block past the chain's finality depth, on a chain that keeps its
+   * blocks). Such a bundle is kept (up to FINAL_BUNDLES of them) and served again without
+   * rebuilding it: only the caller's right to see the item is read.
+   */
+  async proofResponse(scope: Scope, id: string): Promise<{ json: string; etag: string; final: boolean; anchored: boolean }> {
+    const row = await this.#row(scope, id);
+    const kept = this.#finalBundles.get(row.id);
+    if (kept) {
+      // Least recently used goes first: move this one to the end.
+      this.#finalBundles.delete(row.id);
+      this.#finalBundles.set(row.id, kept);
+      return { ...kept, final: true, anchored: true };
+    }
+    const bundle = await this.#bundle(row);
+    const json = JSON.stringify(bundle);
+    const etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
+    const final = bundle.anchor !== null && this.#isFinal(bundle.anchor);
+    if (final) {
+      if (this.#finalBundles.size >= FINAL_BUNDLES) this.#finalBundles.delete(this.#finalBundles.keys().next().value!);
+      this.#finalBundles.set(row.id, { json, etag });
+    }
+    return { json, etag, final, anchored: bundle.anchor !== null };
+  }
+
+  /** Whether an anchor's block is known canonical at finality depth, on a chain that keeps it. */
+  #isFinal(a: AnchorInfo): boolean {
+    const kind = (this.#deps.kind ?? ((id) => chainKind(id)))(a.chainId);
+    return !kind.volatile && this.#final.get(`${a.chainId}:${a.blockNumber}`) === a.blockHash;
   }
 
   /**
@@ -294,6 +329,9 @@ export class Prover {
     return pending;
   }
 }
+
+/** Final bundles kept in memory (about 2 KB each). */
+const FINAL_BUNDLES = 10_000;
 
 // A proof read waits this long for the chain at most; after a miss the chain is quiet until
 // it answers again (reads meanwhile answer at once, withholding anchors short of finality).

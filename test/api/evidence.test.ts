@@ -10,6 +10,9 @@ import { isRfc3339Utc, leafHash, type EvidenceMeta } from "../../src/core/leaf.t
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { getEvidence } from "../../src/store/evidence.ts";
 import { ADMIN_SCOPE } from "../../src/store/scope.ts";
+import { batchLevels } from "../../src/store/schema.ts";
+import { Prover } from "../../src/services/prover.ts";
+import { eq } from "drizzle-orm";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
 import {
   apiHarness,
@@ -331,6 +334,50 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
     const found = await getJson<{ items: View[] }>(`/v1/evidence?digest=${digests[2]}`);
     expect(found.items).toHaveLength(1);
     expect(found.items[0]!.status).toBe("anchored");
+  });
+
+  it("serves a proof with a strong ETag and says how long it may be kept: not while pending, revalidated while anchored, for good once final", async () => {
+    const { json } = await submit({ digest: randomDigest() });
+    await submit({ digest: randomDigest() }); // a batch of two: a path of one node
+    const get = (etag?: string) => h.app.request(`/v1/evidence/${json.id}/proof`, etag ? { headers: { "if-none-match": etag } } : {});
+    const pending = await get();
+    expect(pending.headers.get("cache-control")).toBe("no-store");
+    const pendingTag = pending.headers.get("etag")!;
+    expect(pendingTag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    // The tag is a hash of the very bytes served.
+    expect(pendingTag).toBe(`"${createHash("sha256").update(await pending.text()).digest("base64url").slice(0, 27)}"`);
+    const notModified = await get(pendingTag);
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe("");
+
+    await sealAndAnchor();
+    // Anchored on a development chain, which can lose its blocks: kept only if revalidated.
+    const anchored = await get(pendingTag);
+    expect(anchored.status).toBe(200);
+    expect(((await anchored.json()) as ProofBundleV1).anchor).not.toBeNull();
+    expect(anchored.headers.get("cache-control")).toBe("private, no-cache");
+    expect(anchored.headers.get("etag")).not.toBe(pendingTag);
+    expect((await get(`W/"x", ${anchored.headers.get("etag")}`)).status).toBe(304);
+
+    // On a chain that keeps its blocks, past its finality depth, the bundle is final: served
+    // as immutable, and again from memory without being rebuilt.
+    const prover = new Prover({
+      db: h.database.db,
+      chain: () => ({ getBlock: (n) => jsonRpcReader(h.node.url).getBlock(n), blockNumber: () => jsonRpcReader(h.node.url).blockNumber() }),
+      kind: () => ({ name: "test", volatile: false, confirmations: 1, finalityBlocks: 1 }),
+    });
+    const first = await prover.proofResponse(ADMIN_SCOPE, json.id);
+    expect(first).toMatchObject({ final: true, anchored: true });
+    const ofBatch = eq(batchLevels.batchSeq, (JSON.parse(first.json) as ProofBundleV1).batch!.seq);
+    const levels = await h.database.db.select().from(batchLevels).where(ofBatch);
+    await h.database.db.delete(batchLevels).where(ofBatch);
+    try {
+      expect(await prover.proofResponse(ADMIN_SCOPE, json.id)).toEqual(first);
+      // A prover that has not kept it must rebuild it, and cannot without the tree.
+      await expect(new Prover({ db: h.database.db }).proofResponse(ADMIN_SCOPE, json.id)).rejects.toThrow(/no stored tree node/);
+    } finally {
+      await h.database.db.insert(batchLevels).values(levels);
+    }
   });
 
   it("GET /v1/batches/:seq is 404 for a batch that does not exist yet", async () => {
