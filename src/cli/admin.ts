@@ -13,7 +13,7 @@ import { ConfigError, parseConfig } from "../config.ts";
 import { ServiceError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import { AccessService, PRINCIPAL_ID_RE, type Actor } from "../services/access.ts";
-import { contractFor, runFsck, type FsckFinding, type FsckReport } from "../services/fsck.ts";
+import { contractFor, runFsck, type FsckFinding, type FsckReport, type LogReader } from "../services/fsck.ts";
 import { dataDirHolder } from "../store/data-dir-lock.ts";
 import { createDb, type Database } from "../store/db.ts";
 import { jsonRpcReader, RpcError, type ChainReader } from "../verify/rpc.ts";
@@ -223,6 +223,7 @@ async function fsckCommand(
   // The first endpoint that answers; failing that, the chain part of the check is reported
   // as not done, and the database is still checked.
   let chain: ChainReader | null = null;
+  let logs: LogReader | undefined;
   let chainUrl = urls[0]!;
   let chainId: number | null = null;
   const failures: string[] = [];
@@ -231,6 +232,8 @@ async function fsckCommand(
     try {
       chainId = await reader.chainId();
       chain = reader;
+      // The contract's Anchored logs are its list of roots: the hash chain is replayed from them.
+      logs = reader;
       chainUrl = url;
       break;
     } catch (err) {
@@ -250,7 +253,7 @@ async function fsckCommand(
   const onFinding = json
     ? undefined
     : (f: FsckFinding, kind: "mismatch" | "note") => out(`${kind === "mismatch" ? "MISMATCH" : "note"} [${f.check}] ${f.message}`);
-  const report = await runFsck({ db: database.db, chain, contract: contract?.address ?? null }, { onFinding });
+  const report = await runFsck({ db: database.db, chain, contract: contract?.address ?? null, ...(logs ? { logs } : {}) }, { onFinding });
   const code = report.outcome === "clean" ? 0 : report.outcome === "mismatch" ? 1 : FSCK_INCOMPLETE;
   if (json) {
     out(JSON.stringify({ database: database.kind, chainUrl, contractSource: contract?.source ?? null, ...report }, null, 2));

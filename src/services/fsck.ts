@@ -12,7 +12,7 @@ import { anchorInterface } from "../chain/contract.ts";
 import type { Db } from "../store/db.ts";
 import { batchLevelsOf } from "../store/batches.ts";
 import { anchors, batches, deployments, evidence } from "../store/schema.ts";
-import { RpcError, type ChainReader, type LogInfo, type ReceiptInfo } from "../verify/rpc.ts";
+import { RpcError, type ChainReader, type LogEntry, type LogFilter, type LogInfo, type ReceiptInfo } from "../verify/rpc.ts";
 
 /** What each check compares; the names are stable (JSON output, scripts, the docs). */
 export const FSCK_CHECKS = {
@@ -88,20 +88,7 @@ export interface FsckReport {
   unchecked: string[];
 }
 
-/** An eth_getLogs filter: one address, topics (null matches any), an inclusive block range. */
-export interface LogFilter {
-  address: string;
-  topics: (string | null)[];
-  fromBlock: number;
-  toBlock: number;
-}
-
-/** A log as eth_getLogs returns it: where it was emitted, and its place in the chain. */
-export interface LogEntry extends LogInfo {
-  blockNumber: number;
-  logIndex: number;
-  transactionHash: string;
-}
+export type { LogEntry, LogFilter };
 
 /** eth_getLogs; a failed exchange with the node is an RpcError, as for ChainReader. */
 export interface LogReader {

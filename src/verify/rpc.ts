@@ -13,6 +13,21 @@ export interface LogInfo {
   data: string;
 }
 
+/** An eth_getLogs filter: one address, topics (null matches any), an inclusive block range. */
+export interface LogFilter {
+  address: string;
+  topics: (string | null)[];
+  fromBlock: number;
+  toBlock: number;
+}
+
+/** A log as eth_getLogs returns it: where it was emitted, and its place in the chain. */
+export interface LogEntry extends LogInfo {
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+}
+
 export interface ReceiptInfo {
   /** 1 = success, 0 = reverted. */
   status: number;
@@ -59,7 +74,10 @@ export class RpcError extends Error {
  * enough to run in a browser page. Every answer is checked for shape, since the endpoint is
  * not necessarily ours. Each request is aborted after `timeoutMs` (default 10 s).
  */
-export function jsonRpcReader(url: string, opts: { fetch?: typeof fetch; timeoutMs?: number } = {}): ChainReader {
+export function jsonRpcReader(
+  url: string,
+  opts: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): ChainReader & { getLogs(filter: LogFilter): Promise<LogEntry[]> } {
   const doFetch = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let nextId = 1;
@@ -115,6 +133,16 @@ export function jsonRpcReader(url: string, opts: { fetch?: typeof fetch; timeout
   const record = (method: string, v: unknown): Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(method, "expected an object");
 
+  const logOf = (method: string, l: unknown, i: number): LogInfo => {
+    const log = record(method, l);
+    if (!Array.isArray(log.topics)) return fail(method, `logs[${i}].topics is not an array`);
+    return {
+      address: hexString(method, log.address, `logs[${i}].address`),
+      topics: log.topics.map((t: unknown, j: number) => hexString(method, t, `logs[${i}].topics[${j}]`)),
+      data: hexString(method, log.data, `logs[${i}].data`),
+    };
+  };
+
   return {
     async chainId() {
       return quantity("eth_chainId", await rpc("eth_chainId", []), "chain id");
@@ -145,16 +173,25 @@ export function jsonRpcReader(url: string, opts: { fetch?: typeof fetch; timeout
         to: nullableHex(m, r.to, "to"),
         blockNumber: quantity(m, r.blockNumber, "blockNumber"),
         blockHash: hexString(m, r.blockHash, "blockHash"),
-        logs: r.logs.map((l: unknown, i: number) => {
-          const log = record(m, l);
-          if (!Array.isArray(log.topics)) return fail(m, `logs[${i}].topics is not an array`);
-          return {
-            address: hexString(m, log.address, `logs[${i}].address`),
-            topics: log.topics.map((t: unknown, j: number) => hexString(m, t, `logs[${i}].topics[${j}]`)),
-            data: hexString(m, log.data, `logs[${i}].data`),
-          };
-        }),
+        logs: r.logs.map((l: unknown, i: number) => logOf(m, l, i)),
       };
+    },
+    /** eth_getLogs (used by fsck, which replays the contract's hash chain from its logs). */
+    async getLogs(filter) {
+      const m = "eth_getLogs";
+      const raw = await rpc(m, [
+        { address: filter.address, topics: filter.topics, fromBlock: "0x" + filter.fromBlock.toString(16), toBlock: "0x" + filter.toBlock.toString(16) },
+      ]);
+      if (!Array.isArray(raw)) return fail(m, "result is not an array");
+      return raw.map((l: unknown, i: number) => {
+        const log = record(m, l);
+        return {
+          ...logOf(m, log, i),
+          blockNumber: quantity(m, log.blockNumber, `logs[${i}].blockNumber`),
+          logIndex: quantity(m, log.logIndex, `logs[${i}].logIndex`),
+          transactionHash: hexString(m, log.transactionHash, `logs[${i}].transactionHash`),
+        };
+      });
     },
     async getBlock(number) {
       const m = "eth_getBlockByNumber";

@@ -56,6 +56,24 @@ describe("jsonRpcReader", () => {
     await expect(jsonRpcReader("http://x", { fetch: stub({ id: 1, result: 5 }) }).call("0x", "0x")).rejects.toThrow("result is not hex");
   });
 
+  it("reads logs with eth_getLogs: the filter as sent, each log with its place in the chain", async () => {
+    let sent: unknown;
+    const log = { address: "0xc0", topics: ["0x01", "0x02"], data: "0x", blockNumber: "0x10", logIndex: "0x2", transactionHash: "0xab" };
+    const fetchStub = (async (_url: string, init: RequestInit) => {
+      sent = JSON.parse(String(init.body));
+      return new Response(JSON.stringify({ jsonrpc: "2.0", id: 1, result: [log] }));
+    }) as typeof fetch;
+    const logs = await jsonRpcReader("http://x", { fetch: fetchStub }).getLogs({ address: "0xc0", topics: ["0x01", null], fromBlock: 16, toBlock: 10_015 });
+    expect(sent).toMatchObject({ method: "eth_getLogs", params: [{ address: "0xc0", topics: ["0x01", null], fromBlock: "0x10", toBlock: "0x271f" }] });
+    expect(logs).toEqual([{ address: "0xc0", topics: ["0x01", "0x02"], data: "0x", blockNumber: 16, logIndex: 2, transactionHash: "0xab" }]);
+    await expect(jsonRpcReader("http://x", { fetch: stub({ id: 1, result: [{ ...log, logIndex: 2 }] }) }).getLogs({ address: "0xc0", topics: [], fromBlock: 0, toBlock: 1 })).rejects.toThrow(
+      "eth_getLogs: malformed response: logs[0].logIndex is not a hex quantity",
+    );
+    await expect(jsonRpcReader("http://x", { fetch: stub({ id: 1, result: {} }) }).getLogs({ address: "0xc0", topics: [], fromBlock: 0, toBlock: 1 })).rejects.toThrow(
+      "result is not an array",
+    );
+  });
+
   it("times out", async () => {
     const hang = ((_url: string, init: RequestInit) =>
       new Promise((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as typeof fetch;
