@@ -60,8 +60,11 @@ export const evidence = pgTable(
     receiptSignature: bytea("receipt_signature"),
   },
   (t) => [
-    uniqueIndex("evidence_leaf_hash_idx").on(t.leafHash),
-    index("evidence_digest_idx").on(t.digest),
+    // Lookups by digest are equality only: a hash index stores a 4-byte hash code per row
+    // instead of the 32-byte digest (about 76 → 27 bytes per digest). No query looks rows up
+    // by leaf hash, so it has no index (it was unique: leaf hashes carry a 32-byte random
+    // salt, so two never coincide; that index cost 79 bytes per digest).
+    index("evidence_digest_idx").using("hash", t.digest),
     index("evidence_submitter_case_idx").on(t.submitter, t.caseId, t.seq),
     index("evidence_batch_idx").on(t.batchSeq, t.leafIndex),
   ],
@@ -80,7 +83,7 @@ export const sequencer = pgTable("sequencer", {
 
 /**
  * A sealed batch's tree, stored once: level k holds the hashes of its complete subtrees of
- * 2^k leaves, in order (level 0 the leaf hashes), concatenated. An inclusion path is read
+ * 2^k leaves, in order, concatenated, for k ≥ 1 (level 0, the leaf hashes, is in `evidence`). An inclusion path is read
  * from a few 32-byte slices of these at proof time (src/core/levels.ts); the column is
  * stored uncompressed out of line, so PostgreSQL fetches only the slices asked for.
  */

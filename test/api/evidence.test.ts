@@ -338,7 +338,8 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
 
   it("serves a proof with a strong ETag and says how long it may be kept: not while pending, revalidated while anchored, for good once final", async () => {
     const { json } = await submit({ digest: randomDigest() });
-    await submit({ digest: randomDigest() }); // a batch of two: a path of one node
+    // A batch of four: leaf 0's path takes a node of level 1, which is stored in batch_levels.
+    for (let i = 0; i < 3; i++) await submit({ digest: randomDigest() });
     const get = (etag?: string) => h.app.request(`/v1/evidence/${json.id}/proof`, etag ? { headers: { "if-none-match": etag } } : {});
     const pending = await get();
     expect(pending.headers.get("cache-control")).toBe("no-store");
