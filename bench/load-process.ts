@@ -14,7 +14,8 @@ export interface LoadTarget {
 
 export type LoadJob = LoadTarget &
   (
-    | { kind: "batch-ingest"; total: number; batchSize: number; concurrency: number }
+    /** `keepIds`: how many of the receipts' ids to send back (all when absent). */
+    | { kind: "batch-ingest"; total: number; batchSize: number; concurrency: number; keepIds?: number }
     | { kind: "single-ingest"; total: number; concurrency: number }
     | { kind: "proof-fetch"; ids: string[]; total: number; concurrency: number }
     | { kind: "single-ingest-rate"; ratePerSec: number }
@@ -27,6 +28,8 @@ export interface LoadResult extends LoadOutcome {
   ids: string[];
   /** Digests (items) sent, for ingest jobs. */
   items: number;
+  /** Digests acknowledged (2xx), for ingest jobs. */
+  accepted?: number;
   /** Proof fetches whose bundle carried an anchor. */
   anchoredProofs: number;
   sent?: number;
@@ -39,6 +42,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const requests = Math.ceil(job.total / job.batchSize);
       const client = makeClient(job.url, job.key, job.concurrency);
       const ids: string[] = [];
+      const keep = job.keepIds ?? Infinity;
+      let accepted = 0;
       const out = await closedLoop(
         client,
         requests,
@@ -48,12 +53,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
           const items = Array.from({ length: n }, () => ({ digest: randomDigest() }));
           return { method: "POST", path: "/v1/evidence/batch", body: JSON.stringify({ items }) };
         },
-        (_, res) => {
-          for (const r of (JSON.parse(res.body) as { items: { id: string }[] }).items) ids.push(r.id);
+        (i, res) => {
+          accepted += Math.min(job.batchSize, job.total - i * job.batchSize);
+          if (ids.length >= keep) return;
+          for (const r of (JSON.parse(res.body) as { items: { id: string }[] }).items) if (ids.length < keep) ids.push(r.id);
         },
       );
       client.close();
-      return { ...out, ids, items: job.total, anchoredProofs: 0 };
+      return { ...out, ids, items: job.total, accepted, anchoredProofs: 0 };
     }
     case "single-ingest": {
       const client = makeClient(job.url, job.key, job.concurrency);
