@@ -10,7 +10,8 @@ import type { Db, DbOrTx } from "../store/db.ts";
 import { insertChained, insertEvidence, type NewEvidence } from "../store/evidence.ts";
 import { GroupCommit } from "../store/group-commit.ts";
 import type { Signer } from "../signing/signer.ts";
-import { signReceipt } from "./receipts.ts";
+import type { SigningPool } from "../signing/pool.ts";
+import { signReceipts } from "./receipts.ts";
 
 export interface SubmitItem {
   /** 0x + 64 hex digits (either case). */
@@ -34,6 +35,8 @@ export interface IngestDeps {
   db: Db;
   /** Signs the receipt of each accepted item. */
   signer: Signer;
+  /** The same key in a worker thread: receipts are signed there, off the event loop. */
+  signingPool?: SigningPool;
   /** Leaves per batch at most (BATCH_MAX_LEAVES); a batch is started anew past it. */
   batchMaxLeaves?: number;
   /** Told how many items were committed (the batcher closes full batches early). */
@@ -103,8 +106,6 @@ export class IngestService {
         });
         const leaf = leafHash({ salt, digest, meta });
         if (item.caseId !== undefined) last.set(item.caseId, leaf);
-        const signed = signReceipt(signer, { id, digest, leafHash: leaf, submitter, receivedAt });
-        receipts.push(signed.receipt);
         rows.push({
           id,
           submitter,
@@ -116,10 +117,14 @@ export class IngestService {
           meta: meta as Record<string, string>,
           leafHash: leaf,
           receivedAt,
-          receiptKid: signed.receiptKid,
-          receiptSignature: signed.receiptSignature,
         });
       }
+      const signed = await signReceipts(this.#deps.signingPool ?? signer, rows);
+      rows.forEach((row, i) => {
+        receipts.push(signed[i]!.receipt);
+        row.receiptKid = signed[i]!.receiptKid;
+        row.receiptSignature = signed[i]!.receiptSignature;
+      });
       return rows;
     };
     let rows: NewEvidence[];

@@ -5,6 +5,7 @@
 import { toHex } from "../core/bytes.ts";
 import { RECEIPT_FORMAT, type ReceiptV1 } from "../reports/format.ts";
 import type { Signer } from "../signing/signer.ts";
+import { SigningPool } from "../signing/pool.ts";
 import type { EvidenceRow } from "../store/schema.ts";
 
 /** What a receipt says about an item: fields of its evidence row. */
@@ -31,15 +32,20 @@ export interface SignedReceipt {
   receiptSignature: Uint8Array;
 }
 
-/** Builds and signs the receipt of an item about to be stored. */
-export function signReceipt(signer: Signer, src: ReceiptSource): SignedReceipt {
-  const receipt = signer.sign(receiptBody(src));
-  return {
+/**
+ * Builds and signs the receipts of items about to be stored, in order: in the signing worker
+ * when there is one (off the event loop), else here. Both give the same receipts.
+ */
+export async function signReceipts(signing: Signer | SigningPool, sources: readonly ReceiptSource[]): Promise<SignedReceipt[]> {
+  const bodies = sources.map(receiptBody);
+  const signed = signing instanceof SigningPool ? await signing.signMany(bodies) : bodies.map((b) => signing.sign(b));
+  return signed.map((receipt) => ({
     receipt,
     receiptKid: receipt.signature.kid,
     receiptSignature: new Uint8Array(Buffer.from(receipt.signature.value, "base64url")),
-  };
+  }));
 }
+
 
 /** The receipt handed out when the row was stored, rebuilt from it; null for rows stored before receipts existed. */
 export function receiptOf(row: ReceiptSource & Pick<EvidenceRow, "receiptKid" | "receiptSignature">): ReceiptV1 | null {

@@ -24,6 +24,7 @@ import { FailureTracker } from "../../src/auth/failures.ts";
 import { AccessService } from "../../src/services/access.ts";
 import { AuditService } from "../../src/services/audit.ts";
 import { IngestService } from "../../src/services/ingest.ts";
+import { SigningPool } from "../../src/signing/pool.ts";
 import { Prover, chainViewOf } from "../../src/services/prover.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { jsonRpcReader, type ChainReader } from "../../src/verify/index.ts";
@@ -127,7 +128,9 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   // Not wired to batcher.notifyIngested: tests seal by calling tick(), never by a timer.
   const signer = new Signer(generateSigningKey());
   await registerSigningKey(database.db, signer.kid, signer.key.publicKey, new Date());
-  const ingest = new IngestService({ db: database.db, signer });
+  // As the service does: receipts signed in the worker thread.
+  const signingPool = new SigningPool(signer.key);
+  const ingest = new IngestService({ db: database.db, signer, signingPool });
   const reader = jsonRpcReader(opts.chainUrl, { timeoutMs: 5000 });
   const prover = new Prover({
     db: database.db,
@@ -210,6 +213,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
       return Number(rows[0]?.n ?? NaN);
     },
     close: async () => {
+      await signingPool.close();
       await batcher.stop();
       if (opts.closeDatabase ?? !opts.database) await database.close();
     },
