@@ -447,9 +447,7 @@ class Fsck {
       ordered.forEach((l, i) => flat.set(l.leafHash, 32 * i));
       tree = buildLevels(flat, ordered.length);
     }
-    // Level 0 is the leaf hashes themselves (the evidence rows); levels 1 and up are stored.
     const stored = await batchLevelsOf(this.#db, b.seq);
-    if (tree) stored[0] = tree.levels[0]!;
     if (tree) this.#checkLevels(b, tree.levels, stored);
     const rootOk = tree !== null && bytesEqual(tree.root, b.root);
     // A wrong root is reported after the paths: they tell whether the root or a leaf changed.

@@ -13,13 +13,16 @@ export type NewAnchor = Omit<typeof anchors.$inferInsert, "id">;
 export async function insertSealedBatch(db: DbOrTx, row: typeof batches.$inferInsert, levels: readonly Uint8Array[]): Promise<boolean> {
   const inserted = await db.insert(batches).values(row).onConflictDoNothing().returning({ seq: batches.seq });
   if (inserted.length === 0) return false;
-  // Level 0 is the leaf hashes, which the evidence rows hold already: stored from level 1 up.
-  const above = levels.slice(1).map((hashes, i) => ({ batchSeq: row.seq, level: i + 1, hashes }));
-  if (above.length > 0) await db.insert(batchLevels).values(above);
+  // Level 0 (the leaf hashes) is stored too, though the evidence rows hold it: a batch's tree
+  // is then whole on its own, and one lost or deleted evidence row cannot take its
+  // neighbours' proofs with it (32 bytes a digest).
+  if (levels.length > 0) {
+    await db.insert(batchLevels).values(levels.map((hashes, level) => ({ batchSeq: row.seq, level, hashes })));
+  }
   return true;
 }
 
-/** Every stored tree level of batch `batchSeq`, by level, from 1 (level 0 is the leaves; a level not stored is absent). */
+/** Every stored tree level of batch `batchSeq`, by level (a level not stored is absent). */
 export async function batchLevelsOf(db: DbOrTx, batchSeq: number): Promise<Uint8Array[]> {
   const rows = await db.select().from(batchLevels).where(eq(batchLevels.batchSeq, batchSeq)).orderBy(asc(batchLevels.level));
   const out: Uint8Array[] = [];
@@ -37,18 +40,11 @@ export async function readTreeNodes(
   nodes: readonly { level: number; index: number }[],
 ): Promise<Map<string, Uint8Array>> {
   if (nodes.length === 0) return new Map();
-  // Level 0 nodes are leaf hashes, read from the evidence rows; the rest from batch_levels.
-  const leaves = nodes.filter((n) => n.level === 0).map((n) => n.index);
-  const above = nodes.filter((n) => n.level > 0).map((n) => ({ level: n.level, idx: n.index }));
   const rows = await queryRows<{ level: number; idx: number; hash: Uint8Array }>(
     db,
     sql`select l.level, n.idx, substring(l.hashes from n.idx * 32 + 1 for 32) as hash
-        from jsonb_to_recordset(${JSON.stringify(above)}::jsonb) as n(level int, idx int)
-        join batch_levels l on l.batch_seq = ${batchSeq} and l.level = n.level
-        union all
-        select 0, e.leaf_index, e.leaf_hash from evidence e
-        where e.batch_seq = ${batchSeq}
-          and e.leaf_index in (select x::int from jsonb_array_elements_text(${JSON.stringify(leaves)}::jsonb) as x)`,
+        from jsonb_to_recordset(${JSON.stringify(nodes.map((n) => ({ level: n.level, idx: n.index })))}::jsonb) as n(level int, idx int)
+        join batch_levels l on l.batch_seq = ${batchSeq} and l.level = n.level`,
   );
   const out = new Map<string, Uint8Array>();
   for (const r of rows) if (r.hash.length === 32) out.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash));

@@ -83,7 +83,7 @@ export const sequencer = pgTable("sequencer", {
 
 /**
  * A sealed batch's tree, stored once: level k holds the hashes of its complete subtrees of
- * 2^k leaves, in order, concatenated, for k ≥ 1 (level 0, the leaf hashes, is in `evidence`). An inclusion path is read
+ * 2^k leaves, in order (level 0 the leaf hashes), concatenated. An inclusion path is read
  * from a few 32-byte slices of these at proof time (src/core/levels.ts); the column is
  * stored uncompressed out of line, so PostgreSQL fetches only the slices asked for.
  */

@@ -127,13 +127,12 @@ describe("sealing", () => {
       const bundle = await prover.proof(ADMIN_SCOPE, r.id);
       expect(verifyInclusion(i, 7, r.leafHash, bundle.batch!.path.map((h) => fromHex(h, 32)), sealed!.root)).toBe(true);
     }
-    // The stored tree: level k holds floor(7 / 2^k) complete-subtree hashes; level 0 (the leaf
-    // hashes) is not stored again, the evidence rows hold it.
+    // The stored tree: level k holds floor(7 / 2^k) complete-subtree hashes, level 0 the leaves.
     const levels = await queryRows<{ level: number; n: number }>(
       database.db,
       sql`select level, length(hashes) / 32 as n from batch_levels where batch_seq = 0 order by level`,
     );
-    expect(levels).toEqual([{ level: 1, n: 3 }, { level: 2, n: 1 }]);
+    expect(levels).toEqual([{ level: 0, n: 7 }, { level: 1, n: 3 }, { level: 2, n: 1 }]);
   });
 
   it("starts the next batch at BATCH_MAX_LEAVES, and seals full batches before the open one", async () => {

@@ -106,15 +106,14 @@ describe("0004_tree_levels", () => {
         expect(bundle.batch).toEqual({ seq: bundle.batch!.seq, size: old.size, root: old.root, path: old.path });
         expect(bundle.leaf!.index).toBe(old.index);
       }
-      // The levels are those of the batch's tree: level k has floor(size / 2^k) nodes. Level 0
-      // (the leaf hashes) is left to the evidence rows (0005).
+      // The levels are those of the batch's tree: level k has floor(size / 2^k) nodes.
       const levels = await queryRows<{ batch_seq: string; level: number; n: number }>(
         db as never,
         sql`select batch_seq::text, level, length(hashes) / 32 as n from batch_levels order by batch_seq, level`,
       );
       const expected = sizes.flatMap((size, b) => {
         const out = [];
-        for (let k = 1; size >> k >= 1; k++) out.push({ batch_seq: String(b), level: k, n: size >> k });
+        for (let k = 0; size >> k >= 1; k++) out.push({ batch_seq: String(b), level: k, n: size >> k });
         return out;
       });
       expect(levels).toEqual(expected);
