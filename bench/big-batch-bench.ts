@@ -7,7 +7,7 @@
 // of a database that holds one big batch. HTTP and SQL only, like the other new sections.
 import { sql } from "drizzle-orm";
 import { queryRows } from "../src/store/db.ts";
-import { checkpoint, measureStorage, walBytes, walLsn, type StorageReport } from "./lib/db-stats.ts";
+import { checkpoint, commitsBetween, measureStorage, otherDatabaseCommits, walBytes, walLsn, type StorageReport } from "./lib/db-stats.ts";
 import { runLoad, summarize } from "./lib/load.ts";
 import { checkErrors, rateRow, startBenchService, waitDrained, watch, type RateRow, type RepResult } from "./service-bench.ts";
 
@@ -47,6 +47,8 @@ export interface BigBatchResult {
   sealedToAnchoredMs: number;
   /** WAL of sealing and anchoring the big batch, per leaf. */
   sealWalBytesPerLeaf: number;
+  /** Commits in the server's other databases from the start of the ingest until anchored. */
+  otherDatabaseCommits: number;
   proofConcurrency: number;
   proofRequestsPerRep: number;
   proofs: BigBatchProofRow[];
@@ -79,6 +81,7 @@ export async function runBigBatchBench(opts: BigBatchOptions): Promise<BigBatchR
 
     // The big batch: the last digest fills it, which closes it.
     const checkpointed = await checkpoint(q);
+    const other0 = await otherDatabaseCommits(q);
     const lsn0 = await walLsn(q);
     const big = await runLoad({ kind: "batch-ingest", ...target, total: opts.big, batchSize, concurrency, keepIds: 0 });
     const ingestEnd = performance.now();
@@ -91,6 +94,7 @@ export async function runBigBatchBench(opts: BigBatchOptions): Promise<BigBatchR
     await waitDrained(service, 900_000, tick);
     const anchoredAt = performance.now();
     const lsn2 = await walLsn(q);
+    const other2 = await otherDatabaseCommits(q);
     const bigBatch = sealed.find((b) => b.size === opts.big);
     if (!bigBatch) throw new Error(`no batch of ${opts.big} leaves was sealed (sealed: ${sealed.map((b) => b.size).join(", ")})`);
     log(`  big batch: batch ${bigBatch.seq} of ${opts.big} leaves sealed ${((bigBatch.at - ingestEnd) / 1000).toFixed(1)} s after the last answer, anchored ${((anchoredAt - bigBatch.at) / 1000).toFixed(1)} s later`);
@@ -151,6 +155,7 @@ export async function runBigBatchBench(opts: BigBatchOptions): Promise<BigBatchR
       sealMs: bigBatch.at - ingestEnd,
       sealedToAnchoredMs: anchoredAt - bigBatch.at,
       sealWalBytesPerLeaf: (await walBytes(q, lsn1, lsn2)) / opts.big,
+      otherDatabaseCommits: commitsBetween(other0, other2),
       proofConcurrency: pf.concurrency,
       proofRequestsPerRep: pf.total,
       proofs,

@@ -285,7 +285,7 @@ export function bigBatchTables(r: BigBatchResult): string {
     ),
     "",
     `The ${r.big.toLocaleString("en-US")}-leaf batch: ingested at ${si(r.ingest.perSec)} digests/s (1,000 per body, 4 connections; p50 / p99 ${ms(r.ingest.p50Ms)} / ${ms(r.ingest.p99Ms)} per request, ${r.ingest.errors} failed), ` +
-      `WAL ${Number.isFinite(r.ingest.walBytesPerDigest) ? r.ingest.walBytesPerDigest.toFixed(0) : "n/a"} bytes per digest; sealed ${ms(r.sealMs)} after the last answer (WAL ${Number.isFinite(r.sealWalBytesPerLeaf) ? r.sealWalBytesPerLeaf.toFixed(0) : "n/a"} bytes per leaf for sealing and anchoring), anchored ${ms(r.sealedToAnchoredMs)} later.`,
+      `WAL ${Number.isFinite(r.ingest.walBytesPerDigest) ? r.ingest.walBytesPerDigest.toFixed(0) : "n/a"} bytes per digest; sealed ${ms(r.sealMs)} after the last answer (WAL ${Number.isFinite(r.sealWalBytesPerLeaf) ? r.sealWalBytesPerLeaf.toFixed(0) : "n/a"} bytes per leaf for sealing and anchoring), anchored ${ms(r.sealedToAnchoredMs)} later; other databases committed ${r.otherDatabaseCommits} transactions meanwhile (their WAL counts too).`,
     "",
     storageTable(r.storage, `of this database (one ${r.small.toLocaleString("en-US")}-leaf and one ${r.big.toLocaleString("en-US")}-leaf batch)`),
   ].join("\n");

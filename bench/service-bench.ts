@@ -21,6 +21,7 @@ import { cpuDelta, cpuSpan, pidsCpuMs } from "./lib/cpu.ts";
 import { createCopyBaseline, type CopyBaseline } from "./lib/copy-baseline.ts";
 import {
   checkpoint,
+  commitsBetween,
   durabilitySettings,
   measureStorage,
   otherDatabaseCommits,
@@ -354,7 +355,7 @@ async function walWindow<T>(q: Query, step: () => Promise<T>): Promise<{ value: 
   const value = await step();
   const lsn1 = await walLsn(q);
   const other1 = await otherDatabaseCommits(q);
-  return { value, walBytes: await walBytes(q, lsn0, lsn1), otherCommits: other1 - other0, checkpointed };
+  return { value, walBytes: await walBytes(q, lsn0, lsn1), otherCommits: commitsBetween(other0, other1), checkpointed };
 }
 
 /**

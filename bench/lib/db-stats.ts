@@ -102,17 +102,30 @@ export async function walBytes(q: Query, from: string | null, to: string | null)
 }
 
 /**
- * Commits counted so far in the server's other databases (pg_stat_database; flushed about once
- * a second). Their WAL lands in the same stream, so a difference over a WAL window says how
- * much of it may not be ours. NaN where unavailable.
+ * Commits counted so far in each of the server's other databases (pg_stat_database; flushed
+ * about once a second). Their WAL lands in the same stream, so the difference over a WAL
+ * window (commitsBetween) says how much of it may not be ours. Empty where unavailable.
  */
-export async function otherDatabaseCommits(q: Query): Promise<number> {
+export async function otherDatabaseCommits(q: Query): Promise<Map<string, number>> {
   try {
-    const r = await q<{ n: string }>(`select coalesce(sum(xact_commit), 0) as n from pg_stat_database where datname is not null and datname <> current_database()`);
-    return Number(r[0]?.n ?? NaN);
+    const rows = await q<{ datname: string; n: string }>(
+      `select datname, xact_commit as n from pg_stat_database where datname is not null and datname <> current_database()`,
+    );
+    return new Map(rows.map((r) => [r.datname, Number(r.n)]));
   } catch {
-    return NaN;
+    return new Map();
   }
+}
+
+/**
+ * Commits between two snapshots of otherDatabaseCommits: per database, so that databases
+ * dropped meanwhile (test runs drop theirs) do not subtract; a database created meanwhile
+ * counts from zero.
+ */
+export function commitsBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let n = 0;
+  for (const [db, c] of after) n += Math.max(0, c - (before.get(db) ?? 0));
+  return n;
 }
 
 /** Settings that decide what a commit and its WAL cost (a test server may relax them). */
