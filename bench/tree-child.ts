@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { buildLevels, type PairHasher } from "../src/core/levels.ts";
 import { implById, makeLeaves, toHexString } from "./lib/tree-impls.ts";
+import { xorshiftLeaves } from "../test/helpers/leaves.ts";
 
 // The pair hashers buildLevels can be given: the 0x01 prefix goes into one reused 65-byte
 // buffer, the digest is copied to its place (what a hasher outside the core would do).
@@ -55,25 +56,6 @@ export const LEVELS_JOBS = {
 } satisfies Record<string, Job>;
 export type LevelsJobId = keyof typeof LEVELS_JOBS;
 
-/**
- * The bytes makeLeaves(n) gives the other builders (xorshift32 from the same seed; the bench
- * checks that the roots agree), as one flat buffer, without makeLeaves' n views: their
- * allocation would otherwise be the process's peak RSS at 10^5 leaves.
- */
-function makeFlatLeaves(n: number, seed = 0x9e3779b9): Uint8Array {
-  const words = new Uint32Array(n * 8);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    words[i] = x;
-  }
-  return new Uint8Array(words.buffer);
-}
-
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) main();
 
@@ -88,7 +70,7 @@ function main(): void {
   const levelsJob = (LEVELS_JOBS as Record<string, Job>)[implId];
   let run: () => { root: Uint8Array | undefined; paths?: number; built?: unknown };
   if (levelsJob) {
-    const flat = makeFlatLeaves(n);
+    const flat = xorshiftLeaves(n);
     run = () => {
       const built = levelsJob(flat, n);
       return { root: built?.root, built };

@@ -3,6 +3,7 @@
 import { buildTree } from "../../src/core/merkle.ts";
 import { buildTreeInline } from "../../src/batcher/tree.ts";
 import { buildPlainTree, hashers, plainRoot } from "./plain-merkle.ts";
+import { xorshiftLeaves } from "../../test/helpers/leaves.ts";
 
 export interface TreeImpl {
   id: ImplId;
@@ -53,17 +54,7 @@ export function implById(id: string): TreeImpl {
  * arrive), filled by xorshift32 from `seed`: fast, and identical in every process.
  */
 export function makeLeaves(n: number, seed = 0x9e3779b9): Uint8Array[] {
-  const words = new Uint32Array(n * 8);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    words[i] = x;
-  }
-  const bytes = new Uint8Array(words.buffer);
+  const bytes = xorshiftLeaves(n, seed);
   const out: Uint8Array[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = bytes.subarray(i * 32, i * 32 + 32);
   return out;

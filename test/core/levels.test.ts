@@ -11,26 +11,15 @@ import { sha256 } from "../../src/core/hash.ts";
 import { buildLevels, hashPair, nodeFromLevels, nodesForPath, pathFromNodes, type NodeRef } from "../../src/core/levels.ts";
 import { buildTree, EMPTY_ROOT, hashLeaf, merkleRoot } from "../../src/core/merkle.ts";
 import { expectedPathLength, verifyInclusion } from "../../src/core/rfc9162.ts";
+import { xorshiftLeaves } from "../helpers/leaves.ts";
 
 // 100 locally; CI raises it (FC_RUNS=10000). A run here is a whole tree of up to 2,000 leaves
 // with every path checked three ways, so it gets a fiftieth of that, and at least 30.
 const numRuns = Math.max(30, Math.floor(Number(process.env.FC_RUNS ?? 100) / 50));
 const EDGE_SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 1023, 1024, 1025];
 
-/** n pseudo-random leaf hashes from `seed` (xorshift32), concatenated: reproducible from a fast-check counterexample. */
-function randomLeaves(n: number, seed: number): Uint8Array {
-  const words = new Uint32Array(8 * n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    words[i] = x;
-  }
-  return new Uint8Array(words.buffer);
-}
+/** n pseudo-random leaf hashes from `seed`, concatenated: reproducible from a fast-check counterexample. */
+const randomLeaves = (n: number, seed: number): Uint8Array => xorshiftLeaves(n, seed);
 
 const split = (flat: Uint8Array): Uint8Array[] => Array.from({ length: flat.length / 32 }, (_, i) => flat.subarray(32 * i, 32 * i + 32));
 const hexes = (hs: Uint8Array[]): string => hs.map(toHex).join();
