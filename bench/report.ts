@@ -257,10 +257,19 @@ export function storageTable(st: StorageReport, when: string): string {
   const idx = shown
     .filter((r) => r.indexSizes.length > 0 && r.indexes >= 0.05 * sum(st.relations, "total"))
     .flatMap((r) => r.indexSizes.map((i) => `${i.name} ${per(i.bytes)}`));
+  const c = st.evidenceColumns;
+  const cols = c
+    ? [
+        "",
+        `An evidence row averages ${c.row.toFixed(0)} bytes (pg_column_size over ${c.sampled.toLocaleString("en-US")} rows; plus 4 for its line pointer and page overhead): ` +
+          c.columns.map((x) => `${x.name} ${x.bytes.toFixed(1)}`).join(", "),
+      ]
+    : [];
   return [
     `Bytes on disk per anchored digest ${when} (${d.toLocaleString("en-US")} anchored digests, ${st.evidenceRows.toLocaleString("en-US")} evidence rows; sizes read after ${st.prepared})`,
     table(["relation", "heap", "FSM + VM", "TOAST", "indexes", "total", "size"], rows),
     ...(idx.length ? ["", `Largest indexes, bytes per digest: ${idx.join(", ")}`] : []),
+    ...cols,
   ].join("\n");
 }
 

@@ -163,6 +163,38 @@ export interface StorageReport {
   relations: RelationSize[];
   /** The COPY baseline's table and its row count, when there is one. */
   baseline: { size: RelationSize; rows: number } | null;
+  /** Average stored bytes of an evidence row and of each of its columns (a sample). */
+  evidenceColumns: { sampled: number; row: number; columns: { name: string; bytes: number }[] } | null;
+}
+
+/**
+ * Average pg_column_size of each column of `table` (a null counts 0), and of its whole row,
+ * over up to `sample` rows: which columns the heap's bytes are. (Sizes as stored, after compression; the tuple
+ * header and line pointer come on top of the row.)
+ */
+export async function columnSizes(q: Query, table: string, sample = 10_000): Promise<{ sampled: number; row: number; columns: { name: string; bytes: number }[] } | null> {
+  try {
+    const cols = (
+      await q<{ name: string }>(
+        `select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = '${table}' order by ordinal_position`,
+      )
+    ).map((c) => c.name);
+    if (cols.length === 0) return null;
+    const r = (
+      await q<Record<string, string>>(
+        `select count(*) as n, avg(pg_column_size(t.*)) as row, ${cols.map((c, i) => `coalesce(sum(pg_column_size(t."${c}")), 0)::float8 / greatest(count(*), 1) as c${i}`).join(", ")}
+         from (select * from "${table}" limit ${sample}) t`,
+      )
+    )[0];
+    if (!r) return null;
+    return {
+      sampled: Number(r.n),
+      row: Number(r.row),
+      columns: cols.map((name, i) => ({ name, bytes: Number(r[`c${i}`]) })).sort((a, b) => b.bytes - a.bytes),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -184,5 +216,6 @@ export async function measureStorage(q: Query): Promise<StorageReport> {
     evidenceRows,
     relations: all.filter((r) => r.name !== BASELINE_TABLE),
     baseline: base ? { size: base, rows } : null,
+    evidenceColumns: await columnSizes(q, "evidence"),
   };
 }
