@@ -35,7 +35,10 @@ export async function sealBatch(db: Db, build: BuildLevels, opts: { closeOpen: b
   const seq = await nextToSeal(db, opts.closeOpen);
   if (seq === null) return null;
   const { count, leaves } = await batchLeafHashes(db, seq);
-  if (count === 0) return null;
+  // A closed batch always holds its leaves (a rolled-back insert gives its places back). One
+  // without any means rows were deleted by hand: say so on every tick rather than stall quietly,
+  // since every later batch waits behind it (fsck names the rows: leaf-batch).
+  if (count === 0) throw new Error(`batch ${seq} is closed but holds no evidence rows: sealing cannot go past it`);
   // Hash outside the transaction: a big tree takes a while and needs no lock.
   const tree = await build(leaves, count);
   const sealed = await db.transaction(async (tx) => {
