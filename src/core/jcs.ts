@@ -11,7 +11,7 @@ import { CoreError, InvariantError } from "./errors.ts";
  * silently dropped or converted: what gets hashed must be exactly what the caller meant.
  */
 export function canonicalJson(value: unknown): string {
-  assertJsonValue(value, "", new Set());
+  assertJsonValue(value, [], new Set());
   const out = canonicalize(value);
   if (out === undefined) throw new InvariantError("canonicalize returned undefined for a checked value");
   return out;
@@ -21,37 +21,46 @@ function escapePointer(key: string): string {
   return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
-function fail(path: string, what: string): never {
+// The JSON pointer of a value is built only when it is reported: this check runs over every
+// member of every document signed or hashed (each receipt at ingest), which are all fine.
+function fail(at: readonly (string | number)[], what: string): never {
+  const path = at.map((t) => `/${typeof t === "number" ? t : escapePointer(t)}`).join("");
   throw new CoreError("invalid-json", `${path === "" ? "value" : path}: ${what} has no canonical JSON form`, { path });
 }
 
-function assertJsonValue(v: unknown, path: string, stack: Set<object>): void {
+/** `at`: the reference tokens down to `v` (pushed and popped as the walk goes). */
+function assertJsonValue(v: unknown, at: (string | number)[], stack: Set<object>): void {
   switch (typeof v) {
     case "string":
-      if (!isWellFormedString(v)) fail(path, "a string with a lone surrogate");
+      if (!isWellFormedString(v)) fail(at, "a string with a lone surrogate");
       return;
     case "boolean":
       return;
     case "number":
-      if (!Number.isFinite(v)) fail(path, String(v));
+      if (!Number.isFinite(v)) fail(at, String(v));
       return;
     case "object":
       break;
     default:
-      fail(path, typeof v === "undefined" ? "undefined" : `a ${typeof v}`);
+      fail(at, typeof v === "undefined" ? "undefined" : `a ${typeof v}`);
   }
   if (v === null) return;
-  if (stack.has(v)) fail(path, "a circular reference");
+  if (stack.has(v)) fail(at, "a circular reference");
   stack.add(v);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) assertJsonValue(v[i], `${path}/${i}`, stack);
+    for (let i = 0; i < v.length; i++) {
+      at.push(i);
+      assertJsonValue(v[i], at, stack);
+      at.pop();
+    }
   } else {
     const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) fail(path, "a non-plain object");
+    if (proto !== Object.prototype && proto !== null) fail(at, "a non-plain object");
     for (const key of Object.keys(v)) {
-      const kp = `${path}/${escapePointer(key)}`;
-      if (!isWellFormedString(key)) fail(kp, "a key with a lone surrogate");
-      assertJsonValue((v as Record<string, unknown>)[key], kp, stack);
+      at.push(key);
+      if (!isWellFormedString(key)) fail(at, "a key with a lone surrogate");
+      assertJsonValue((v as Record<string, unknown>)[key], at, stack);
+      at.pop();
     }
   }
   stack.delete(v);

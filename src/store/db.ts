@@ -13,6 +13,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { ensureEvidencePartitions } from "./partitions.ts";
 import * as schema from "./schema.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -86,7 +87,12 @@ export interface DbOptions {
   dataDir?: string | undefined;
   /** Largest postgres.js pool. */
   maxConnections?: number;
+  /** How many days each new evidence partition holds (PARTITION_DAYS); see src/store/partitions.ts. */
+  partitionDays?: number;
 }
+
+/** PARTITION_DAYS' default: a week of rows per partition. */
+export const DEFAULT_PARTITION_DAYS = 7;
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
@@ -97,7 +103,10 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
  */
 const MIGRATION_LOCK = 727318031n;
 
-/** Opens the database and applies pending migrations before returning it. */
+/**
+ * Opens the database, applies pending migrations and makes the evidence partitions that
+ * rows of the next days need, before returning it.
+ */
 export async function createDb(opts: DbOptions = {}): Promise<Database> {
   if (opts.url) {
     const client = postgres(opts.url, {
@@ -109,6 +118,7 @@ export async function createDb(opts: DbOptions = {}): Promise<Database> {
     const db = drizzlePostgres(client, { schema });
     try {
       await withSessionLock(opts.url, MIGRATION_LOCK, () => migratePostgres(db, { migrationsFolder }));
+      await ensureEvidencePartitions(db as unknown as Db, { days: opts.partitionDays ?? DEFAULT_PARTITION_DAYS });
     } catch (err) {
       await client.end({ timeout: 5 });
       throw err;
@@ -129,6 +139,7 @@ export async function createDb(opts: DbOptions = {}): Promise<Database> {
   const client = new PGlite(opts.dataDir ?? "memory://");
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
+  await ensureEvidencePartitions(db as unknown as Db, { days: opts.partitionDays ?? DEFAULT_PARTITION_DAYS });
   return handle(db as unknown as Db, "pglite", () => client.close());
 }
 

@@ -1,12 +1,23 @@
 // Queries over evidence rows: insert at ingest (each row placed in its batch as it is
 // committed), read back, and read a batch's leaves for sealing.
 import { createHash } from "node:crypto";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { queryRows, type DbOrTx } from "./db.ts";
-import { evidence, type EvidenceRow } from "./schema.ts";
+import { evidencePart } from "./partitions.ts";
+import { evidence, receiptKeys, type EvidenceRow } from "./schema.ts";
 import { evidenceVisible, type Scope } from "./scope.ts";
 
-export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex">;
+/** A row to store: its place, partition and receipt key number are found by the inserting statement. */
+export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "part" | "receiptKey"> & {
+  receiptKid?: string | null;
+};
+
+/** The columns of an evidence row as read: the receipt's key by its id (see receipt_keys). */
+const { part: _part, receiptKey: _receiptKey, ...storedColumns } = getTableColumns(evidence);
+export const evidenceColumns = {
+  ...storedColumns,
+  receiptKid: sql<string | null>`(select k.kid from ${receiptKeys} k where k.ref = ${evidence.receiptKey})`,
+};
 
 // Rows go to the server as one JSON parameter per statement (jsonb_to_recordset): the same
 // text on postgres.js and PGlite, no 65535-parameter ceiling, and one statement to plan.
@@ -59,6 +70,7 @@ async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Plac
   const json = JSON.stringify(
     rows.map((r) => ({
       id: r.id,
+      part: evidencePart(r.id),
       submitter: r.submitter,
       digest: hex(r.digest),
       salt: hex(r.salt),
@@ -72,24 +84,37 @@ async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Plac
       receipt_signature: r.receiptSignature ? hex(r.receiptSignature) : null,
     })),
   );
+  // A receipt key gets its number in receipt_keys on first use (the `not exists` keeps the
+  // identity from being drawn for keys already numbered); rows store the number.
   await db.execute(sql`
-    with place as (
+    with r as materialized (
+      select * from rows from (jsonb_to_recordset(${json}::jsonb) as (
+        id uuid, part int, submitter text, digest text, salt text, hash_alg text, case_id text, event_type text,
+        meta jsonb, leaf_hash text, received_at timestamptz, receipt_kid text, receipt_signature text
+      )) with ordinality as r(id, part, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash,
+                              received_at, receipt_kid, receipt_signature, i)
+    ),
+    kids as (select distinct receipt_kid as kid from r where receipt_kid is not null),
+    new_keys as (
+      insert into receipt_keys (kid)
+      select kid from kids where not exists (select 1 from receipt_keys k where k.kid = kids.kid)
+      on conflict (kid) do nothing
+      returning ref, kid
+    ),
+    keys as (select ref, kid from new_keys union all select k.ref, k.kid from receipt_keys k join kids using (kid)),
+    place as (
       update sequencer set
         open_batch = case when next_index > 0 and next_index + ${n}::int > ${maxLeaves}::int then open_batch + 1 else open_batch end,
         next_index = case when next_index > 0 and next_index + ${n}::int > ${maxLeaves}::int then ${n}::int else next_index + ${n}::int end
       where id = 1
       returning open_batch, next_index - ${n}::int as first
     )
-    insert into evidence (id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at,
-                          receipt_kid, receipt_signature, batch_seq, leaf_index)
-    select r.id, r.submitter, decode(r.digest, 'hex'), decode(r.salt, 'hex'), r.hash_alg, r.case_id, r.event_type, r.meta,
-           decode(r.leaf_hash, 'hex'), r.received_at, r.receipt_kid, decode(r.receipt_signature, 'hex'),
-           place.open_batch, place.first + (r.i - 1)::int
-    from place, rows from (jsonb_to_recordset(${json}::jsonb) as (
-      id uuid, submitter text, digest text, salt text, hash_alg text, case_id text, event_type text, meta jsonb,
-      leaf_hash text, received_at timestamptz, receipt_kid text, receipt_signature text
-    )) with ordinality as r(id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at,
-                            receipt_kid, receipt_signature, i)
+    insert into evidence (id, part, leaf_index, batch_seq, received_at, receipt_key, submitter, digest, salt, hash_alg,
+                          case_id, event_type, meta, leaf_hash, receipt_signature)
+    select r.id, r.part, place.first + (r.i - 1)::int, place.open_batch, r.received_at, keys.ref, r.submitter,
+           decode(r.digest, 'hex'), decode(r.salt, 'hex'), r.hash_alg, r.case_id, r.event_type, r.meta,
+           decode(r.leaf_hash, 'hex'), decode(r.receipt_signature, 'hex')
+    from place, r left join keys on keys.kid = r.receipt_kid
     order by r.i`);
 }
 
@@ -178,9 +203,9 @@ export async function insertChained(
 /** One item, if `scope` may see it. */
 export async function getEvidence(db: DbOrTx, scope: Scope, id: string): Promise<EvidenceRow | null> {
   const rows = await db
-    .select()
+    .select(evidenceColumns)
     .from(evidence)
-    .where(and(eq(evidence.id, id), evidenceVisible(scope)))
+    .where(and(eq(evidence.id, id), eq(evidence.part, evidencePart(id)), evidenceVisible(scope)))
     .limit(1);
   return rows[0] ?? null;
 }
@@ -193,7 +218,7 @@ export async function findEvidenceByDigest(
   opts: { limit: number },
 ): Promise<EvidenceRow[]> {
   return db
-    .select()
+    .select(evidenceColumns)
     .from(evidence)
     .where(and(eq(evidence.digest, digest), evidenceVisible(scope)))
     .orderBy(asc(evidence.seq))
@@ -209,7 +234,7 @@ export async function caseEvidence(
   opts: { afterSeq: number | undefined; limit: number },
 ): Promise<EvidenceRow[]> {
   return db
-    .select()
+    .select(evidenceColumns)
     .from(evidence)
     .where(
       and(

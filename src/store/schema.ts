@@ -4,12 +4,14 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  check,
   customType,
   index,
   integer,
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -31,13 +33,35 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3,
  * (salt, digest, meta) and the leaf's place (batch_seq, leaf_index) is fixed when the row is
  * committed. The place is handed out by the `sequencer` row in the inserting statement, so
  * places follow commit order and sealing never rewrites a row (see src/store/evidence.ts).
+ *
+ * The table is partitioned by range of `part`, the UTC day in the row's id (a UUIDv7; rows
+ * stored before ids carried a time have part 0): a row is found by (id, part), both known from
+ * the id alone, and inserts touch only the newest partition's indexes, which stay small. Old
+ * partitions can be detached and archived whole. Partitions are made ahead of need by
+ * src/store/partitions.ts; drizzle-kit does not know partitioning, so migration 0006 is
+ * written by hand. Columns are ordered fixed-width first, widest alignment first, so that a
+ * row carries no padding.
  */
 export const evidence = pgTable(
   "evidence",
   {
-    id: uuid("id").primaryKey(),
-    // Arrival order (of the inserting statements). A leaf's place in its batch follows commit order.
-    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull().unique(),
+    id: uuid("id").notNull(),
+    /** The UTC day (days since 1970-01-01) of the id's time stamp, or 0: see evidencePart(). */
+    part: integer("part").notNull(),
+    leafIndex: integer("leaf_index"),
+    // Arrival order (of the inserting statements). A leaf's place in its batch follows commit
+    // order. Unique by construction (an identity), so no index enforces it.
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull(),
+    /** The batch the leaf is in: sealed once a `batches` row has this seq, open until then. */
+    batchSeq: bigint("batch_seq", { mode: "number" }),
+    receivedAt: ts("received_at").notNull(),
+    /**
+     * The signing key of the receipt handed out in the 202, as its number in `receipt_keys`
+     * (2 bytes instead of a 43-character key id on every row), and the Ed25519 signature over
+     * the receipt's canonical form (see src/signing/receipt.ts). Null for items stored before
+     * receipts existed.
+     */
+    receiptKey: smallint("receipt_key"),
     submitter: text("submitter").notNull(),
     digest: bytea("digest").notNull(),
     salt: bytea("salt").notNull(),
@@ -47,19 +71,13 @@ export const evidence = pgTable(
     /** The exact meta object that was hashed (all values are strings). */
     meta: jsonb("meta").$type<Record<string, string>>().notNull(),
     leafHash: bytea("leaf_hash").notNull(),
-    receivedAt: ts("received_at").notNull(),
-    /** The batch the leaf is in: sealed once a `batches` row has this seq, open until then. */
-    batchSeq: bigint("batch_seq", { mode: "number" }),
-    leafIndex: integer("leaf_index"),
-    /**
-     * The signed receipt handed out in the 202: the signing key's id and the Ed25519
-     * signature over the receipt's canonical form (see src/signing/receipt.ts). Null for
-     * items stored before receipts existed.
-     */
-    receiptKid: text("receipt_kid"),
     receiptSignature: bytea("receipt_signature"),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.part] }),
+    // A signature always names its key: a key id the inserting statement failed to number
+    // must fail the insert, not leave a receipt that no longer says whose it is.
+    check("evidence_receipt_key_check", sql`(${t.receiptKey} is null) = (${t.receiptSignature} is null)`),
     // Lookups by digest are equality only: a hash index stores a 4-byte hash code per row
     // instead of the 32-byte digest (about 76 → 27 bytes per digest). No query looks rows up
     // by leaf hash, so it has no index (it was unique: leaf hashes carry a 32-byte random
@@ -69,6 +87,12 @@ export const evidence = pgTable(
     index("evidence_batch_idx").on(t.batchSeq, t.leafIndex),
   ],
 );
+
+/** The signing keys of receipts, numbered: evidence rows name their receipt's key by number. */
+export const receiptKeys = pgTable("receipt_keys", {
+  ref: smallint("ref").primaryKey().generatedAlwaysAsIdentity(),
+  kid: text("kid").notNull().unique(),
+});
 
 /**
  * Where the next leaf goes: one row. An inserting statement takes its places from it (and
@@ -184,7 +208,8 @@ export const deployments = pgTable("deployments", {
   createdAt: ts("created_at").notNull(),
 });
 
-export type EvidenceRow = typeof evidence.$inferSelect;
+/** An evidence row as read (src/store/evidence.ts evidenceColumns): the receipt's key by its id. */
+export type EvidenceRow = Omit<typeof evidence.$inferSelect, "part" | "receiptKey"> & { receiptKid: string | null };
 export type BatchRow = typeof batches.$inferSelect;
 export type AnchorRow = typeof anchors.$inferSelect;
 export type AnchorTxRow = typeof anchorTxs.$inferSelect;
@@ -275,9 +300,10 @@ export const auditLog = pgTable("audit_log", {
 export const auditAnchors = pgTable("audit_anchors", {
   auditSeq: bigint("audit_seq", { mode: "number" }).primaryKey(),
   headHash: bytea("head_hash").notNull(),
-  evidenceId: uuid("evidence_id")
-    .notNull()
-    .references(() => evidence.id),
+  // The evidence item that carries the head. Not a foreign key: a partitioned table's keys
+  // include the partition key (evidence is keyed by (id, part)), and an archived partition
+  // must be detachable; the item is written in the same transaction as this row.
+  evidenceId: uuid("evidence_id").notNull(),
   createdAt: ts("created_at").notNull(),
 });
 

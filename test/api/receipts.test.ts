@@ -116,7 +116,7 @@ describe(`signed receipts on ${describeDbKind()}`, () => {
     expect((await checkSignature(rebuilt, keys)).ok).toBe(true);
 
     // A row stored before receipts existed has none.
-    await h.database.db.update(evidence).set({ receiptKid: null, receiptSignature: null }).where(eq(evidence.id, json.id));
+    await h.database.db.update(evidence).set({ receiptKey: null, receiptSignature: null }).where(eq(evidence.id, json.id));
     expect(receiptOf((await getEvidence(h.database.db, ADMIN_SCOPE, json.id))!)).toBeNull();
   });
 

@@ -11,6 +11,11 @@ describe("hex", () => {
 
   it("decodes either case by default, and round-trips", () => {
     expect(fromHex("0x0001ABff")).toEqual(Uint8Array.of(0, 1, 0xab, 0xff));
+    expect(fromHex("0x")).toEqual(new Uint8Array(0));
+    // Every digit in both cases, against Node's own decoder.
+    const digits = "0123456789abcdefABCDEF";
+    const all = Array.from(digits, (a) => Array.from(digits, (b) => a + b).join("")).join("");
+    expect(fromHex("0x" + all)).toEqual(new Uint8Array(Buffer.from(all, "hex")));
     const b = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(fromHex(toHex(b))).toEqual(b);
   });

@@ -16,6 +16,7 @@ it("keeps query parameters out of the fields of a failed query", async () => {
   const salt = new Uint8Array(32).fill(0xa7);
   const row = {
     id: randomUUID(),
+    part: 0,
     submitter: "t",
     digest: new Uint8Array(32),
     salt,

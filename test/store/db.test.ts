@@ -20,6 +20,7 @@ const bytes = (n: number) => new Uint8Array(randomBytes(n));
 function evidenceRow(over: Partial<typeof schema.evidence.$inferInsert> = {}) {
   return {
     id: randomUUID(),
+    part: 0, // a UUIDv4's partition (src/store/partitions.ts)
     submitter: "test",
     digest: bytes(32),
     salt: bytes(32),
@@ -91,9 +92,11 @@ describe(`store adapter (${describeDbKind()})`, () => {
   });
 
   it("applies the migrations to an empty database", async () => {
+    // Tables, not the evidence partitions (test/store/partitions.test.ts).
     const tables = await queryRows<{ tablename: string }>(
       db,
-      sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
+      sql`select c.relname as tablename from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by c.relname`,
     );
     expect(tables.map((t) => t.tablename)).toEqual([
       "anchor_txs",
@@ -108,6 +111,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "evidence",
       "idempotency_keys",
       "principals",
+      "receipt_keys",
       "reports",
       "sequencer",
       "signing_keys",
@@ -149,9 +153,9 @@ describe(`store adapter (${describeDbKind()})`, () => {
   it("stores bytea values and reads them back identical as Uint8Array", async () => {
     const edge = new Uint8Array(32).map((_, i) => (i % 2 ? 0xff : 0x00));
     const cases = [
-      evidenceRow({ digest: bytes(32), receiptSignature: new Uint8Array(0) }),
-      evidenceRow({ digest: bytes(32), receiptSignature: bytes(17 * 32) }),
-      evidenceRow({ digest: edge, receiptSignature: bytes(64) }),
+      evidenceRow({ digest: bytes(32), receiptKey: 1, receiptSignature: new Uint8Array(0) }),
+      evidenceRow({ digest: bytes(32), receiptKey: 1, receiptSignature: bytes(17 * 32) }),
+      evidenceRow({ digest: edge, receiptKey: 1, receiptSignature: bytes(64) }),
     ];
     await db.insert(schema.evidence).values(cases);
     const read = await db
@@ -186,7 +190,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
     );
     const def = (name: string) => indexes.find((i) => i.indexname === name)?.indexdef ?? "";
     // Sealing reads a batch's leaves in order; nothing marks leaves pending any more.
-    expect(def("evidence_batch_idx")).toMatch(/^CREATE INDEX \S+ ON public\.evidence .*\(batch_seq, leaf_index\)$/);
+    expect(def("evidence_batch_idx")).toMatch(/^CREATE INDEX \S+ ON (ONLY )?public\.evidence .*\(batch_seq, leaf_index\)$/);
     expect(def("evidence_pending_idx")).toBe("");
     expect(def("anchors_live_batch_idx")).toMatch(
       /^CREATE UNIQUE INDEX \S+ ON public\.anchors .*\(batch_seq\) WHERE /,

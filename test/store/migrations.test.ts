@@ -18,6 +18,8 @@ import { buildLevels } from "../../src/core/levels.ts";
 import { sealBatch } from "../../src/batcher/seal.ts";
 import { Prover } from "../../src/services/prover.ts";
 import { ADMIN_SCOPE } from "../../src/store/scope.ts";
+import { insertEvidence } from "../../src/store/evidence.ts";
+import { ensureEvidencePartitions, newEvidenceId } from "../../src/store/partitions.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../../src/store/migrations", import.meta.url));
 const dirs: string[] = [];
@@ -130,6 +132,80 @@ describe("0004_tree_levels", () => {
       const sealed = await sealBatch(db as never, async (leaves, n) => buildLevels(leaves, n), { closeOpen: true });
       expect(sealed).toMatchObject({ seq: sizes.length, size: 2 });
       expect(toHex(sealed!.root)).toBe(toHex(buildTree(pending.map((p) => p.leaf)).root));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("0006_partitioned_evidence", () => {
+  it("moves every row unchanged into the first partition, numbers receipt keys, and numbering goes on", async () => {
+    const client = new PGlite();
+    const db = drizzle(client);
+    try {
+      await migrate(db, { migrationsFolder: migrationsUpTo(5) });
+      // What the previous version left: rows with a receipt by a registered key, by a key
+      // the registry lacks, and without one; in cases and not; sealed and in the open batch.
+      await db.execute(sql`insert into signing_keys (kid, public_key, first_used_at) values ('kid-registered', '\\x01', now())`);
+      await db.execute(sql`insert into batches (seq, size, root, sealed_at) values (0, 2, '\\x0a', now())`);
+      const kids = ["kid-registered", "kid-orphan", null, "kid-registered"];
+      for (const [i, kid] of kids.entries()) {
+        await db.execute(sql`insert into evidence (id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash,
+                                                   received_at, batch_seq, leaf_index, receipt_kid, receipt_signature)
+          values (${randomUUID()}, 'tenant-a', ${randomBytes(32)}, ${randomBytes(32)}, 'sha256', ${i % 2 ? "case-1" : null},
+                  ${i % 2 ? "signed" : null}, ${JSON.stringify({ hashAlg: "sha256", n: String(i) })}::jsonb, ${randomBytes(32)},
+                  now() - make_interval(secs => ${10 - i}), ${i < 2 ? 0 : 1}, ${i % 2}, ${kid}, ${kid ? randomBytes(64) : null})`);
+      }
+      await db.execute(sql`update sequencer set open_batch = 1, next_index = 2`);
+      const before = await queryRows<Record<string, unknown>>(
+        db as never,
+        sql`select id, seq, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at, batch_seq,
+                   leaf_index, receipt_kid, receipt_signature from evidence order by seq`,
+      );
+      const firstId = before[0]!.id as string;
+      await db.execute(sql`insert into audit_anchors (audit_seq, head_hash, evidence_id, created_at) values (1, '\\x0b', ${firstId}, now())`);
+
+      await migrate(db, { migrationsFolder });
+
+      const after = await queryRows<Record<string, unknown>>(
+        db as never,
+        sql`select id, seq, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at, batch_seq,
+                   leaf_index, (select kid from receipt_keys k where k.ref = e.receipt_key) as receipt_kid, receipt_signature,
+                   part, tableoid::regclass::text as partition
+            from evidence e order by seq`,
+      );
+      expect(after.map(({ part: _p, partition: _t, ...rest }) => rest)).toEqual(before);
+      expect(new Set(after.map((r) => `${r.part} ${r.partition}`))).toEqual(new Set(["0 evidence_p0"]));
+      // Keys numbered in order of first use, the registry's first.
+      expect(await queryRows(db as never, sql`select ref, kid from receipt_keys order by ref`)).toEqual([
+        { ref: 1, kid: "kid-registered" },
+        { ref: 2, kid: "kid-orphan" },
+      ]);
+      // The evidence indexes are on the partition, and the audit anchor still names its item.
+      const indexes = await queryRows<{ indexname: string }>(
+        db as never,
+        sql`select indexname from pg_indexes where tablename = 'evidence_p0' order by indexname`,
+      );
+      expect(indexes.map((i) => i.indexname)).toEqual([
+        "evidence_p0_batch_seq_leaf_index_idx",
+        "evidence_p0_digest_idx",
+        "evidence_p0_pkey",
+        "evidence_p0_submitter_case_id_seq_idx",
+      ]);
+      expect(await queryRows(db as never, sql`select evidence_id::text as id from audit_anchors`)).toEqual([{ id: firstId }]);
+      // The next row is numbered after the last one moved.
+      await ensureEvidencePartitions(db as never, { days: 7 });
+      await insertEvidence(
+        db as never,
+        [{ id: newEvidenceId(), submitter: "tenant-a", digest: randomBytes(32), salt: randomBytes(32), hashAlg: "sha256",
+           meta: { hashAlg: "sha256" }, leafHash: randomBytes(32), receivedAt: new Date(), receiptKid: null, receiptSignature: null }],
+        { maxLeaves: 1000 },
+      );
+      const [last] = await queryRows<{ seq: string; batch_seq: string; leaf_index: number }>(
+        db as never,
+        sql`select seq::text, batch_seq::text, leaf_index from evidence order by seq desc limit 1`,
+      );
+      expect(last).toEqual({ seq: String(Number(before.at(-1)!.seq) + 1), batch_seq: "1", leaf_index: 2 });
     } finally {
       await client.close();
     }
