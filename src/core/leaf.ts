@@ -1,5 +1,5 @@
 // Evidence meta (validation and limits), metaDigest and the evidence leaf hash of evidence-proof/v1.
-import { assertLength, concatBytes, isHex, isWellFormedString, utf8 } from "./bytes.ts";
+import { assertLength, isHex, isWellFormedString, utf8 } from "./bytes.ts";
 import { CoreError } from "./errors.ts";
 import { sha256 } from "./hash.ts";
 import { canonicalJson } from "./jcs.ts";
@@ -100,9 +100,15 @@ export function normaliseMeta(meta: EvidenceMeta): EvidenceMeta {
   return Object.fromEntries(entries) as EvidenceMeta;
 }
 
+/**
+ * SHA-256 over bytes. The core's own (@noble/hashes) runs anywhere; a caller on Node may hand
+ * in node:crypto's, which is faster on short inputs and gives the same bytes.
+ */
+export type Sha256 = (data: Uint8Array) => Uint8Array;
+
 /** SHA-256 of the UTF-8 of JCS(meta). Throws CoreError "invalid-meta" for an invalid meta. */
-export function metaDigest(meta: EvidenceMeta): Uint8Array {
-  return sha256(utf8(canonicalJson(normaliseMeta(meta))));
+export function metaDigest(meta: EvidenceMeta, hash: Sha256 = sha256): Uint8Array {
+  return hash(utf8(canonicalJson(normaliseMeta(meta))));
 }
 
 /** Domain separation byte of leaves (RFC 6962): a leaf can never be read as an inner node. */
@@ -112,8 +118,25 @@ export const LEAF_PREFIX = 0x00;
  * leafHash = SHA-256(0x00 || salt || digest || metaDigest(meta)), 97 bytes hashed.
  * Requires salt and digest of 32 bytes each (CoreError "invalid-length" otherwise).
  */
-export function leafHash(input: { salt: Uint8Array; digest: Uint8Array; meta: EvidenceMeta }): Uint8Array {
+export function leafHash(input: { salt: Uint8Array; digest: Uint8Array; meta: EvidenceMeta }, hash: Sha256 = sha256): Uint8Array {
   assertLength(input.salt, 32, "salt");
   assertLength(input.digest, 32, "digest");
-  return sha256(concatBytes(Uint8Array.of(LEAF_PREFIX), input.salt, input.digest, metaDigest(input.meta)));
+  return leafHashOf(input.salt, input.digest, metaDigest(input.meta, hash), hash);
+}
+
+/**
+ * leafHash with metaDigest(meta) already computed: many items share one meta (a tenant's
+ * items outside cases), and ingest hashes it once for all of them.
+ * Requires salt, digest and metaDigest of 32 bytes each (CoreError "invalid-length" otherwise).
+ */
+export function leafHashOf(salt: Uint8Array, digest: Uint8Array, metaDigestBytes: Uint8Array, hash: Sha256 = sha256): Uint8Array {
+  assertLength(salt, 32, "salt");
+  assertLength(digest, 32, "digest");
+  assertLength(metaDigestBytes, 32, "metaDigest");
+  const message = new Uint8Array(97);
+  message[0] = LEAF_PREFIX;
+  message.set(salt, 1);
+  message.set(digest, 33);
+  message.set(metaDigestBytes, 65);
+  return hash(message);
 }

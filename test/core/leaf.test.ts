@@ -4,12 +4,13 @@
 // key/value with ensure_ascii=False, keys sorted by their UTF-16-BE encoding, joined with ","
 // and ":"), e.g. for META_A:
 //   python3 -c 'import hashlib; print(hashlib.sha256(b"{\"caseId\":\"case-42\",...}").hexdigest())'
+import { hash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes.ts";
 import { CoreError } from "../../src/core/errors.ts";
 import { digestDocument, keccak256, sha256, sha3_256 } from "../../src/core/hash.ts";
 import { canonicalJson } from "../../src/core/jcs.ts";
-import { type EvidenceMeta, findMetaProblem, leafHash, metaDigest, normaliseMeta } from "../../src/core/leaf.ts";
+import { type EvidenceMeta, findMetaProblem, leafHash, leafHashOf, metaDigest, normaliseMeta } from "../../src/core/leaf.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -99,6 +100,20 @@ describe("metaDigest and leafHash", () => {
 
   it("is SHA-256(0x00 || salt || digest || metaDigest)", () => {
     expect(toHex(leafHash({ salt: SALT, digest: fromHex(DIGEST_HELLO), meta: META_A }))).toBe(LEAF_A);
+  });
+
+  it("leafHashOf from a metaDigest computed once, and with node:crypto's SHA-256, gives the same leaf", () => {
+    const digest = fromHex(DIGEST_HELLO);
+    const nodeSha256 = (b: Uint8Array) => new Uint8Array(hash("sha256", b, "buffer"));
+    expect(toHex(leafHashOf(SALT, digest, fromHex(META_DIGEST_A)))).toBe(LEAF_A);
+    expect(toHex(leafHashOf(SALT, digest, metaDigest(META_A, nodeSha256), nodeSha256))).toBe(LEAF_A);
+    expect(toHex(leafHash({ salt: SALT, digest, meta: META_A }, nodeSha256))).toBe(LEAF_A);
+    expect(toHex(metaDigest(META_B, nodeSha256))).toBe(META_DIGEST_B);
+    // A view into a larger buffer (ingest draws all salts of a request at once).
+    const salts = new Uint8Array(96);
+    salts.set(SALT, 32);
+    expect(toHex(leafHashOf(salts.subarray(32, 64), digest, fromHex(META_DIGEST_A)))).toBe(LEAF_A);
+    expect(() => leafHashOf(SALT, digest, new Uint8Array(31))).toThrow("metaDigest is 31 bytes, want 32");
   });
 
   it("requires 32-byte salt and digest", () => {
