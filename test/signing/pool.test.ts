@@ -5,7 +5,7 @@ import { verify } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/jcs.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
-import { SigningPool } from "../../src/signing/pool.ts";
+import { INLINE_MAX_DOCS, SigningPool } from "../../src/signing/pool.ts";
 import { Signer } from "../../src/signing/signer.ts";
 
 const key = generateSigningKey();
@@ -27,6 +27,14 @@ describe("SigningPool", () => {
     }
   });
 
+  it("signs small requests in place, the same as Signer and as the worker", async () => {
+    const signer = new Signer(key);
+    for (const n of [1, INLINE_MAX_DOCS, INLINE_MAX_DOCS + 1]) {
+      const docs = Array.from({ length: n }, (_, i) => doc(100 + i));
+      expect(await pool.signMany(docs)).toEqual(docs.map((d) => signer.sign(d)));
+    }
+  });
+
   it("keeps each caller's documents and order when calls overlap", async () => {
     const calls = Array.from({ length: 20 }, (_, c) => Array.from({ length: 1 + (c % 5) }, (_, i) => doc(c * 10 + i)));
     const results = await Promise.all(calls.map((docs) => pool.signMany(docs)));
@@ -40,11 +48,13 @@ describe("SigningPool", () => {
   it("fails the jobs under way when its worker dies, and starts a new worker for the next", async () => {
     const own = new SigningPool(key);
     try {
-      await own.signMany([doc(1)]);
+      // More than INLINE_MAX_DOCS: these go to the worker.
+      const next = Array.from({ length: INLINE_MAX_DOCS + 1 }, (_, i) => doc(10_000 + i));
+      await own.signMany(next);
       const under = own.signMany(Array.from({ length: 2000 }, (_, i) => doc(i)));
       await own.close(); // the worker goes away while it works
       await expect(under).rejects.toThrow(/signing worker exited/);
-      expect(await own.signMany([doc(2)])).toEqual([new Signer(key).sign(doc(2))]);
+      expect(await own.signMany(next)).toEqual(next.map((d) => new Signer(key).sign(d)));
     } finally {
       await own.close();
     }
