@@ -43,7 +43,7 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = UTF8_STRICT.decode(bytes);
   } catch {
     throw new ServiceError("malformed-json", "the body is not valid UTF-8");
   }
@@ -60,8 +60,18 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
  */
 export async function readRawBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   checkMediaType(c);
-  const declared = Number(c.req.header("content-length") ?? NaN);
+  const header = c.req.header("content-length");
+  const declared = Number(header ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (header !== undefined && /^\d+$/.test(header)) {
+    // A declared length within the limit: Node's HTTP parser delivers exactly that many bytes,
+    // so the body is read whole, without the web stream that reading by chunks builds over
+    // the socket (about a tenth of a one-item submission's CPU). A Request built by hand may
+    // carry more than it declares: still refused.
+    const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
+  }
   return readCapped(c.req.raw, maxBytes);
 }
 
@@ -98,6 +108,9 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S, maxBy
   if (!parsed.success) throw validationFailed(fieldErrors(parsed.error));
   return parsed.data;
 }
+
+/** Stateless between calls (no `stream` option), so one decoder serves every request. */
+const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
 
 function tooLarge(maxBytes: number): ServiceError {
   return new ServiceError("payload-too-large", `the body exceeds ${maxBytes} bytes`);
