@@ -107,6 +107,8 @@ const EnvSchema = z.object({
   LEADER_RETRY_MS: int(50, 60_000).optional(),
   /** On PostgreSQL: how long an API key read for authentication is reused (0: read every request). */
   KEY_CACHE_MS: int(0, 60_000).default(2000),
+  /** How many days of evidence each new partition holds (src/store/partitions.ts, docs/operations.md). */
+  PARTITION_DAYS: int(1, 366).default(7),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

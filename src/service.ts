@@ -25,6 +25,7 @@ import { DEFAULT_LEADER_RETRY_MS, LeaderElection } from "./services/leadership.t
 import { Prover, chainViewOf } from "./services/prover.ts";
 import { claimDataDir } from "./store/data-dir-lock.ts";
 import { createDb, type Database } from "./store/db.ts";
+import { ensureEvidencePartitions } from "./store/partitions.ts";
 import { sweepIdempotencyKeys } from "./store/idempotency.ts";
 import type { ChainReader } from "./verify/index.ts";
 import type { AnchorPolicy } from "./batcher/anchor.ts";
@@ -64,7 +65,11 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     mkdirSync(dataDir, { recursive: true });
     releaseDataDir = claimDataDir(dataDir);
   }
-  const database = await createDb({ url: cfg.DATABASE_URL, dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite") });
+  const database = await createDb({
+    url: cfg.DATABASE_URL,
+    dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite"),
+    partitionDays: cfg.PARTITION_DAYS,
+  });
   log.info("database ready", { kind: database.kind, ...(database.kind === "pglite" ? { dataDir } : {}) });
 
   // An explicitly configured key file must exist; the default one is created on first start.
@@ -238,11 +243,15 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   // a chain that is down now does not stop the service: digests are accepted and anchored
   // once it is back. A follower leaves the chain to the leader.
   await batcher?.tick();
-  // Idempotency records are answered for 24 hours; older ones are only dead weight.
+  // Every hour: idempotency records are answered for 24 hours; older ones are only dead weight.
   const sweep = setInterval(() => {
     sweepIdempotencyKeys(database.db, new Date(Date.now() - DEFAULT_IDEMPOTENCY_TTL_MS)).catch((err) =>
       log.warn("sweeping expired idempotency keys failed", errorFields(err)),
     );
+    // The evidence partitions for the coming days: made long before a row needs them.
+    ensureEvidencePartitions(database.db, { days: cfg.PARTITION_DAYS })
+      .then((made) => made.length > 0 && log.info("evidence partitions made", { partitions: made }))
+      .catch((err) => log.warn("making evidence partitions failed", errorFields(err)));
   }, 3_600_000);
   sweep.unref();
 

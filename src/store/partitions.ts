@@ -9,8 +9,8 @@
 // Each partition covers a run of days, `days` wide when it is made (PARTITION_DAYS; changing
 // it affects only partitions made afterwards). `ensureEvidencePartitions` makes the missing
 // ones from yesterday to a partition's width past tomorrow, so a clock a day off either way
-// still finds its partition. It runs when the database is opened, every hour in a running
-// service, and when an insert finds no partition for its rows.
+// still finds its partition. It runs when the database is opened and every hour in a running
+// service.
 //
 // A partition is made as a plain table and then attached: ATTACH takes only a SHARE UPDATE
 // EXCLUSIVE lock on `evidence`, which reads and inserts do not wait for (CREATE TABLE …
@@ -99,13 +99,4 @@ export async function ensureEvidencePartitions(db: DbOrTx, opts: { nowMs?: numbe
     }
     return made;
   });
-}
-
-/** Whether `err` is PostgreSQL's "no partition of relation … found for row". */
-export function isMissingPartition(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "23514" && /no partition of relation/.test(e.message)) return true;
-  }
-  return false;
 }

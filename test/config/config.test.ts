@@ -17,6 +17,7 @@ const NEW_DEFAULTS = {
   CHAIN_TIMEOUT_MS: 5000,
   RPC_MAX_LAG_BLOCKS: 3,
   KEY_CACHE_MS: 2000,
+  PARTITION_DAYS: 7,
 };
 
 /** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
