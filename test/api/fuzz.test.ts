@@ -870,7 +870,9 @@ class Fuzzer {
     this.keys = keys;
     const rows = await queryRows<{ name: string }>(
       h.database.db,
-      sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+      // Tables, not partitions: a partition's rows are counted in its table's.
+      sql`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by 1`,
     );
     this.tables = rows.map((r) => r.name);
     for (const t of ["evidence", "principals", "api_keys", "disclosures", "idempotency_keys", "audit_log", "audit_anchors"]) {
