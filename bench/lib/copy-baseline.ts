@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
+import { newEvidenceId } from "../../src/store/partitions.ts";
 
 export interface CopyRun {
   rows: number;
@@ -42,7 +43,13 @@ const byteaLength = (text: string) => (text.length - 3) / 2;
 export async function createCopyBaseline(url: string, connections: number): Promise<CopyBaseline> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop table if exists ${TABLE}`);
-  await admin.unsafe(`create table ${TABLE} (like evidence including all)`);
+  await admin.unsafe(`drop table if exists ${TABLE}_p`);
+  // Partitioned like evidence (since migration 0006), into one partition: the rows of one run
+  // all fall in today's partition there too.
+  const [kind] = await admin<{ relkind: string }[]>`select relkind from pg_class where oid = 'evidence'::regclass`;
+  const partitioned = kind?.relkind === "p";
+  await admin.unsafe(`create table ${TABLE} (like evidence including all)${partitioned ? " partition by range (part)" : ""}`);
+  if (partitioned) await admin.unsafe(`create table ${TABLE}_p partition of ${TABLE} default`);
   const cols = (
     await admin<{ column_name: string; is_identity: string }[]>`
       select column_name, is_identity from information_schema.columns
@@ -66,7 +73,8 @@ export async function createCopyBaseline(url: string, connections: number): Prom
       .map((c) => {
         switch (c.name) {
           case "id":
-            return randomUUID();
+            // The service's ids: UUIDv4 before partitioning, UUIDv7 (time-ordered) since.
+            return partitioned ? newEvidenceId() : randomUUID();
           case "digest":
           case "salt":
           case "leaf_hash":

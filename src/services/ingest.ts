@@ -2,13 +2,14 @@
 // caller is answered. What is committed here is what the proof will later hash. An item of
 // a case is chained to the case's previous item (meta.prev, see src/store/evidence.ts), and
 // every item gets a receipt signed with the service key, stored with it.
-import { hash as nodeHash, randomBytes as nodeRandomBytes, randomUUID } from "node:crypto";
+import { hash as nodeHash, randomBytes as nodeRandomBytes } from "node:crypto";
 import { fromHex, toHex } from "../core/bytes.ts";
 import { leafHashOf, metaDigest, normaliseMeta, type EvidenceMeta, type HashAlg } from "../core/leaf.ts";
 import type { ReceiptV1 } from "../reports/format.ts";
 import type { Db, DbOrTx } from "../store/db.ts";
 import { insertChained, insertEvidence, type NewEvidence } from "../store/evidence.ts";
 import { GroupCommit } from "../store/group-commit.ts";
+import { newEvidenceId } from "../store/partitions.ts";
 import type { Signer } from "../signing/signer.ts";
 import type { SigningPool } from "../signing/pool.ts";
 import { signReceipts } from "./receipts.ts";
@@ -83,7 +84,7 @@ export class IngestService {
     // What does not depend on the case heads is fixed before any lock is taken.
     const prepared = items.map((item, i) => ({
       item,
-      id: randomUUID(),
+      id: newEvidenceId(),
       // Either case: fromHex reads both, and the bytes are the same.
       digest: fromHex(item.digest, 32),
       salt: salts(i),
