@@ -3,17 +3,18 @@
 // anchor's block is still there and deep enough, so a reorg or a restarted node never yields
 // a dead proof, and no proof shows fewer confirmations than the chain's kind asks for.
 import { createHash } from "node:crypto";
-import { toHex } from "../core/bytes.ts";
-import { buildBundle, type AnchorInfo, type ProofBundleV1 } from "../core/bundle.ts";
+import { bytesEqual, toHex } from "../core/bytes.ts";
+import { buildBundle, type AnchorInfo, type BundleParts, type ProofBundleV1 } from "../core/bundle.ts";
 import type { EvidenceMeta } from "../core/leaf.ts";
 import { nodesForPath, pathFromNodes } from "../core/levels.ts";
 import type { Db } from "../store/db.ts";
 import { getBatch, readTreeNodes, type BatchWithAnchor } from "../store/batches.ts";
+import { readProofRow, type AnchorFields, type ProofRow } from "../store/proofs.ts";
 import { batchVisible, caseEvidence, findEvidenceByDigest, getEvidence } from "../store/evidence.ts";
 import { pageOf } from "../store/paging.ts";
 import type { Scope } from "../store/scope.ts";
 import { PRINCIPAL_ID_RE } from "./access.ts";
-import type { AnchorRow, EvidenceRow } from "../store/schema.ts";
+import type { EvidenceRow } from "../store/schema.ts";
 import type { BlockInfo } from "../chain/client.ts";
 import { chainKind, type ChainKind } from "../chain/kinds.ts";
 import type { ChainReader } from "../verify/rpc.ts";
@@ -61,7 +62,7 @@ export interface ProverDeps {
   chainWaitMs?: number;
 }
 
-export function anchorInfo(a: AnchorRow): AnchorInfo | null {
+export function anchorInfo(a: AnchorFields): AnchorInfo | null {
   if (a.status !== "confirmed" || a.blockNumber === null || a.blockHash === null || a.blockTimestamp === null) {
     return null;
   }
@@ -79,8 +80,8 @@ export class Prover {
   readonly #deps: ProverDeps;
   /** Blocks seen canonical at finality depth, by chain and number: never asked again. */
   readonly #final = new Map<string, string>();
-  /** Served bundles that can no longer change, by evidence id, least recently used first. */
-  readonly #finalBundles = new Map<string, { json: string; etag: string }>();
+  /** Sealed items' bundle parts and last served JSON, by evidence id, least recently used first. */
+  readonly #kept = new Map<string, KeptBundle>();
   readonly #blockLookups = new Map<string, Promise<string | null>>();
   readonly #headLookups = new Map<number, Promise<number>>();
   /** Chains not asked right now: a lookup that a read gave up on is still out to them. */
@@ -138,27 +139,75 @@ export class Prover {
   /**
    * The proof as served over HTTP: its JSON, a strong ETag over it, and whether it can never
    * change (anchored in a block past the chain's finality depth, on a chain that keeps its
-   * blocks). Such a bundle is kept (up to FINAL_BUNDLES of them) and served again without
-   * rebuilding it: only the caller's right to see the item is read.
+   * blocks). One statement per read: the row as the caller may see it, with its batch, the
+   * batch's anchor and (the first time) the path's tree nodes. What never changes once a leaf
+   * is sealed (the evidence, the leaf, the batch and its path) is kept, with the JSON last
+   * served, for up to KEPT_BUNDLES items: a later read only asks the chain about the anchor
+   * and, when that gives the same anchor as before, serves the same bytes again. A final
+   * bundle is served without asking the chain: only the caller's right to see the item is read.
    */
   async proofResponse(scope: Scope, id: string): Promise<{ json: string; etag: string; final: boolean; anchored: boolean }> {
-    const row = await this.#row(scope, id);
-    const kept = this.#finalBundles.get(row.id);
+    // Ids are UUIDs; anything else cannot exist, and must not reach a uuid-typed query.
+    if (!UUID_RE.test(id)) throw notFound("evidence");
+    const key = id.toLowerCase();
+    const kept = this.#kept.get(key);
+    const row = await readProofRow(this.#deps.db, scope, key, kept === undefined);
+    if (!row) throw notFound("evidence");
+    if (kept && !sameLeaf(kept, row)) {
+      // Not the row the kept parts were built from (it cannot be: rows are never rewritten).
+      this.#kept.delete(key);
+      return this.proofResponse(scope, id);
+    }
     if (kept) {
       // Least recently used goes first: move this one to the end.
-      this.#finalBundles.delete(row.id);
-      this.#finalBundles.set(row.id, kept);
-      return { ...kept, final: true, anchored: true };
+      this.#kept.delete(key);
+      this.#kept.set(key, kept);
+      if (kept.final) return { json: kept.json, etag: kept.etag, final: true, anchored: true };
     }
-    const bundle = await this.#bundle(row);
-    const json = JSON.stringify(bundle);
+    const parts = kept?.parts ?? this.#sealedParts(row);
+    const anchor = parts.batch !== null && row.anchor ? await this.#liveAnchor(row.anchor) : null;
+    const shown = anchor === null ? "" : anchorKey(anchor);
+    const final = anchor !== null && this.#isFinal(anchor);
+    if (kept && kept.shown === shown) {
+      kept.final = final;
+      return { json: kept.json, etag: kept.etag, final, anchored: anchor !== null };
+    }
+    const json = JSON.stringify(buildBundle({ ...parts, anchor }));
     const etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
-    const final = bundle.anchor !== null && this.#isFinal(bundle.anchor);
-    if (final) {
-      if (this.#finalBundles.size >= FINAL_BUNDLES) this.#finalBundles.delete(this.#finalBundles.keys().next().value!);
-      this.#finalBundles.set(row.id, { json, etag });
+    // A pending item is not kept: its leaf and batch are still to come.
+    if (parts.batch !== null) {
+      if (!kept && this.#kept.size >= KEPT_BUNDLES) this.#kept.delete(this.#kept.keys().next().value!);
+      this.#kept.set(key, { parts, leafHash: row.leafHash, shown, json, etag, final });
     }
-    return { json, etag, final, anchored: bundle.anchor !== null };
+    return { json, etag, final, anchored: anchor !== null };
+  }
+
+  /** A bundle's parts but its anchor, from a row read with its path's nodes. */
+  #sealedParts(row: ProofRow): Omit<BundleParts, "anchor"> {
+    const evidence = {
+      id: row.id,
+      digest: row.digest,
+      salt: row.salt,
+      meta: row.meta as EvidenceMeta,
+      receivedAt: row.receivedAt.toISOString(),
+    };
+    if (row.batch === null || row.leafIndex === null) return { evidence, leaf: null, batch: null };
+    const { seq, size, root } = row.batch;
+    const index = row.leafIndex;
+    const refs = nodesForPath(index, size);
+    // None for the only leaf of a batch of one (SQL's string_agg of nothing is null).
+    const nodes = row.nodes ?? new Uint8Array(0);
+    // A node missing from the stored levels is a damaged database: an error, never a short path.
+    if (nodes.length !== 32 * refs.length) {
+      throw new Error(`batch ${seq} has no stored tree node for leaf ${index} (${nodes.length / 32} of ${refs.length} path nodes)`);
+    }
+    const at = new Map(refs.map((r, i) => [`${r.level}:${r.index}`, i]));
+    const path = pathFromNodes(index, size, (level, i) => {
+      const k = at.get(`${level}:${i}`);
+      if (k === undefined) throw new Error(`batch ${seq} has no stored tree node ${level}:${i}`);
+      return nodes.subarray(32 * k, 32 * k + 32);
+    });
+    return { evidence, leaf: { index, hash: row.leafHash }, batch: { seq, size, root, path } };
   }
 
   /** Whether an anchor's block is known canonical at finality depth, on a chain that keeps it. */
@@ -261,7 +310,7 @@ export class Prover {
    * `chainWaitMs` is left alone until that lookup ends; meanwhile unfinal anchors are withheld,
    * so a hung node slows no read for long and never yields an unchecked proof.
    */
-  async #liveAnchor(a: AnchorRow): Promise<AnchorInfo | null> {
+  async #liveAnchor(a: AnchorFields): Promise<AnchorInfo | null> {
     const info = anchorInfo(a);
     if (!info) return null;
     const kind = (this.#deps.kind ?? ((id) => chainKind(id)))(info.chainId);
@@ -272,11 +321,15 @@ export class Prover {
     // only be shown as recorded; a development chain's anchors never outlive the node.
     if (!view) return kind.volatile ? null : info;
     if (this.#quiet.has(info.chainId)) return null;
+    // The head counts confirmations past the first and shows finality. A chain that has the
+    // block at all has its first confirmation, so where one is asked for and no block ever
+    // becomes final (a development node) the block alone is asked for: one lookup, not two.
+    const needHead = kind.confirmations > 1 || (!kind.volatile && Number.isFinite(kind.finalityBlocks));
     let hash: string | null;
     let head: number;
     try {
       [hash, head] = await withTimeout(
-        Promise.all([this.#blockHash(view, key, info.blockNumber), this.#head(view, info.chainId)]),
+        Promise.all([this.#blockHash(view, key, info.blockNumber), needHead ? this.#head(view, info.chainId) : info.blockNumber]),
         this.#deps.chainWaitMs ?? CHAIN_WAIT_MS,
       );
     } catch {
@@ -330,8 +383,37 @@ export class Prover {
   }
 }
 
-/** Final bundles kept in memory (about 2 KB each). */
-const FINAL_BUNDLES = 10_000;
+/** Bundles kept in memory (about 4 KB each at a 10^6-leaf batch: parts and JSON). */
+const KEPT_BUNDLES = 10_000;
+
+interface KeptBundle {
+  /** Everything but the anchor: fixed once the leaf is sealed. */
+  parts: Omit<BundleParts, "anchor">;
+  leafHash: Uint8Array;
+  /** The anchor `json` shows (anchorKey), "" for none. */
+  shown: string;
+  json: string;
+  etag: string;
+  /** Anchored past finality on a chain that keeps its blocks: served as is from now on. */
+  final: boolean;
+}
+
+/** Everything of an anchor a bundle shows, as one string. */
+function anchorKey(a: AnchorInfo): string {
+  return `${a.chainId}|${a.contract}|${a.txHash}|${a.blockNumber}|${a.blockHash}|${a.blockTimestamp}`;
+}
+
+/** Whether a kept bundle was built from this row: same leaf, in the same place. */
+function sameLeaf(kept: KeptBundle, row: ProofRow): boolean {
+  const { leaf, batch } = kept.parts;
+  return (
+    leaf !== null &&
+    batch !== null &&
+    row.leafIndex === leaf.index &&
+    row.batch?.seq === batch.seq &&
+    bytesEqual(row.leafHash, kept.leafHash)
+  );
+}
 
 // A proof read waits this long for the chain at most; after a miss the chain is quiet until
 // it answers again (reads meanwhile answer at once, withholding anchors short of finality).

@@ -39,7 +39,8 @@ export function newEvidenceId(nowMs: number = Date.now()): string {
 export function evidencePart(id: string): number {
   if (id.charCodeAt(14) !== 0x37 /* "7" */) return 0;
   const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-  return Math.floor(ms / DAY_MS);
+  // Anything not a UUID gets 0 too: a lookup finds nothing rather than failing on the key.
+  return Number.isSafeInteger(ms) ? Math.floor(ms / DAY_MS) : 0;
 }
 
 /** A partition: the days [from, to) it holds; `from` is null for the first (MINVALUE). */

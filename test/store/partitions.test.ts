@@ -35,6 +35,8 @@ describe("evidence ids", () => {
     expect(evidencePart(newEvidenceId((day + 1) * DAY))).toBe(day + 1);
     expect(evidencePart(randomUUID())).toBe(0);
     expect(evidencePart("00000000-0000-0000-0000-000000000000")).toBe(0);
+    expect(evidencePart("not-a-uuid-at-all-7")).toBe(0);
+    expect(evidencePart("zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz")).toBe(0);
   });
 });
 
