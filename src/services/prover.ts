@@ -151,6 +151,10 @@ export class Prover {
     if (!UUID_RE.test(id)) throw notFound("evidence");
     const key = id.toLowerCase();
     const kept = this.#kept.get(key);
+    // The chain is asked about the anchor shown last time while the row is read: the same
+    // lookup a read of the row would start, only earlier; used only if the row still names it.
+    const early = kept && !kept.final && kept.anchor ? this.#checked(kept.anchor) : undefined;
+    early?.catch(() => undefined);
     const row = await readProofRow(this.#deps.db, scope, key, kept === undefined);
     if (!row) throw notFound("evidence");
     if (kept && !sameLeaf(kept, row)) {
@@ -165,10 +169,12 @@ export class Prover {
       if (kept.final) return { json: kept.json, etag: kept.etag, final: true, anchored: true };
     }
     const parts = kept?.parts ?? this.#sealedParts(row);
-    const anchor = parts.batch !== null && row.anchor ? await this.#liveAnchor(row.anchor) : null;
+    const stored = parts.batch !== null && row.anchor ? anchorInfo(row.anchor) : null;
+    const anchor = stored === null ? null : await (early && sameAnchor(kept!.anchor!, stored) ? early : this.#checked(stored));
     const shown = anchor === null ? "" : anchorKey(anchor);
     const final = anchor !== null && this.#isFinal(anchor);
     if (kept && kept.shown === shown) {
+      kept.anchor = stored;
       kept.final = final;
       return { json: kept.json, etag: kept.etag, final, anchored: anchor !== null };
     }
@@ -177,7 +183,7 @@ export class Prover {
     // A pending item is not kept: its leaf and batch are still to come.
     if (parts.batch !== null) {
       if (!kept && this.#kept.size >= KEPT_BUNDLES) this.#kept.delete(this.#kept.keys().next().value!);
-      this.#kept.set(key, { parts, leafHash: row.leafHash, shown, json, etag, final });
+      this.#kept.set(key, { parts, leafHash: row.leafHash, anchor: stored, shown, json, etag, final });
     }
     return { json, etag, final, anchored: anchor !== null };
   }
@@ -312,7 +318,11 @@ export class Prover {
    */
   async #liveAnchor(a: AnchorFields): Promise<AnchorInfo | null> {
     const info = anchorInfo(a);
-    if (!info) return null;
+    return info ? this.#checked(info) : null;
+  }
+
+  /** A confirmed anchor if the chain still has it as #liveAnchor says, else null. */
+  async #checked(info: AnchorInfo): Promise<AnchorInfo | null> {
     const kind = (this.#deps.kind ?? ((id) => chainKind(id)))(info.chainId);
     const key = `${info.chainId}:${info.blockNumber}`;
     if (!kind.volatile && this.#final.get(key) === info.blockHash) return info;
@@ -390,6 +400,8 @@ interface KeptBundle {
   /** Everything but the anchor: fixed once the leaf is sealed. */
   parts: Omit<BundleParts, "anchor">;
   leafHash: Uint8Array;
+  /** The batch's anchor as stored when `json` was built (shown or withheld), if any. */
+  anchor: AnchorInfo | null;
   /** The anchor `json` shows (anchorKey), "" for none. */
   shown: string;
   json: string;
@@ -401,6 +413,10 @@ interface KeptBundle {
 /** Everything of an anchor a bundle shows, as one string. */
 function anchorKey(a: AnchorInfo): string {
   return `${a.chainId}|${a.contract}|${a.txHash}|${a.blockNumber}|${a.blockHash}|${a.blockTimestamp}`;
+}
+
+function sameAnchor(a: AnchorInfo, b: AnchorInfo): boolean {
+  return anchorKey(a) === anchorKey(b);
 }
 
 /** Whether a kept bundle was built from this row: same leaf, in the same place. */
