@@ -11,6 +11,7 @@ import { rootFromInclusionProof } from "../core/rfc9162.ts";
 import { anchorInterface } from "../chain/contract.ts";
 import type { Db } from "../store/db.ts";
 import { batchLevelsOf } from "../store/batches.ts";
+import { evidenceMeta } from "../store/evidence.ts";
 import { anchors, batches, deployments, evidence } from "../store/schema.ts";
 import { RpcError, type ChainReader, type LogEntry, type LogFilter, type LogInfo, type ReceiptInfo } from "../verify/rpc.ts";
 
@@ -553,7 +554,7 @@ class Fsck {
           leafHash: evidence.leafHash,
           salt: evidence.salt,
           digest: evidence.digest,
-          meta: evidence.meta,
+          meta: evidenceMeta,
         })
         .from(evidence)
         .where(

@@ -8,14 +8,39 @@ import { evidence, receiptKeys, type EvidenceRow } from "./schema.ts";
 import { evidenceVisible, type Scope } from "./scope.ts";
 
 /** A row to store: its place, partition and receipt key number are found by the inserting statement. */
-export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "part" | "receiptKey"> & {
+export type NewEvidence = Omit<typeof evidence.$inferInsert, "seq" | "batchSeq" | "leafIndex" | "part" | "receiptKey" | "metaRest"> & {
+  /** The exact meta that was hashed. */
+  meta: Record<string, string>;
   receiptKid?: string | null;
 };
 
-/** The columns of an evidence row as read: the receipt's key by its id (see receipt_keys). */
-const { part: _part, receiptKey: _receiptKey, ...storedColumns } = getTableColumns(evidence);
+/**
+ * What a row stores of its meta (meta_rest): the meta less `hashAlg` and `submitter`, which
+ * every meta has (the core refuses one without) and the row's own columns hold: about 40
+ * bytes a row. A meta whose values differ from the columns (none is written so) is stored
+ * whole; it still has its `hashAlg`, which is how evidenceMeta tells it apart.
+ */
+function metaRest(meta: Record<string, string>, hashAlg: string, submitter: string): Record<string, string> {
+  if (meta.hashAlg !== hashAlg || meta.submitter !== submitter) return meta;
+  const { hashAlg: _h, submitter: _s, ...rest } = meta;
+  return rest;
+}
+
+/**
+ * The meta that was hashed, as read: meta_rest with the two keys the columns hold put back.
+ * jsonb orders an object's keys itself, so the object read is the very one stored before
+ * the two keys were left out.
+ */
+export const evidenceMeta = sql<Record<string, string>>`(case when ${evidence.metaRest} ? 'hashAlg' then ${evidence.metaRest}
+  else jsonb_build_object('hashAlg', ${evidence.hashAlg}, 'submitter', ${evidence.submitter}) || ${evidence.metaRest} end)`.mapWith(
+  evidence.metaRest,
+);
+
+/** The columns of an evidence row as read: the whole meta, the receipt's key by its id (see receipt_keys). */
+const { part: _part, receiptKey: _receiptKey, metaRest: _metaRest, ...storedColumns } = getTableColumns(evidence);
 export const evidenceColumns = {
   ...storedColumns,
+  meta: evidenceMeta,
   receiptKid: sql<string | null>`(select k.kid from ${receiptKeys} k where k.ref = ${evidence.receiptKey})`,
 };
 
@@ -77,7 +102,7 @@ async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Plac
       hash_alg: r.hashAlg,
       case_id: r.caseId ?? null,
       event_type: r.eventType ?? null,
-      meta: r.meta,
+      meta_rest: metaRest(r.meta, r.hashAlg, r.submitter),
       leaf_hash: hex(r.leafHash),
       received_at: r.receivedAt.toISOString(),
       receipt_kid: r.receiptKid ?? null,
@@ -90,8 +115,8 @@ async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Plac
     with r as materialized (
       select * from rows from (jsonb_to_recordset(${json}::jsonb) as (
         id uuid, part int, submitter text, digest text, salt text, hash_alg text, case_id text, event_type text,
-        meta jsonb, leaf_hash text, received_at timestamptz, receipt_kid text, receipt_signature text
-      )) with ordinality as r(id, part, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash,
+        meta_rest jsonb, leaf_hash text, received_at timestamptz, receipt_kid text, receipt_signature text
+      )) with ordinality as r(id, part, submitter, digest, salt, hash_alg, case_id, event_type, meta_rest, leaf_hash,
                               received_at, receipt_kid, receipt_signature, i)
     ),
     kids as (select distinct receipt_kid as kid from r where receipt_kid is not null),
@@ -110,9 +135,9 @@ async function insertPlaced(db: DbOrTx, rows: NewEvidence[], { maxLeaves }: Plac
       returning open_batch, next_index - ${n}::int as first
     )
     insert into evidence (id, part, leaf_index, batch_seq, received_at, receipt_key, submitter, digest, salt, hash_alg,
-                          case_id, event_type, meta, leaf_hash, receipt_signature)
+                          case_id, event_type, meta_rest, leaf_hash, receipt_signature)
     select r.id, r.part, place.first + (r.i - 1)::int, place.open_batch, r.received_at, keys.ref, r.submitter,
-           decode(r.digest, 'hex'), decode(r.salt, 'hex'), r.hash_alg, r.case_id, r.event_type, r.meta,
+           decode(r.digest, 'hex'), decode(r.salt, 'hex'), r.hash_alg, r.case_id, r.event_type, r.meta_rest,
            decode(r.leaf_hash, 'hex'), decode(r.receipt_signature, 'hex')
     from place, r left join keys on keys.kid = r.receipt_kid
     order by r.i`);

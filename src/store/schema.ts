@@ -68,8 +68,13 @@ export const evidence = pgTable(
     hashAlg: text("hash_alg").notNull(),
     caseId: text("case_id"),
     eventType: text("event_type"),
-    /** The exact meta object that was hashed (all values are strings). */
-    meta: jsonb("meta").$type<Record<string, string>>().notNull(),
+    /**
+     * The meta object that was hashed (all values are strings) less `hashAlg` and
+     * `submitter`, which every meta has and the columns above hold (a meta whose values
+     * differ from them is stored whole). Read the meta through evidenceMeta
+     * (src/store/evidence.ts), which puts them back.
+     */
+    metaRest: jsonb("meta_rest").$type<Record<string, string>>().notNull(),
     leafHash: bytea("leaf_hash").notNull(),
     receiptSignature: bytea("receipt_signature"),
   },
@@ -208,8 +213,11 @@ export const deployments = pgTable("deployments", {
   createdAt: ts("created_at").notNull(),
 });
 
-/** An evidence row as read (src/store/evidence.ts evidenceColumns): the receipt's key by its id. */
-export type EvidenceRow = Omit<typeof evidence.$inferSelect, "part" | "receiptKey"> & { receiptKid: string | null };
+/** An evidence row as read (src/store/evidence.ts evidenceColumns): the whole meta, the receipt's key by its id. */
+export type EvidenceRow = Omit<typeof evidence.$inferSelect, "part" | "receiptKey" | "metaRest"> & {
+  meta: Record<string, string>;
+  receiptKid: string | null;
+};
 export type BatchRow = typeof batches.$inferSelect;
 export type AnchorRow = typeof anchors.$inferSelect;
 export type AnchorTxRow = typeof anchorTxs.$inferSelect;

@@ -34,10 +34,10 @@ export async function caseTimelineRows(
       seq: evidence.seq,
       id: evidence.id,
       eventType: evidence.eventType,
-      occurredAt: sql<string | null>`${evidence.meta}->>'occurredAt'`,
+      occurredAt: sql<string | null>`${evidence.metaRest}->>'occurredAt'`,
       receivedAt: evidence.receivedAt,
       leafHash: evidence.leafHash,
-      prev: sql<string | null>`${evidence.meta}->>'prev'`,
+      prev: sql<string | null>`${evidence.metaRest}->>'prev'`,
       batchSeq: evidence.batchSeq,
     })
     .from(evidence)

@@ -21,7 +21,7 @@ it("keeps query parameters out of the fields of a failed query", async () => {
     digest: new Uint8Array(32),
     salt,
     hashAlg: "sha256",
-    meta: { hashAlg: "sha256", submitter: "t", caseId: "secret-case" },
+    metaRest: { caseId: "secret-case" },
     leafHash: new Uint8Array(32),
     receivedAt: new Date(),
   };

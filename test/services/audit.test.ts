@@ -26,6 +26,7 @@ import type { LocalNode } from "../../src/chain/local-node.ts";
 import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
 import { freePort } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { evidenceColumns } from "../../src/store/evidence.ts";
 
 interface Recorded extends Logger {
   infos: string[];
@@ -276,7 +277,7 @@ describe(`audit log on ${describeDbKind()}`, () => {
       expect(results.filter((r) => r!.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r!.evidenceId)).size).toBe(1);
 
-      const ev = await db.select().from(evidence).orderBy(asc(evidence.seq));
+      const ev = await db.select(evidenceColumns).from(evidence).orderBy(asc(evidence.seq));
       expect(ev).toHaveLength(2);
       expect(ev[0]).toMatchObject({ id: first!.evidenceId, submitter: "system", caseId: "audit-log", eventType: "audit.head" });
       expect(toHex(ev[0]!.digest)).toBe(toHex(head.hash));
@@ -475,7 +476,7 @@ describe("audit heads on a real chain", () => {
     // the anchor row, the evidence digest, its leaf hash and the (one-leaf) batch root.
     await rewriteFrom(db, 1, (r) => ({ ...r, actor: "mallory" }));
     const head = (await latestAudit(db))!;
-    const [ev] = await db.select().from(evidence).where(eq(evidence.id, anchored.evidenceId));
+    const [ev] = await db.select(evidenceColumns).from(evidence).where(eq(evidence.id, anchored.evidenceId));
     const leaf = leafHash({ salt: ev!.salt, digest: head.hash, meta: ev!.meta as EvidenceMeta });
     await db.update(auditAnchors).set({ headHash: head.hash }).where(eq(auditAnchors.auditSeq, anchored.auditSeq));
     await db.update(evidence).set({ digest: head.hash, leafHash: leaf }).where(eq(evidence.id, anchored.evidenceId));

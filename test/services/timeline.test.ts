@@ -11,7 +11,7 @@ import { IngestService, type SubmitItem } from "../../src/services/ingest.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { queryRows } from "../../src/store/db.ts";
-import { caseLockKey, MAX_CASE_LOCKS } from "../../src/store/evidence.ts";
+import { caseLockKey, evidenceMeta, MAX_CASE_LOCKS } from "../../src/store/evidence.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { randomDigest } from "../helpers/api.ts";
 
@@ -39,7 +39,7 @@ interface Stored {
 async function stored(submitter: string, caseId?: string): Promise<Stored[]> {
   const rows = await queryRows<{ seq: string | number; id: string; case_id: string | null; leaf_hash: Uint8Array; meta: Record<string, string>; salt: Uint8Array; digest: Uint8Array }>(
     database.db,
-    sql`select seq, id, case_id, leaf_hash, meta, salt, digest from evidence
+    sql`select seq, id, case_id, leaf_hash, ${evidenceMeta} as meta, salt, digest from evidence
         where submitter = ${submitter} ${caseId === undefined ? sql`` : sql`and case_id = ${caseId}`}
         order by seq`,
   );

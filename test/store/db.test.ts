@@ -25,7 +25,7 @@ function evidenceRow(over: Partial<typeof schema.evidence.$inferInsert> = {}) {
     digest: bytes(32),
     salt: bytes(32),
     hashAlg: "sha256",
-    meta: { kind: "test" },
+    metaRest: { kind: "test" },
     leafHash: bytes(32),
     receivedAt: new Date(),
     ...over,

@@ -18,7 +18,7 @@ import { buildLevels } from "../../src/core/levels.ts";
 import { sealBatch } from "../../src/batcher/seal.ts";
 import { Prover } from "../../src/services/prover.ts";
 import { ADMIN_SCOPE } from "../../src/store/scope.ts";
-import { insertEvidence } from "../../src/store/evidence.ts";
+import { evidenceMeta, insertEvidence } from "../../src/store/evidence.ts";
 import { ensureEvidencePartitions, newEvidenceId } from "../../src/store/partitions.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../../src/store/migrations", import.meta.url));
@@ -153,7 +153,7 @@ describe("0006_partitioned_evidence", () => {
         await db.execute(sql`insert into evidence (id, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash,
                                                    received_at, batch_seq, leaf_index, receipt_kid, receipt_signature)
           values (${randomUUID()}, 'tenant-a', ${randomBytes(32)}, ${randomBytes(32)}, 'sha256', ${i % 2 ? "case-1" : null},
-                  ${i % 2 ? "signed" : null}, ${JSON.stringify({ hashAlg: "sha256", n: String(i) })}::jsonb, ${randomBytes(32)},
+                  ${i % 2 ? "signed" : null}, ${JSON.stringify({ hashAlg: "sha256", submitter: i === 2 ? "someone-else" : "tenant-a", n: String(i) })}::jsonb, ${randomBytes(32)},
                   now() - make_interval(secs => ${10 - i}), ${i < 2 ? 0 : 1}, ${i % 2}, ${kid}, ${kid ? randomBytes(64) : null})`);
       }
       await db.execute(sql`update sequencer set open_batch = 1, next_index = 2`);
@@ -169,12 +169,17 @@ describe("0006_partitioned_evidence", () => {
 
       const after = await queryRows<Record<string, unknown>>(
         db as never,
-        sql`select id, seq, submitter, digest, salt, hash_alg, case_id, event_type, meta, leaf_hash, received_at, batch_seq,
-                   leaf_index, (select kid from receipt_keys k where k.ref = e.receipt_key) as receipt_kid, receipt_signature,
-                   part, tableoid::regclass::text as partition
-            from evidence e order by seq`,
+        sql`select id, seq, submitter, digest, salt, hash_alg, case_id, event_type,
+                   ${evidenceMeta} as meta, leaf_hash, received_at,
+                   batch_seq, leaf_index, (select kid from receipt_keys k where k.ref = evidence.receipt_key) as receipt_kid,
+                   receipt_signature, part, tableoid::regclass::text as partition, meta_rest as stored_meta
+            from evidence order by seq`,
       );
-      expect(after.map(({ part: _p, partition: _t, ...rest }) => rest)).toEqual(before);
+      expect(after.map(({ part: _p, partition: _t, stored_meta: _m, ...rest }) => rest)).toEqual(before);
+      // Stored without the two keys the columns hold; a meta that differs from them, whole.
+      expect(after.map((r) => r.stored_meta)).toEqual(
+        kids.map((_, i) => (i === 2 ? { hashAlg: "sha256", submitter: "someone-else", n: "2" } : { n: String(i) })),
+      );
       expect(new Set(after.map((r) => `${r.part} ${r.partition}`))).toEqual(new Set(["0 evidence_p0"]));
       // Keys numbered in order of first use, the registry's first.
       expect(await queryRows(db as never, sql`select ref, kid from receipt_keys order by ref`)).toEqual([

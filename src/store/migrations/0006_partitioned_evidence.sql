@@ -4,10 +4,15 @@
 -- with the columns reordered so that a row carries no alignment padding. Written by hand:
 -- drizzle-kit does not know partitioning.
 --
--- Also: a receipt's key is stored as its number in receipt_keys (2 bytes) instead of the
--- 43-character key id on every row; the unique index on seq (an identity, unique by
--- construction, that no query looks up by) is gone; audit_anchors.evidence_id is no longer a
--- foreign key (a partitioned table's keys include the partition key).
+-- Also:
+-- - meta_rest replaces meta: it leaves out hashAlg and submitter, which every meta has and the
+--   row's columns hold (src/store/evidence.ts evidenceMeta puts them back when reading);
+-- - a receipt's key is stored as its number in receipt_keys (2 bytes) instead of the
+--   43-character key id on every row;
+-- - the unique index on seq (an identity, unique by construction, that no query looks up by)
+--   is gone;
+-- - audit_anchors.evidence_id is no longer a foreign key (a partitioned table's keys include
+--   the partition key).
 CREATE TABLE "receipt_keys" (
 	"ref" smallint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "receipt_keys_ref_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 32767 START WITH 1 CACHE 1),
 	"kid" text NOT NULL,
@@ -41,7 +46,7 @@ CREATE TABLE "evidence" (
 	"hash_alg" text NOT NULL,
 	"case_id" text,
 	"event_type" text,
-	"meta" jsonb NOT NULL,
+	"meta_rest" jsonb NOT NULL,
 	"leaf_hash" "bytea" NOT NULL,
 	"receipt_signature" "bytea",
 	CONSTRAINT "evidence_id_part_pk" PRIMARY KEY("id","part"),
@@ -50,10 +55,13 @@ CREATE TABLE "evidence" (
 --> statement-breakpoint
 CREATE TABLE "evidence_p0" PARTITION OF "evidence" FOR VALUES FROM (MINVALUE) TO (1);--> statement-breakpoint
 INSERT INTO "evidence" ("id", "part", "leaf_index", "seq", "batch_seq", "received_at", "receipt_key", "submitter",
-                        "digest", "salt", "hash_alg", "case_id", "event_type", "meta", "leaf_hash", "receipt_signature")
+                        "digest", "salt", "hash_alg", "case_id", "event_type", "meta_rest", "leaf_hash", "receipt_signature")
 OVERRIDING SYSTEM VALUE
 SELECT e."id", 0, e."leaf_index", e."seq", e."batch_seq", e."received_at", k."ref", e."submitter",
-       e."digest", e."salt", e."hash_alg", e."case_id", e."event_type", e."meta", e."leaf_hash", e."receipt_signature"
+       e."digest", e."salt", e."hash_alg", e."case_id", e."event_type",
+       CASE WHEN e."meta"->>'hashAlg' = e."hash_alg" AND e."meta"->>'submitter' = e."submitter"
+            THEN e."meta" - 'hashAlg' - 'submitter' ELSE e."meta" END,
+       e."leaf_hash", e."receipt_signature"
 FROM "evidence_unpartitioned" e LEFT JOIN "receipt_keys" k ON k."kid" = e."receipt_kid"
 ORDER BY e."seq";--> statement-breakpoint
 SELECT setval(pg_get_serial_sequence('evidence', 'seq'), coalesce((SELECT max("seq") FROM "evidence"), 0) + 1, false);--> statement-breakpoint
