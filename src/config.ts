@@ -109,6 +109,22 @@ const EnvSchema = z.object({
   KEY_CACHE_MS: int(0, 60_000).default(2000),
   /** How many days of evidence each new partition holds (src/store/partitions.ts, docs/operations.md). */
   PARTITION_DAYS: int(1, 366).default(7),
+  // The X.509 identity (src/pki/, docs/timestamps.md): each certificate configured as a PEM
+  // chain (the certificate first) with its PEM key, or self-issued under DATA_DIR/pki's root.
+  /** Document-signing certificate chain (RSA or ECDSA P-256), for PDF signatures; with SIGNING_CERT_KEY_FILE. */
+  SIGNING_CERT_FILE: z.string().min(1).optional(),
+  SIGNING_CERT_KEY_FILE: z.string().min(1).optional(),
+  /** Time-stamping certificate chain (critical EKU timeStamping alone), for POST /v1/tsa; with TSA_KEY_FILE. */
+  TSA_CERT_FILE: z.string().min(1).optional(),
+  TSA_KEY_FILE: z.string().min(1).optional(),
+  /** The policy OID our tokens are issued under; default DEFAULT_TSA_POLICY (src/tsa/authority.ts). */
+  TSA_POLICY_OID: z.string().regex(/^[012]\.(0|[1-9]\d*)(\.(0|[1-9]\d*))+$/, "must be a dotted OID such as 1.3.6.1.4.1.99999.1").optional(),
+  /** An external RFC 3161 authority: every batch root gets a token from it (src/tsa/batch-stamper.ts). */
+  TSA_URL: url(["http:", "https:"]).optional(),
+  /** Every request to TSA_URL gives up after this long. */
+  TSA_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** After a failed request to TSA_URL, the next try waits this long (doubling, up to ten times as long). */
+  TSA_RETRY_MS: int(100, 3_600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -131,6 +147,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Checked on the raw values so that it is listed together with every other bad value.
   if (cleaned.CHAIN_RPC_URL !== undefined && cleaned.ANCHOR_PRIVATE_KEY === undefined) {
     lines.push("  ANCHOR_PRIVATE_KEY: required when CHAIN_RPC_URL is set (the key that signs anchoring transactions)");
+  }
+  // A certificate without its key (or a key without its certificate) cannot sign anything.
+  for (const [cert, key] of [
+    ["SIGNING_CERT_FILE", "SIGNING_CERT_KEY_FILE"],
+    ["TSA_CERT_FILE", "TSA_KEY_FILE"],
+  ] as const) {
+    if ((cleaned[cert] === undefined) !== (cleaned[key] === undefined)) {
+      const [given, missing] = cleaned[cert] === undefined ? [key, cert] : [cert, key];
+      lines.push(`  ${missing}: required when ${given} is set (a certificate and its private key go together)`);
+    }
   }
   if (!result.success || lines.length > 0) {
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);

@@ -18,6 +18,8 @@ const NEW_DEFAULTS = {
   RPC_MAX_LAG_BLOCKS: 3,
   KEY_CACHE_MS: 2000,
   PARTITION_DAYS: 7,
+  TSA_TIMEOUT_MS: 10_000,
+  TSA_RETRY_MS: 30_000,
 };
 
 /** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
@@ -334,5 +336,55 @@ describe("parseConfig: anchoring transactions and endpoints", () => {
     const err = configError({ PORT: "abc", MAX_FEE_PER_GAS_GWEI: "lots", FEE_BUMP_PERCENT: "0", CHAIN_RPC_URL: "ftp://x", ANCHOR_PRIVATE_KEY: KEY });
     const named = err.message.split("\n").slice(1).map((l) => l.trim().split(":")[0]);
     expect(named.sort()).toEqual(["CHAIN_RPC_URL", "FEE_BUMP_PERCENT", "MAX_FEE_PER_GAS_GWEI", "PORT"]);
+  });
+});
+
+describe("parseConfig: the X.509 identity and time-stamps", () => {
+  it("parses the certificate files, the policy and the external authority", () => {
+    const cfg = parseConfig({
+      SIGNING_CERT_FILE: "/etc/evidence/doc.pem",
+      SIGNING_CERT_KEY_FILE: "/etc/evidence/doc-key.pem",
+      TSA_CERT_FILE: "/etc/evidence/tsa.pem",
+      TSA_KEY_FILE: "/etc/evidence/tsa-key.pem",
+      TSA_POLICY_OID: "1.3.6.1.4.1.99999.1",
+      TSA_URL: "https://tsa.example.org/tsr",
+      TSA_TIMEOUT_MS: "2500",
+      TSA_RETRY_MS: "1000",
+    });
+    expect(cfg).toMatchObject({
+      SIGNING_CERT_FILE: "/etc/evidence/doc.pem",
+      SIGNING_CERT_KEY_FILE: "/etc/evidence/doc-key.pem",
+      TSA_CERT_FILE: "/etc/evidence/tsa.pem",
+      TSA_KEY_FILE: "/etc/evidence/tsa-key.pem",
+      TSA_POLICY_OID: "1.3.6.1.4.1.99999.1",
+      TSA_URL: "https://tsa.example.org/tsr",
+      TSA_TIMEOUT_MS: 2500,
+      TSA_RETRY_MS: 1000,
+    });
+  });
+
+  it.each([
+    [{ TSA_CERT_FILE: "/x/tsa.pem" }, "TSA_KEY_FILE", /required when TSA_CERT_FILE is set/],
+    [{ TSA_KEY_FILE: "/x/tsa-key.pem" }, "TSA_CERT_FILE", /required when TSA_KEY_FILE is set/],
+    [{ SIGNING_CERT_FILE: "/x/doc.pem" }, "SIGNING_CERT_KEY_FILE", /required when SIGNING_CERT_FILE is set/],
+    [{ SIGNING_CERT_KEY_FILE: "/x/doc-key.pem" }, "SIGNING_CERT_FILE", /required when SIGNING_CERT_KEY_FILE is set/],
+    [{ TSA_POLICY_OID: "1.2.x" }, "TSA_POLICY_OID", /dotted OID/],
+    [{ TSA_POLICY_OID: "3.1.2" }, "TSA_POLICY_OID", /dotted OID/],
+    [{ TSA_POLICY_OID: "1" }, "TSA_POLICY_OID", /dotted OID/],
+    [{ TSA_URL: "ftp://tsa.example.org" }, "TSA_URL", /must be a URL \(http: or https:\)/],
+    [{ TSA_TIMEOUT_MS: "50" }, "TSA_TIMEOUT_MS", /at least 100/],
+    [{ TSA_RETRY_MS: "3600001" }, "TSA_RETRY_MS", /at most 3600000/],
+  ] as const)("%j is a ConfigError naming %s", (env, name, reason) => {
+    const err = configError(env);
+    const lines = err.message.split("\n").filter((l) => l.startsWith("  "));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.trim().startsWith(`${name}:`)).toBe(true);
+    expect(lines[0]).toMatch(reason);
+  });
+
+  it("lists a missing key file together with other bad values", () => {
+    const err = configError({ TSA_CERT_FILE: "/x/tsa.pem", PORT: "abc" });
+    const named = err.message.split("\n").slice(1).map((l) => l.trim().split(":")[0]);
+    expect(named.sort()).toEqual(["PORT", "TSA_KEY_FILE"]);
   });
 });
