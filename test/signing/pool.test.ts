@@ -5,7 +5,7 @@ import { verify } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/jcs.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
-import { INLINE_MAX_DOCS, SigningPool } from "../../src/signing/pool.ts";
+import { SigningPool } from "../../src/signing/pool.ts";
 import { Signer } from "../../src/signing/signer.ts";
 
 const key = generateSigningKey();
@@ -27,12 +27,18 @@ describe("SigningPool", () => {
     }
   });
 
-  it("signs small requests in place, the same as Signer and as the worker", async () => {
+  it("sends requests that wait behind a busy worker together, each failing or succeeding alone", async () => {
     const signer = new Signer(key);
-    for (const n of [1, INLINE_MAX_DOCS, INLINE_MAX_DOCS + 1]) {
-      const docs = Array.from({ length: n }, (_, i) => doc(100 + i));
-      expect(await pool.signMany(docs)).toEqual(docs.map((d) => signer.sign(d)));
-    }
+    const busy = pool.signMany(Array.from({ length: 500 }, (_, i) => doc(i))); // the worker is at this one
+    const small = Array.from({ length: 12 }, (_, i) => [doc(1000 + i)]);
+    // Not JSON: refused in the worker (canonicalJson), in the same message as the others.
+    const bad = pool.signMany([{ ...doc(2000), extra: undefined }]);
+    const [results] = await Promise.all([
+      Promise.all(small.map((docs) => pool.signMany(docs))),
+      expect(bad).rejects.toThrow(/signing failed: .*undefined has no canonical JSON form/),
+    ]);
+    results.forEach((signed, i) => expect(signed).toEqual(small[i]!.map((d) => signer.sign(d))));
+    expect(await busy).toHaveLength(500);
   });
 
   it("keeps each caller's documents and order when calls overlap", async () => {
@@ -48,13 +54,14 @@ describe("SigningPool", () => {
   it("fails the jobs under way when its worker dies, and starts a new worker for the next", async () => {
     const own = new SigningPool(key);
     try {
-      // More than INLINE_MAX_DOCS: these go to the worker.
-      const next = Array.from({ length: INLINE_MAX_DOCS + 1 }, (_, i) => doc(10_000 + i));
-      await own.signMany(next);
+      await own.signMany([doc(1)]);
       const under = own.signMany(Array.from({ length: 2000 }, (_, i) => doc(i)));
+      const waiting = own.signMany([doc(3)]); // queued behind `under`, not yet sent
       await own.close(); // the worker goes away while it works
       await expect(under).rejects.toThrow(/signing worker exited/);
-      expect(await own.signMany(next)).toEqual(next.map((d) => new Signer(key).sign(d)));
+      // What waited was not at the dead worker: a new one signs it.
+      expect(await waiting).toEqual([new Signer(key).sign(doc(3))]);
+      expect(await own.signMany([doc(2)])).toEqual([new Signer(key).sign(doc(2))]);
     } finally {
       await own.close();
     }
