@@ -71,6 +71,17 @@ export const BatchViewSchema = z.object({
   sealedAt: time,
   status: z.enum(["batched", "anchored"]),
   anchor: AnchorSchema.nullable(),
+  timestamp: z
+    .object({
+      tsa: z.string().describe("the authority asked (TSA_URL)"),
+      tsaName: z.string().describe("subject of the certificate that signed the token"),
+      genTime: time.describe("when the authority says the batch root existed"),
+      serialNumber: z.string(),
+      policy: z.string(),
+      token: z.string().describe("the RFC 3161 TimeStampToken (DER), base64; its imprint is the batch root as a SHA-256 hash"),
+    })
+    .nullable()
+    .describe("an RFC 3161 time-stamp over the root from an external authority (TSA_URL); null until one is kept, or when none is configured"),
 });
 
 /** The evidence-proof/v1 bundle, loosely: docs/proof-format.md is the precise definition. */
@@ -102,14 +113,19 @@ export const KeySetSchema = z.object({
 export const VerificationSchema = z.object({
   valid: z.boolean().describe("every check passed"),
   verdict: z
-    .enum(["valid", "consistent", "pending", "invalid"])
-    .describe("valid: all checks passed; consistent: passed, chain not checked; pending: not anchored yet; invalid: a check failed"),
+    .enum(["valid", "consistent", "pending", "inconclusive", "invalid"])
+    .describe(
+      "valid: all checks passed; consistent: passed, chain not checked; pending: not anchored yet; " +
+        "inconclusive: could not verify (the chain node could not be asked: unreachable, RPC error, timeout), nothing failed; " +
+        "invalid: a check ran and failed",
+    ),
   headline: z.string().describe("the verdict in one sentence for people"),
   checks: z.array(
     z.object({
       name: z.enum([...CHECK_NAMES, DOCUMENT_CHECK]),
       ok: z.boolean(),
-      skipped: z.literal(true).optional(),
+      skipped: z.literal(true).optional().describe("not asked for (no chain, not anchored yet, or moot after an earlier check)"),
+      unavailable: z.literal(true).optional().describe("asked for but could not run (the chain node could not be asked): not a failure"),
       detail: z.string(),
     }),
   ),

@@ -1,11 +1,13 @@
 // POST /v1/verify: checks a proof bundle against the chain (not against our database), with
-// the same library the CLI and the web page use. Any JSON value is a question with an
-// answer: a malformed bundle is reported as a failed `format` check, not as an error.
+// the same library the CLI and the web page use. A malformed bundle is reported as a failed
+// `format` check, not as an error; but a file recognised as something else (a receipt, a
+// report, a case list, an evidence record) is refused with 422, saying what it is and what to
+// send instead. A chain that cannot be asked gives the verdict `inconclusive`, never `invalid`.
 // `?documentDigest=0x…` (the caller's own hash of the document) adds the `document` check.
 import { Hono } from "hono";
 import { validationFailed } from "../errors.ts";
 import type { AppEnv } from "./context.ts";
-import { verdictOf, verifyBundle, type ChainReader } from "../verify/index.ts";
+import { identifyInput, verdictOf, verifyBundle, type ChainReader } from "../verify/index.ts";
 import { readJson } from "./body.ts";
 import { VERIFY_BODY } from "./limits.ts";
 
@@ -25,6 +27,10 @@ export function verifyRoutes(deps: VerifyRouteDeps): Hono<AppEnv> {
       throw validationFailed([{ field: "documentDigest", reason: "expected 0x and 64 hex digits: your own hash of the document" }]);
     }
     const body = await readJson(c, VERIFY_BODY);
+    const identity = identifyInput(body);
+    if (!identity.proof) {
+      throw validationFailed([{ field: "/", reason: `${identity.what}: ${identity.advice}` }]);
+    }
     const chain = deps.chain();
     const result = await verifyBundle(body, {
       ...(chain ? { chain } : {}),

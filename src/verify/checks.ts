@@ -4,6 +4,7 @@ import { CoreError } from "../core/errors.ts";
 import { leafHash } from "../core/leaf.ts";
 import { rootFromInclusionProof } from "../core/rfc9162.ts";
 import { type AnchorInfo, type BatchInfo, type LeafInfo, parseBundle, parseBundleText, type ProofBundleV1 } from "../core/bundle.ts";
+import { identifyInput } from "./identify.ts";
 import type { ChainReader, ReceiptInfo, TransactionInfo } from "./rpc.ts";
 
 /** Stable check identifiers, in pipeline order (docs/architecture.md). */
@@ -15,12 +16,32 @@ export const CHECK_NAMES = ["format", "leaf", "root", "chain", "transaction", "b
 export const DOCUMENT_CHECK = "document" as const;
 export type CheckName = (typeof CHECK_NAMES)[number] | typeof DOCUMENT_CHECK;
 
+/**
+ * `ok: true`: the check ran and passed. `ok: false` alone: it ran and failed. `skipped`: it
+ * was not asked for (offline, not anchored yet, or an earlier check made it moot).
+ * `unavailable`: it was asked for but could not run (the chain node unreachable, an RPC error
+ * or timeout, a document that could not be hashed): nothing is known against the proof.
+ */
 export interface Check {
   name: CheckName;
   ok: boolean;
   skipped?: true;
+  unavailable?: true;
   detail: string;
 }
+
+/** The four outcomes of a check, for front ends that show one mark per check. */
+export type CheckOutcome = "passed" | "failed" | "skipped" | "unavailable";
+
+export function outcomeOf(c: Check): CheckOutcome {
+  if (c.ok) return "passed";
+  if (c.skipped === true) return "skipped";
+  if (c.unavailable === true) return "unavailable";
+  return "failed";
+}
+
+/** The check ran and failed: the only outcome that makes a proof "not valid". */
+export const hasFailed = (c: Check): boolean => outcomeOf(c) === "failed";
 
 /** keccak256("anchorOf(bytes32)")[0:4]; a unit test recomputes it. */
 export const ANCHOR_OF_SELECTOR = "0xcf4ff901";
@@ -59,27 +80,33 @@ export function short(hex: string): string {
 const ok = (name: CheckName, detail: string): Check => ({ name, ok: true, detail });
 const bad = (name: CheckName, detail: string): Check => ({ name, ok: false, detail });
 export const skipped = (name: CheckName, detail: string): Check => ({ name, ok: false, skipped: true, detail });
+export const unavailable = (name: CheckName, detail: string): Check => ({ name, ok: false, unavailable: true, detail });
 
-// Any failure of the reader (network, node error, malformed answer) becomes this check's
-// failure: verification reports, it does not throw.
+// Any failure of the reader (network, timeout, node error, malformed answer) means the chain
+// could not be asked: the check is unavailable, not failed. Only an answer that contradicts
+// the proof fails a check; an unreachable node says nothing about the proof.
 async function guarded(name: CheckName, run: () => Promise<Check>): Promise<Check> {
   try {
     return await run();
   } catch (e) {
-    return bad(name, `RPC error: ${e instanceof Error ? e.message : String(e)}`);
+    return unavailable(name, `RPC error: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
 const sameHex = (a: string | null, b: string): boolean => a !== null && a.toLowerCase() === b.toLowerCase();
 
-/** Step 1. `input` is a parsed JSON value, or bundle text. */
+/**
+ * Step 1. `input` is a parsed JSON value, or bundle text. A file recognised as something else
+ * (a receipt, a report, a case list…) fails with what it is and what to do instead.
+ */
 export function checkFormat(input: unknown): { check: Check; bundle: ProofBundleV1 | null } {
   try {
     const bundle = typeof input === "string" ? parseBundleText(input) : parseBundle(input);
     return { check: ok("format", `a well-formed ${bundle.format} bundle`), bundle };
   } catch (e) {
     if (!(e instanceof CoreError)) throw e;
-    return { check: bad("format", e.message), bundle: null };
+    const kind = identifyInput(input);
+    return { check: bad("format", kind.proof ? e.message : `${kind.what}: ${kind.advice}`), bundle: null };
   }
 }
 

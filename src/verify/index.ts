@@ -19,6 +19,7 @@ import {
   checkTransaction,
   isoSeconds,
   skipped,
+  unavailable,
 } from "./checks.ts";
 import type { ChainReader } from "./rpc.ts";
 
@@ -27,6 +28,8 @@ export * from "./rpc.ts";
 export * from "./verdict.ts";
 export * from "./signature.ts";
 export * from "./report.ts";
+export * from "./identify.ts";
+export * from "./times.ts";
 
 export interface VerificationResult {
   /** Every check passed: the bundle is anchored and everything agrees on chain. */
@@ -50,6 +53,12 @@ export interface VerifyOptions {
    * When given, a `document` check after `format` compares it with `evidence.digest`.
    */
   documentDigest?: string;
+  /**
+   * The document was given but could not be hashed here (why, in words): the `document`
+   * check is then unavailable, and the verdict can be no better than "could not verify".
+   * Ignored when `documentDigest` is given.
+   */
+  documentUnavailable?: string;
   /** Deliberately unsupported: verification reads no clock, the chain is the only time source. */
   now?: never;
 }
@@ -58,7 +67,7 @@ const CHAIN_CHECKS: CheckName[] = ["chain", "transaction", "block", "log", "cont
 
 /**
  * Runs every check in order and reports each; never throws for anything about the bundle
- * or the chain (RPC failures are failed checks). `input` is a parsed JSON value or bundle text.
+ * or the chain (RPC failures make checks `unavailable`, never failed). `input` is a parsed JSON value or bundle text.
  * Throws CoreError "invalid-argument" only for a bad `minConfirmations`.
  */
 export async function verifyBundle(input: unknown, opts: VerifyOptions = {}): Promise<VerificationResult> {
@@ -82,13 +91,14 @@ export async function verifyBundle(input: unknown, opts: VerifyOptions = {}): Pr
   const format = checkFormat(input);
   checks.push(format.check);
   const bundle = format.bundle;
-  const withDocument = opts.documentDigest !== undefined;
+  const withDocument = opts.documentDigest !== undefined || opts.documentUnavailable !== undefined;
   if (bundle === null) {
     const rest: CheckName[] = [...(withDocument ? [DOCUMENT_CHECK] : []), "leaf", "root", ...CHAIN_CHECKS];
     for (const name of rest) checks.push(skipped(name, "skipped: the bundle is not well-formed"));
     return done(null);
   }
   if (opts.documentDigest !== undefined) checks.push(checkDocument(bundle, opts.documentDigest));
+  else if (opts.documentUnavailable !== undefined) checks.push(unavailable(DOCUMENT_CHECK, opts.documentUnavailable));
 
   // The parser guarantees leaf and batch are both set or both null.
   const { leaf, batch, anchor } = bundle;
@@ -109,7 +119,8 @@ export async function verifyBundle(input: unknown, opts: VerifyOptions = {}): Pr
   checks.push(chain);
   if (!chain.ok) {
     // Asking a different (or unreachable) chain about the transaction would only add noise.
-    for (const name of CHAIN_CHECKS.slice(1)) checks.push(skipped(name, "skipped: the chain check failed"));
+    const why = chain.unavailable === true ? "skipped: the chain could not be asked" : "skipped: the chain check failed";
+    for (const name of CHAIN_CHECKS.slice(1)) checks.push(skipped(name, why));
     return done(bundle);
   }
   const [transaction, block, log, contract, conf] = await Promise.all([

@@ -5,7 +5,9 @@
 import { checkTimeline } from "../core/timeline.ts";
 import type { ChainReader } from "./rpc.ts";
 import { checkSignature, type PublishedKey, type SignatureCheck } from "./signature.ts";
+import { claimedTimeWarnings } from "./times.ts";
 import { type VerdictKind, verdictOf } from "./verdict.ts";
+import { hasFailed } from "./checks.ts";
 import { verifyBundle } from "./index.ts";
 
 export const REPORT_FORMAT_V1 = "evidence-report/v1";
@@ -25,12 +27,20 @@ export interface ReportEventCheck {
 export interface ReportVerification {
   /** Signature good, every proof valid on chain, every event consistent, timeline intact. */
   valid: boolean;
-  /** valid, or consistent when the chain was not asked (offline), or invalid. */
-  verdict: "valid" | "consistent" | "invalid";
+  /**
+   * valid; consistent when the chain was not asked (offline); inconclusive ("could not
+   * verify") when the chain could not be asked for some event and nothing failed; invalid.
+   */
+  verdict: "valid" | "consistent" | "inconclusive" | "invalid";
   headline: string;
   signature: SignatureCheck;
   events: ReportEventCheck[];
   timeline: { ok: boolean; detail: string };
+  /**
+   * About the platform's claimed times (occurredAt): later than the anchor, or out of order.
+   * Its statements, not ours to check: flagged in words, they do not change the verdict.
+   */
+  warnings: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -50,12 +60,14 @@ export async function verifyReport(
     signature,
     events: [],
     timeline: { ok: false, detail: "not checked" },
+    warnings: [],
   });
   if (report === null) return fail("NOT VALID: the report is not a JSON object.");
   if (report.format !== REPORT_FORMAT_V1) return fail(`NOT VALID: format is ${JSON.stringify(report.format)}, not "${REPORT_FORMAT_V1}".`);
   if (!Array.isArray(report.events)) return fail("NOT VALID: the report has no events array.");
 
   const events: ReportEventCheck[] = [];
+  const claimed: { n: number; occurredAt: string | null; anchorTimestamp: number | null }[] = [];
   const raw = report.events.map(obj);
   const links =
     typeof report.caseId === "string"
@@ -70,6 +82,11 @@ export async function verifyReport(
     const result = await verifyBundle(e.proof, { ...(opts.chain ? { chain: opts.chain } : {}), minConfirmations: opts.minConfirmations ?? 1 });
     const problems: string[] = [];
     const proof = result.bundle;
+    claimed.push({
+      n,
+      occurredAt: proof?.evidence.meta.occurredAt ?? null,
+      anchorTimestamp: proof?.anchor?.blockTimestamp ?? null,
+    });
     if (proof !== null) {
       const same = (what: string, stated: unknown, actual: unknown) => {
         if (stated !== actual) problems.push(`${what} is ${JSON.stringify(stated)} in the report, ${JSON.stringify(actual)} in its proof`);
@@ -93,14 +110,16 @@ export async function verifyReport(
       n,
       evidenceId: String(e.evidenceId ?? ""),
       verdict: verdictOf(result).kind,
-      failing: result.checks.filter((c) => !c.ok && c.skipped !== true).map((c) => c.name),
+      failing: result.checks.filter(hasFailed).map((c) => c.name),
       problems,
       link: links?.events[i] ?? { ok: true, detail: "not a case report: no timeline to check" },
     });
   }
   const timeline = links === null ? { ok: true, detail: "not a case report: no timeline to check" } : { ok: links.ok, detail: links.detail };
 
+  const warnings = claimedTimeWarnings(claimed);
   const bad = events.filter((e) => e.verdict === "invalid" || e.verdict === "pending" || e.problems.length > 0);
+  const unasked = events.filter((e) => e.verdict === "inconclusive");
   const offline = events.some((e) => e.verdict === "consistent");
   let verdict: ReportVerification["verdict"];
   let headline: string;
@@ -113,6 +132,9 @@ export async function verifyReport(
   } else if (!timeline.ok) {
     verdict = "invalid";
     headline = `NOT VALID: the case timeline is broken: ${timeline.detail}.`;
+  } else if (unasked.length > 0) {
+    verdict = "inconclusive";
+    headline = `COULD NOT VERIFY: the chain could not be asked about event ${unasked.map((e) => e.n).join(", ")}, so ${unasked.length === 1 ? "its anchor was" : "their anchors were"} not checked; the signature and everything else checked out. Try again later, or with another RPC endpoint.`;
   } else if (offline) {
     verdict = "consistent";
     headline = `CONSISTENT, ANCHORS NOT CHECKED: the signature and all ${events.length} proofs check out offline; give a chain RPC URL to check the anchors.`;
@@ -120,5 +142,8 @@ export async function verifyReport(
     verdict = "valid";
     headline = `VALID: the report is signed by the service key ${signature.kid}, all ${events.length} proofs verify on chain${links === null ? "" : ", and the timeline is complete"}.`;
   }
-  return { valid: verdict === "valid", verdict, headline, signature, events, timeline };
+  if (warnings.length > 0 && verdict !== "invalid") {
+    headline += ` ${warnings.length} warning${warnings.length === 1 ? "" : "s"} about the times the platform claims: see below.`;
+  }
+  return { valid: verdict === "valid", verdict, headline, signature, events, timeline, warnings };
 }

@@ -21,11 +21,44 @@ export interface EvidenceIo {
 /**
  * 0: success. 1: the command ran and the answer is no (the proof is not valid or not
  * anchored yet, the service refused or could not be reached, wait timed out).
- * 2: the command could not run as given (usage, a local file, missing configuration).
+ * 2: the command could not run as given (usage, a local file, missing configuration, a file
+ * that is not a proof). For verify and verify-report two more, so that `evidence verify p.json
+ * && accept` accepts only a proof checked on the chain:
+ * 3: could not verify (the chain node unreachable, an RPC error or timeout, the key set or the
+ * document unavailable): nothing is known against the proof; try again.
+ * 4: offline: every check that could run passed, but the chain was not asked (0 with --offline).
  */
 export const EXIT_OK = 0;
 export const EXIT_NO = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_UNVERIFIED = 3;
+export const EXIT_OFFLINE = 4;
+
+/** The exit status of a verdict; `offlineAsked`: the caller gave --offline. */
+export function exitOfVerdict(kind: "valid" | "consistent" | "pending" | "inconclusive" | "invalid", offlineAsked: boolean): number {
+  switch (kind) {
+    case "valid":
+      return EXIT_OK;
+    case "consistent":
+      return offlineAsked ? EXIT_OK : EXIT_OFFLINE;
+    case "inconclusive":
+      return EXIT_UNVERIFIED;
+    case "pending":
+    case "invalid":
+      return EXIT_NO;
+  }
+}
+
+/** The exit codes of verify and verify-report, as their help and docs/verifying.md state them. */
+export const VERIFY_EXIT_HELP = `Exit status:
+  0  valid: every check passed, the anchor checked on the chain (with --offline: every
+     check that could run passed)
+  1  not valid: a check ran and failed; or not anchored yet (fetch the proof again later)
+  2  usage or I/O error, or the file is not what the command checks (it says what it is)
+  3  could not verify: the chain node could not be asked (unreachable, RPC error, timeout),
+     or the document or key set could not be read; nothing is known against the proof
+  4  offline: every check that could run passed, but no chain was given, so the anchor was
+     NOT checked (give --rpc, or --offline to accept that explicitly)`;
 
 /** A failure the user can act on: printed as its message alone, never with a stack. */
 export class CliError extends Error {

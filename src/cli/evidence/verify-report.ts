@@ -1,11 +1,27 @@
 // `evidence verify-report`: checks an evidence report (evidence-report/v1) with src/verify:
 // its signature against the service's published keys, every proof in it (offline or
 // against a chain), and the case timeline; prints each event and one verdict.
-import { jsonRpcReader, parseKeySet, verifyReport, type PublishedKey } from "../../verify/index.ts";
-import { CliError, EXIT_NO, EXIT_OK, EXIT_USAGE, envValue, httpUrl, onePositional, parseCommand, printJson, UsageError, wholeNumber, type Ctx } from "./common.ts";
+import { beijingTime, identifyInput, jsonRpcReader, parseKeySet, verifyReport, type PublishedKey } from "../../verify/index.ts";
+import {
+  CliError,
+  EXIT_NO,
+  EXIT_OK,
+  EXIT_UNVERIFIED,
+  EXIT_USAGE,
+  envValue,
+  exitOfVerdict,
+  httpUrl,
+  onePositional,
+  parseCommand,
+  printJson,
+  UsageError,
+  VERIFY_EXIT_HELP,
+  wholeNumber,
+  type Ctx,
+} from "./common.ts";
 import { readProof } from "./files.ts";
 
-export const VERIFY_REPORT_USAGE = "usage: evidence verify-report <report.json|-> [--keys <file|url>] [--rpc <url>] [--min-confirmations N] [--json]";
+export const VERIFY_REPORT_USAGE = "usage: evidence verify-report <report.json|-> [--keys <file|url>] [--rpc <url> | --offline] [--min-confirmations N] [--json]";
 
 export const VERIFY_REPORT_HELP = `${VERIFY_REPORT_USAGE}
 
@@ -16,12 +32,18 @@ each receipt's signature, and that no event is missing from the case's hash-link
   --keys <file|url>         the key set (JWKS) to check the signature with (default: the
                             report's keys.url, fetched; a saved copy makes it offline)
   --rpc <url>               a JSON-RPC endpoint of the report's chain (default: EVIDENCE_RPC_URL);
-                            without one the anchors are NOT checked on the chain
+                            without one the anchors are NOT checked on the chain (exit 4)
+  --offline                 deliberately ask no chain (EVIDENCE_RPC_URL is ignored): a report
+                            whose every offline check passes exits 0
   --min-confirmations N     default 1
   --json                    print the whole result as one JSON object
 
-Exit status: 0 valid (offline: everything that could be checked passed); 1 not valid;
-2 usage or I/O error.`;
+The platform's claimed times (occurredAt) are compared with the order of the events and
+with their anchor times; a claimed time later than its anchor, or out of order, is printed
+as a warning (they are the platform's statements; the verdict does not depend on them).
+Times are shown in UTC and in Beijing time.
+
+${VERIFY_EXIT_HELP}`;
 
 /** Reports can hold a thousand bundles; far beyond that it is not a report. */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
@@ -34,9 +56,9 @@ async function loadKeys(ctx: Ctx, source: string): Promise<PublishedKey[]> {
     try {
       res = await ctx.fetch(url, { signal: AbortSignal.timeout(15_000) });
     } catch (e) {
-      throw new CliError(`cannot fetch the key set from ${url.href}: ${(e as Error).message}; save it and give --keys <file>`, EXIT_NO);
+      throw new CliError(`could not verify: cannot fetch the key set from ${url.href}: ${(e as Error).message}; save it and give --keys <file>`, EXIT_UNVERIFIED);
     }
-    if (!res.ok) throw new CliError(`the key set at ${url.href} answered HTTP ${res.status}`, EXIT_NO);
+    if (!res.ok) throw new CliError(`could not verify: the key set at ${url.href} answered HTTP ${res.status}`, EXIT_UNVERIFIED);
     text = await res.text();
   } else {
     text = await readProof(ctx, source);
@@ -54,6 +76,7 @@ export async function verifyReportCommand(args: string[], ctx: Ctx): Promise<num
     {
       keys: { type: "string" },
       rpc: { type: "string" },
+      offline: { type: "boolean", default: false },
       "min-confirmations": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -66,7 +89,8 @@ export async function verifyReportCommand(args: string[], ctx: Ctx): Promise<num
   }
   const path = onePositional(positionals, "the report file (or - for stdin)", VERIFY_REPORT_USAGE);
   const minConfirmations = values["min-confirmations"] === undefined ? 1 : wholeNumber(values["min-confirmations"], "--min-confirmations", VERIFY_REPORT_USAGE);
-  const rpcText = values.rpc ?? envValue(ctx, "EVIDENCE_RPC_URL");
+  if (values.offline && values.rpc !== undefined) throw new UsageError("--offline and --rpc contradict each other: give one", VERIFY_REPORT_USAGE);
+  const rpcText = values.offline ? undefined : (values.rpc ?? envValue(ctx, "EVIDENCE_RPC_URL"));
   const rpc = rpcText === undefined ? undefined : httpUrl(rpcText, values.rpc === undefined ? "EVIDENCE_RPC_URL" : "--rpc", VERIFY_REPORT_USAGE);
 
   const text = await readProof(ctx, path, MAX_REPORT_BYTES);
@@ -74,8 +98,20 @@ export async function verifyReportCommand(args: string[], ctx: Ctx): Promise<num
   try {
     doc = JSON.parse(text);
   } catch (e) {
+    const identity = identifyInput(text);
+    if (identity.kind === "document") {
+      ctx.err(`evidence: ${path === "-" ? "stdin" : path}: ${identity.what}.\nInstead: give the report's .json file (the PDF is for reading; its JSON twin is what is checked).`);
+      return EXIT_USAGE;
+    }
     ctx.out(`✗ the report is not JSON: ${(e as Error).message}`);
     return EXIT_NO;
+  }
+  const identity = identifyInput(doc);
+  if (identity.kind !== "report") {
+    const advice = identity.kind === "proof" ? "check a proof with: evidence verify <file>" : identity.advice;
+    if (values.json) printJson(ctx, { error: "not-a-report", kind: identity.kind, what: identity.kind === "proof" ? "an evidence proof, not a report" : identity.what, advice });
+    ctx.err(`evidence: ${path === "-" ? "stdin" : path}: ${identity.kind === "proof" ? "this is an evidence proof, not a report" : identity.what}.\nInstead: ${advice}.`);
+    return EXIT_USAGE;
   }
   const keysSource = values.keys ?? (doc as { keys?: { url?: unknown } } | null)?.keys?.url;
   if (typeof keysSource !== "string") throw new UsageError("the report names no key set (keys.url): give --keys <file|url>", VERIFY_REPORT_USAGE);
@@ -94,23 +130,36 @@ export async function verifyReportCommand(args: string[], ctx: Ctx): Promise<num
     const lines = [
       `report        ${path === "-" ? "(stdin)" : path}`,
       `keys          ${keysSource}`,
-      `chain         ${rpc === undefined ? warn("NOT checked (offline: no --rpc or EVIDENCE_RPC_URL)") : `checked via ${rpc.host}`}`,
+      `chain         ${rpc !== undefined ? `checked via ${rpc.host}` : values.offline ? warn("NOT checked (--offline)") : warn("NOT checked (offline: no --rpc or EVIDENCE_RPC_URL)")}`,
       "",
       `  ${mark(result.signature.ok)} signature  ${result.signature.detail}`,
     ];
+    const events = (doc as { events?: { occurredAt?: unknown; verification?: { anchoredAt?: unknown } }[] }).events ?? [];
     for (const e of result.events) {
       const good = (e.verdict === "valid" || e.verdict === "consistent") && e.problems.length === 0 && e.link.ok;
+      const stated = events[e.n - 1];
+      const anchoredAt = typeof stated?.verification?.anchoredAt === "string" ? stated.verification.anchoredAt : null;
       const what = [
-        e.failing.length > 0 ? `failing: ${e.failing.join(", ")}` : e.verdict === "consistent" ? dim("proof consistent, anchor not checked") : e.verdict,
+        e.failing.length > 0
+          ? `failing: ${e.failing.join(", ")}`
+          : e.verdict === "consistent"
+            ? dim("proof consistent, anchor not checked")
+            : e.verdict === "inconclusive"
+              ? warn("could not verify: the chain could not be asked")
+              : e.verdict,
+        ...(anchoredAt === null ? [] : [`anchored ${anchoredAt} (UTC) = ${beijingTime(anchoredAt) ?? "?"}`]),
         ...e.problems,
         ...(e.link.ok ? [] : [`link: ${e.link.detail}`]),
       ];
-      lines.push(`  ${mark(good)} event ${String(e.n).padEnd(4)} ${e.evidenceId}  ${what.join("; ")}`);
+      const sign = e.verdict === "inconclusive" && e.problems.length === 0 && e.link.ok ? warn("?") : mark(good);
+      lines.push(`  ${sign} event ${String(e.n).padEnd(4)} ${e.evidenceId}  ${what.join("; ")}`);
     }
-    lines.push(`  ${mark(result.timeline.ok)} timeline   ${result.timeline.detail}`, "");
-    const paint = result.verdict === "valid" ? ok : result.verdict === "consistent" ? warn : bad;
+    lines.push(`  ${mark(result.timeline.ok)} timeline   ${result.timeline.detail}`);
+    for (const w of result.warnings) lines.push(warn(`  ! warning    ${w}`));
+    lines.push("");
+    const paint = result.verdict === "valid" ? ok : result.verdict === "invalid" ? bad : warn;
     lines.push(bold(paint(result.headline)));
     ctx.out(lines.join("\n"));
   }
-  return result.verdict === "invalid" ? EXIT_NO : EXIT_OK;
+  return exitOfVerdict(result.verdict, values.offline);
 }

@@ -2,8 +2,12 @@
 // with src/verify, offline or against a chain, and saying what the result means. The checks
 // and the verdict's wording are the library's; this module only reads files and prints.
 import {
+  beijingTime,
   checkFormat,
+  claimedTimeWarnings,
+  identifyInput,
   isoSeconds,
+  outcomeOf,
   jsonRpcReader,
   verdictOf,
   verifyBundle,
@@ -12,20 +16,22 @@ import {
   type Verdict,
 } from "../../verify/index.ts";
 import {
-  EXIT_NO,
   EXIT_OK,
+  EXIT_USAGE,
   envValue,
+  exitOfVerdict,
   httpUrl,
   onePositional,
   parseCommand,
   printJson,
   UsageError,
+  VERIFY_EXIT_HELP,
   wholeNumber,
   type Ctx,
 } from "./common.ts";
 import { assertReadable, hashAlgOption, hashFile, readProof, HASH_ALGS, type HashAlg } from "./files.ts";
 
-export const VERIFY_USAGE = "usage: evidence verify <proof.json|-> [--file <document>] [--rpc <url>] [--min-confirmations N] [--json]";
+export const VERIFY_USAGE = "usage: evidence verify <proof.json|-> [--file <document>] [--rpc <url> | --offline] [--min-confirmations N] [--json]";
 
 export const VERIFY_HELP = `${VERIFY_USAGE}
 
@@ -35,13 +41,18 @@ Checks a proof bundle (evidence-proof/v1) and prints each check and a verdict.
   --file <document>         also check that the proof is about this document: it is hashed
                             here (never sent anywhere) with the proof's meta.hashAlg
   --rpc <url>               a JSON-RPC endpoint of the proof's chain (default: EVIDENCE_RPC_URL);
-                            without one the anchor is NOT checked on the chain (offline)
+                            without one the anchor is NOT checked on the chain (exit 4)
+  --offline                 check only what the file can show, deliberately: no chain is asked
+                            (EVIDENCE_RPC_URL is ignored) and a consistent proof exits 0
   --min-confirmations N     blocks on top of the anchor block the chain check asks for (default 1)
   --json                    print one JSON object: {valid, verdict, passed, headline, checks,
-                            anchoredAt, confirmations, anchor, document?}
+                            anchoredAt, confirmations, anchor, document?}; verdict is valid,
+                            consistent, pending, inconclusive (could not verify) or invalid
 
-Exit status: 0 valid (offline: every check that could run passed); 1 not valid, or not
-anchored yet (fetch the proof again later: evidence wait <id>); 2 usage or I/O error.`;
+A receipt, a report, a case list or the document given in place of the proof is named as
+what it is, with what to do instead (exit 2).
+
+${VERIFY_EXIT_HELP}`;
 
 export const HASH_USAGE = "usage: evidence hash <file|-> [--alg sha256|sha3-256|sm3] [--json]";
 
@@ -88,6 +99,7 @@ export async function verifyCommand(args: string[], ctx: Ctx): Promise<number> {
     {
       file: { type: "string" },
       rpc: { type: "string" },
+      offline: { type: "boolean", default: false },
       "min-confirmations": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -101,13 +113,22 @@ export async function verifyCommand(args: string[], ctx: Ctx): Promise<number> {
   const proofPath = onePositional(positionals, "the proof file (or - for stdin)", VERIFY_USAGE);
   const minConfirmations =
     values["min-confirmations"] === undefined ? 1 : wholeNumber(values["min-confirmations"], "--min-confirmations", VERIFY_USAGE);
-  const rpcText = values.rpc ?? envValue(ctx, "EVIDENCE_RPC_URL");
+  if (values.offline && values.rpc !== undefined) throw new UsageError("--offline and --rpc contradict each other: give one", VERIFY_USAGE);
+  const rpcText = values.offline ? undefined : (values.rpc ?? envValue(ctx, "EVIDENCE_RPC_URL"));
   const rpc = rpcText === undefined ? undefined : httpUrl(rpcText, values.rpc === undefined ? "EVIDENCE_RPC_URL" : "--rpc", VERIFY_USAGE);
   if (values.file === "-" && proofPath === "-") throw new UsageError("the proof and the document cannot both come from stdin", VERIFY_USAGE);
   // Checked before anything is read, so a mistyped path fails at once whatever the proof holds.
   if (values.file !== undefined) await assertReadable(ctx, values.file);
 
   const text = await readProof(ctx, proofPath);
+  const identity = identifyInput(text);
+  if (!identity.proof) {
+    // Not a proof at all: say what it is rather than "NOT VALID: format".
+    const display = proofPath === "-" ? "stdin" : proofPath;
+    if (values.json) printJson(ctx, { error: "not-a-proof", kind: identity.kind, what: identity.what, advice: identity.advice });
+    ctx.err(`evidence: ${display}: ${identity.what}.\nInstead: ${identity.advice}.`);
+    return EXIT_USAGE;
+  }
   let document: DocumentInfo | undefined;
   if (values.file !== undefined) {
     // The digest must be computed the way the proof's own was; a proof that does not parse
@@ -137,22 +158,35 @@ export async function verifyCommand(args: string[], ctx: Ctx): Promise<number> {
       ...(document === undefined ? {} : { document }),
     });
   } else {
-    printHuman(ctx, { proofPath, rpc, document, result, verdict });
+    printHuman(ctx, { proofPath, rpc, offline: values.offline, document, result, verdict });
   }
-  return verdict.passed ? EXIT_OK : EXIT_NO;
+  return exitOfVerdict(verdict.kind, values.offline);
 }
 
 const NAME_WIDTH = "confirmations".length + 2;
 
+/** " (2026-11-27 17:30:00 Beijing time (UTC+08:00))" for an RFC 3339 time, or "" when unreadable. */
+function bj(rfc3339: string): string {
+  const t = beijingTime(rfc3339);
+  return t === null ? "" : ` (${t})`;
+}
+
 function mark(ctx: Ctx, c: Check): string {
-  if (c.ok) return ctx.style.ok("✓");
-  if (c.skipped === true) return ctx.style.dim("–");
-  return ctx.style.bad("✗");
+  switch (outcomeOf(c)) {
+    case "passed":
+      return ctx.style.ok("✓");
+    case "skipped":
+      return ctx.style.dim("–");
+    case "unavailable":
+      return ctx.style.warn("?");
+    case "failed":
+      return ctx.style.bad("✗");
+  }
 }
 
 function printHuman(
   ctx: Ctx,
-  r: { proofPath: string; rpc: URL | undefined; document: DocumentInfo | undefined; result: VerificationResult; verdict: Verdict },
+  r: { proofPath: string; rpc: URL | undefined; offline: boolean; document: DocumentInfo | undefined; result: VerificationResult; verdict: Verdict },
 ): void {
   const { result, verdict, document } = r;
   const { bold, dim, ok, bad, warn } = ctx.style;
@@ -168,14 +202,17 @@ function printHuman(
     const about = [`submitter ${meta.submitter}`];
     if (meta.caseId !== undefined) about.push(`case ${meta.caseId}`);
     if (meta.eventType !== undefined) about.push(`event ${meta.eventType}`);
-    if (meta.occurredAt !== undefined) about.push(`occurred at ${meta.occurredAt} (as claimed)`);
+    if (meta.occurredAt !== undefined) about.push(`occurred at ${meta.occurredAt}${bj(meta.occurredAt)} (as claimed)`);
     row("meta", about.join(", "));
   }
   if (document !== undefined) {
     row("document", document.digest === null ? `${document.path} (not hashed: the proof names no hash algorithm)` : `${document.path}: ${document.alg} ${document.digest}`);
   }
   // The host only: RPC URLs often carry an API key in their path.
-  row("chain", r.rpc === undefined ? warn("NOT checked (offline: no --rpc or EVIDENCE_RPC_URL)") : `checked via ${r.rpc.host}`);
+  row(
+    "chain",
+    r.rpc !== undefined ? `checked via ${r.rpc.host}` : r.offline ? warn("NOT checked (--offline)") : warn("NOT checked (offline: no --rpc or EVIDENCE_RPC_URL)"),
+  );
   lines.push("");
   for (const c of result.checks) lines.push(`  ${mark(ctx, c)} ${c.name.padEnd(NAME_WIDTH)}${c.skipped ? dim(c.detail) : c.detail}`);
   lines.push("");
@@ -190,18 +227,32 @@ function printHuman(
         ? `${result.anchoredAt} (UTC, the block's time on the chain)`
         : r.rpc === undefined
           ? `${claimed} (UTC) as the proof claims: NOT checked on the chain`
-          : `${claimed} (UTC) as the proof claims: NOT confirmed by the chain`;
+          : verdict.kind === "inconclusive"
+            ? `${claimed} (UTC) as the proof claims: the chain could not be asked`
+            : `${claimed} (UTC) as the proof claims: NOT confirmed by the chain`;
     row("anchored at", when);
+    const beijing = beijingTime(anchor.blockTimestamp);
+    if (beijing !== null) row("", `= ${beijing}`);
     row("block", `${anchor.blockNumber} ${anchor.blockHash}`);
     row("transaction", anchor.txHash);
     row("contract", anchor.contract);
     row("chain id", String(anchor.chainId));
     if (result.confirmations !== null) row("confirmations", String(result.confirmations));
   }
-  if (verdict.kind === "consistent") {
-    lines.push(warn("The anchor was NOT checked on the chain: this was an offline verification. Give --rpc <url> (or set EVIDENCE_RPC_URL) to check it."));
+  if (bundle !== null) {
+    const warnings = claimedTimeWarnings([{ n: 1, occurredAt: bundle.evidence.meta.occurredAt ?? null, anchorTimestamp: anchor?.blockTimestamp ?? null }]);
+    for (const w of warnings) lines.push(warn(`warning: ${w.replace(/^event 1: /, "")}`));
   }
-  const paint = verdict.kind === "valid" ? ok : verdict.kind === "consistent" || verdict.kind === "pending" ? warn : bad;
+  if (verdict.kind === "consistent") {
+    lines.push(
+      warn(
+        r.offline
+          ? "The anchor was NOT checked on the chain (--offline, as asked)."
+          : "The anchor was NOT checked on the chain: this was an offline verification. Give --rpc <url> (or set EVIDENCE_RPC_URL) to check it, or --offline to accept that.",
+      ),
+    );
+  }
+  const paint = verdict.kind === "valid" ? ok : verdict.kind === "invalid" ? bad : warn;
   lines.push(bold(paint(verdict.headline)));
   if (verdict.kind === "pending" && bundle !== null) {
     lines.push(`Wait for the anchor and fetch the proof again: evidence wait ${bundle.evidence.id} -o <proof.json>`);
