@@ -1,8 +1,18 @@
 // Hashing the document in hand, in the browser, with the algorithm the proof names
 // (evidence.meta.hashAlg). The bytes never leave this computer.
+// SM3 comes from sm-crypto (its SM3 module alone), as browsers do not provide it.
+import sm3 from "sm-crypto/src/sm3/index.js";
 import { toHex } from "../../core/bytes.ts";
 import { sha256, sha3_256 } from "../../core/hash.ts";
-import { CLI_HINT } from "./view.ts";
+import { MESSAGES } from "./messages.ts";
+import { formatBytes } from "./view.ts";
+
+/**
+ * sm-crypto hashes a plain array of numbers, about 20 bytes of memory for each byte of the
+ * document: past this a browser tab may run out of memory, so larger files are not hashed here
+ * and the verdict says the document could not be checked.
+ */
+export const MAX_SM3_BYTES = 64 * 1000 * 1000;
 
 export type DocumentDigest = { digest: string; note: null } | { digest: null; note: string };
 
@@ -10,7 +20,8 @@ export type DocumentDigest = { digest: string; note: null } | { digest: null; no
 export type SubtleDigest = (alg: "SHA-256", data: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer>;
 
 /**
- * The 0x-hex digest of `data` with `alg`, or the reason it cannot be computed here.
+ * The 0x-hex digest of `data` with `alg`, or the reason it cannot be computed here (the caller
+ * then makes the document check unavailable: the verdict can never be the plain VALID).
  * SHA-256 uses WebCrypto when given (fast on large files), the bundled implementation otherwise
  * (pages served over plain http to another host have no crypto.subtle).
  */
@@ -21,17 +32,12 @@ export async function digestDocument(alg: unknown, data: Uint8Array<ArrayBuffer>
     case "sha3-256":
       return { digest: toHex(sha3_256(data)), note: null };
     case "sm3":
-      return {
-        digest: null,
-        note: `This proof uses the SM3 algorithm, which web browsers do not provide, so your document was not checked here; the proof itself was verified without it. To check the document too, use the command-line verifier: ${CLI_HINT}`,
-      };
+      if (data.byteLength > MAX_SM3_BYTES) return { digest: null, note: MESSAGES.documentTooLargeForSm3(formatBytes(data.byteLength)) };
+      return { digest: "0x" + sm3(data), note: null };
     default:
       return {
         digest: null,
-        note:
-          typeof alg === "string"
-            ? `The proof names a hash algorithm this page does not know (${JSON.stringify(alg).slice(0, 40)}), so your document was not checked.`
-            : "The proof could not be read, so it does not say how to hash your document: your document was not checked.",
+        note: typeof alg === "string" ? MESSAGES.documentUnknownAlg(JSON.stringify(alg).slice(0, 40)) : MESSAGES.documentNoAlg,
       };
   }
 }

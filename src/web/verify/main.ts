@@ -2,16 +2,21 @@
 // hashes the document with the algorithm the proof names, runs the project's verification
 // library (bundled) against the chosen chain source, and shows the verdict.
 import { MAX_BUNDLE_TEXT_LENGTH } from "../../core/bundle.ts";
-import { checkFormat, jsonRpcReader, verdictOf, verifyBundle, type ChainReader } from "../../verify/index.ts";
+import { checkFormat, identifyInput, jsonRpcReader, parseKeySet, verdictOf, verifyBundle, verifyReport, type ChainReader } from "../../verify/index.ts";
 import { doc, win, type Elem, type FileListLike, type FormElem, type InputElem } from "./dom.ts";
-import { digestDocument, type SubtleDigest } from "./digest.ts";
+import { digestDocument, MAX_SM3_BYTES, type SubtleDigest } from "./digest.ts";
+import { MESSAGES } from "./messages.ts";
 import { renderDetails, renderVerdict } from "./render.ts";
-import { buildView, formatBytes, type ChainSource, type DocumentInfo } from "./view.ts";
+import { buildReportView, buildView, formatBytes, type ChainSource, type DocumentInfo, type ResultView } from "./view.ts";
 
 /** Relay of the service this page came from: read-only JSON-RPC to its chain node. */
 const RELAY_PATH = "/v1/chain/rpc";
 /** A file this much larger than the longest proof the library reads is certainly not a proof. */
 const MAX_PROOF_FILE_BYTES = MAX_BUNDLE_TEXT_LENGTH * 4;
+/** Reports carry up to a thousand proofs (the CLI's verify-report reads up to this). */
+const MAX_REPORT_FILE_BYTES = 64 * 1024 * 1024;
+/** The keys this service signs receipts and reports with. */
+const KEYS_PATH = "/.well-known/evidence-keys.json";
 
 function byId<T extends Elem = Elem>(id: string): T {
   const e = doc.getElementById(id);
@@ -85,7 +90,7 @@ function inputsChanged(): void {
   if (!shown && !running) return;
   shown = false;
   details.replaceChildren();
-  verdictRegion.replaceChildren(placeholder("The inputs changed. Press Verify to check again."));
+  verdictRegion.replaceChildren(placeholder(MESSAGES.inputsChanged));
 }
 
 function placeholder(text: string): Elem {
@@ -115,9 +120,9 @@ function chainSource(): ChainSource | string {
     try {
       url = new URL(raw);
     } catch {
-      return "Enter the RPC URL of your node (starting with https:// or http://), or choose another blockchain source.";
+      return MESSAGES.rpcUrlMissing;
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") return "The RPC URL must start with https:// or http://.";
+    if (url.protocol !== "https:" && url.protocol !== "http:") return MESSAGES.rpcUrlScheme;
     return { kind: "custom", url: url.href };
   }
   return { kind: "relay", url: new URL(RELAY_PATH, win.location.href).href };
@@ -131,7 +136,7 @@ function readerFor(source: ChainSource): ChainReader | undefined {
 function setBusy(busy: boolean): void {
   running = busy;
   verifyButton.setAttribute("aria-disabled", String(busy));
-  verifyButton.textContent = busy ? "Verifying…" : "Verify";
+  verifyButton.textContent = busy ? MESSAGES.verifyingButton : MESSAGES.verifyButton;
   byId("result").setAttribute("aria-busy", String(busy));
 }
 
@@ -143,28 +148,27 @@ async function verify(): Promise<void> {
   hideError();
   let text: string;
   if (proofSlot.file !== null) {
-    if (proofSlot.file.size > MAX_PROOF_FILE_BYTES) {
-      showError(
-        `“${proofSlot.file.name}” is ${formatBytes(proofSlot.file.size)}: far too large to be a proof (proofs are a few kilobytes). Did you choose the document as the proof?`,
-        proofInput,
-      );
+    if (proofSlot.file.size > MAX_REPORT_FILE_BYTES) {
+      showError(MESSAGES.proofTooLarge(proofSlot.file.name, formatBytes(proofSlot.file.size)), proofInput);
       return;
     }
     try {
-      text = await proofSlot.file.text();
+      // A large file is read only as far as needed to see what it is (a report may be large).
+      text = proofSlot.file.size > MAX_PROOF_FILE_BYTES ? await proofSlot.file.slice(0, 4096).text() : await proofSlot.file.text();
+      if (proofSlot.file.size > MAX_PROOF_FILE_BYTES && /^\s*\{/.test(text)) text = await proofSlot.file.text();
     } catch (e) {
-      showError(`The proof file could not be read: ${e instanceof Error ? e.message : String(e)}. Choose it again.`, proofInput);
+      showError(MESSAGES.proofUnreadable(e instanceof Error ? e.message : String(e)), proofInput);
       return;
     }
   } else if (proofText.value.trim() !== "") {
     text = proofText.value;
   } else {
-    showError("Choose the proof file, or paste the proof text.", proofInput);
+    showError(MESSAGES.chooseProof, proofInput);
     return;
   }
   const minimum = Number(minConf.value.trim());
   if (minConf.value.trim() === "" || !Number.isSafeInteger(minimum) || minimum < 0) {
-    showError("Minimum confirmations must be a whole number, 0 or more.", minConf);
+    showError(MESSAGES.minConfirmations, minConf);
     return;
   }
   const source = chainSource();
@@ -177,28 +181,21 @@ async function verify(): Promise<void> {
   setBusy(true);
   shown = false;
   details.replaceChildren();
-  verdictRegion.replaceChildren(placeholder(source.kind === "offline" ? "Checking the proof…" : "Checking the proof and the blockchain…"));
+  verdictRegion.replaceChildren(placeholder(MESSAGES.checking(source.kind === "offline")));
   try {
-    let doc: DocumentInfo | null = null;
-    let documentDigest: string | undefined;
-    const file = docSlot.file;
-    if (file !== null) {
-      // Hashed the way the proof's own digest was; a proof that does not parse names no
-      // algorithm, and its format check fails anyway (the CLI does the same).
-      const alg = checkFormat(text).bundle?.evidence.meta.hashAlg ?? null;
-      const hashable = alg === "sha256" || alg === "sha3-256";
-      const d = await digestDocument(alg, hashable ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array(0), subtle);
-      doc = { name: file.name, bytes: file.size, alg, digest: d.digest, note: d.note };
-      if (d.digest !== null) documentDigest = d.digest;
+    const identity = identifyInput(text);
+    let view: ResultView;
+    if (identity.kind === "report") {
+      view = await checkReport(text, source, minimum);
+    } else if (!identity.proof) {
+      if (run !== generation) return;
+      verdictRegion.replaceChildren(notAProof(identity.what, identity.advice));
+      shown = true;
+      return;
+    } else {
+      view = await checkProof(text, source, minimum);
     }
-    const chain = readerFor(source);
-    const result = await verifyBundle(text, {
-      ...(chain === undefined ? {} : { chain }),
-      minConfirmations: minimum,
-      ...(documentDigest === undefined ? {} : { documentDigest }),
-    });
     if (run !== generation) return;
-    const view = buildView(result, verdictOf(result), { chain: source, document: doc, minConfirmations: minimum });
     const banner = renderVerdict(view);
     verdictRegion.replaceChildren(banner);
     details.replaceChildren(renderDetails(view));
@@ -206,10 +203,74 @@ async function verify(): Promise<void> {
     if (banner.getBoundingClientRect().top < 0 || banner.getBoundingClientRect().bottom > win.innerHeight) banner.scrollIntoView({ block: "start" });
   } catch (e) {
     if (run !== generation) return;
-    verdictRegion.replaceChildren(placeholder(`Verification could not run: ${e instanceof Error ? e.message : String(e)}`));
+    verdictRegion.replaceChildren(placeholder(MESSAGES.couldNotRun(e instanceof Error ? e.message : String(e))));
   } finally {
     setBusy(false);
   }
+}
+
+/** A file in the proof box that is something else: what it is and what to do, not a verdict. */
+function notAProof(what: string, advice: string): Elem {
+  const box = doc.createElement("div");
+  box.className = "not-a-proof";
+  box.id = "not-a-proof";
+  const title = doc.createElement("p");
+  title.className = "not-a-proof__title";
+  title.textContent = MESSAGES.notAProofTitle;
+  const body = doc.createElement("p");
+  body.textContent = MESSAGES.notAProof(what, advice);
+  box.append(title, body);
+  return box;
+}
+
+async function checkProof(text: string, source: ChainSource, minimum: number): Promise<ResultView> {
+  let info: DocumentInfo | null = null;
+  let documentDigest: string | undefined;
+  let documentUnavailable: string | undefined;
+  const file = docSlot.file;
+  if (file !== null) {
+    // Hashed the way the proof's own digest was; a proof that does not parse names no
+    // algorithm, and its format check fails anyway (the CLI does the same).
+    const alg = checkFormat(text).bundle?.evidence.meta.hashAlg ?? null;
+    let d: { digest: string | null; note: string | null };
+    try {
+      if (alg === "sm3" && file.size > MAX_SM3_BYTES) d = { digest: null, note: MESSAGES.documentTooLargeForSm3(formatBytes(file.size)) };
+      else if (alg === "sha256" || alg === "sha3-256" || alg === "sm3") d = await digestDocument(alg, new Uint8Array(await file.arrayBuffer()), subtle);
+      else d = await digestDocument(alg, new Uint8Array(0), subtle);
+    } catch (e) {
+      d = { digest: null, note: MESSAGES.documentUnreadable(e instanceof Error ? e.message : String(e)) };
+    }
+    info = { name: file.name, bytes: file.size, alg, digest: d.digest, note: d.note };
+    // A document given but not hashed makes its check unavailable: never the plain VALID.
+    if (d.digest !== null) documentDigest = d.digest;
+    else if (alg !== null) documentUnavailable = d.note ?? "the document could not be hashed";
+  }
+  const chain = readerFor(source);
+  const result = await verifyBundle(text, {
+    ...(chain === undefined ? {} : { chain }),
+    minConfirmations: minimum,
+    ...(documentDigest === undefined ? {} : { documentDigest }),
+    ...(documentUnavailable === undefined ? {} : { documentUnavailable }),
+  });
+  return buildView(result, verdictOf(result), { chain: source, document: info, minConfirmations: minimum });
+}
+
+/** A report: its signature against this service's published keys, and every proof in it. */
+async function checkReport(text: string, source: ChainSource, minimum: number): Promise<ResultView> {
+  const report = JSON.parse(text) as Record<string, unknown>;
+  const keysUrl = new URL(KEYS_PATH, win.location.href).href;
+  let keys;
+  try {
+    const res = await fetch(keysUrl, { credentials: "omit" });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    keys = parseKeySet(await res.json());
+  } catch (e) {
+    const why = MESSAGES.report.keysUnavailable(e instanceof Error ? e.message : String(e));
+    return { kind: "inconclusive", label: MESSAGES.report.labels.inconclusive, headline: why, meaning: [why], groups: [], checks: [] };
+  }
+  const chain = readerFor(source);
+  const result = await verifyReport(report, { keys, minConfirmations: minimum, ...(chain === undefined ? {} : { chain }) });
+  return buildReportView(result, report as Parameters<typeof buildReportView>[1], { chain: source, keysUrl });
 }
 
 for (const s of [docSlot, proofSlot]) {
@@ -293,7 +354,7 @@ form.addEventListener("reset", () => {
     rpcField.hidden = true;
     shown = false;
     details.replaceChildren();
-    verdictRegion.replaceChildren(placeholder("Add a proof and press Verify. The result appears here."));
+    verdictRegion.replaceChildren(placeholder(MESSAGES.emptyResult));
     docInput.focus();
   });
 });

@@ -1,6 +1,7 @@
 // Puts a ResultView on the page. Text only ever goes in through textContent: a proof is
 // untrusted input, and nothing in it may become markup.
 import { type CheckState, type ResultView, STATE_SYMBOLS, STATE_WORDS } from "./view.ts";
+import { MESSAGES } from "./messages.ts";
 import type { VerdictKind } from "../../verify/index.ts";
 import { doc, type Elem, type Fragment, type SvgElem } from "./dom.ts";
 
@@ -12,6 +13,8 @@ const ICONS: Record<VerdictKind, string[]> = {
   invalid: ["M6.5 6.5l11 11", "M17.5 6.5l-11 11"],
   pending: ["M12 6.5V12l3.5 2.5", "M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18z"],
   consistent: ["M12 7.5v6", "M12 16.8v.2"],
+  // A question mark: the question could not be put to the chain.
+  inconclusive: ["M9 9a3 3 0 1 1 4.2 2.75c-.75.35-1.2 1.05-1.2 1.85v.6", "M12 17.3v.2"],
 };
 
 function el(tag: string, className?: string, text?: string): Elem {
@@ -73,13 +76,12 @@ export function renderDetails(view: ResultView): Fragment {
     frag.append(section);
   }
 
+  if (view.checks.length === 0) return frag;
   const checks = el("section", "checks");
   checks.append(el("h3", undefined, "Every check"));
-  const counts = { ok: 0, failed: 0, skipped: 0 } satisfies Record<CheckState, number>;
+  const counts = { ok: 0, failed: 0, skipped: 0, unavailable: 0 } satisfies Record<CheckState, number>;
   for (const c of view.checks) counts[c.state]++;
-  checks.append(
-    el("p", "checks__summary", `${counts.ok} passed, ${counts.failed} failed, ${counts.skipped} skipped (– means the check could not run or was not asked for).`),
-  );
+  checks.append(el("p", "checks__summary", MESSAGES.checksSummary(counts.ok, counts.failed, counts.skipped, counts.unavailable)));
   const list = el("ol", "checks__list");
   for (const c of view.checks) {
     const li = el("li", `check check--${c.state}`);

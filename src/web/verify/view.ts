@@ -1,8 +1,9 @@
 // What the verification page says about a result, as plain data: the verdict in words, the
 // facts and every check. Pure (no DOM, no clock), so unit tests read exactly what a clerk reads.
-import type { Check, VerificationResult, Verdict, VerdictKind } from "../../verify/index.ts";
+import { type Check, type ReportVerification, type VerificationResult, type Verdict, type VerdictKind, BEIJING_ZONE, outcomeOf } from "../../verify/index.ts";
+import { type CheckState, MESSAGES } from "./messages.ts";
 
-export type CheckState = "ok" | "failed" | "skipped";
+export type { CheckState };
 
 /** The document in hand, as far as the page could hash it. */
 export interface DocumentInfo {
@@ -59,29 +60,13 @@ export interface ResultView {
   checks: CheckRow[];
 }
 
-export const VERDICT_LABELS: Record<VerdictKind, string> = {
-  valid: "VALID",
-  invalid: "NOT VALID",
-  pending: "NOT YET ANCHORED",
-  consistent: "CONSISTENT — ANCHOR NOT CHECKED",
-};
+export const VERDICT_LABELS: Record<VerdictKind, string> = MESSAGES.verdictLabels;
 
 /** Each check's name in words; the code name is shown beside it (the CLI and API use it). */
-export const CHECK_TITLES: Record<string, string> = {
-  format: "The proof file is a well-formed evidence proof",
-  document: "The document is the one the proof was made for",
-  leaf: "The evidence record is intact",
-  root: "The record is part of the anchored batch",
-  chain: "The blockchain is the one the proof names",
-  transaction: "The anchoring transaction is on the blockchain",
-  block: "The block and its time match",
-  log: "The transaction recorded this batch",
-  contract: "The anchoring contract confirms the batch",
-  confirmations: "Enough blocks have followed",
-};
+export const CHECK_TITLES: Record<string, string> = MESSAGES.checkTitles;
 
-export const STATE_SYMBOLS: Record<CheckState, string> = { ok: "✓", failed: "✗", skipped: "–" };
-export const STATE_WORDS: Record<CheckState, string> = { ok: "passed", failed: "failed", skipped: "skipped" };
+export const STATE_SYMBOLS: Record<CheckState, string> = { ok: "✓", failed: "✗", skipped: "–", unavailable: "?" };
+export const STATE_WORDS: Record<CheckState, string> = MESSAGES.stateWords;
 
 /** Chains a clerk might meet, by id; anything else is shown by number only. */
 const CHAIN_NAMES: Record<number, string> = {
@@ -100,7 +85,8 @@ const CHAIN_NAMES: Record<number, string> = {
 export const CLI_HINT = "npx evidence verify proof.json --file <document>";
 
 export function checkState(c: Check): CheckState {
-  return c.ok ? "ok" : c.skipped === true ? "skipped" : "failed";
+  const o = outcomeOf(c);
+  return o === "passed" ? "ok" : o;
 }
 
 export function chainName(id: number): string {
@@ -269,6 +255,10 @@ export function buildView(result: VerificationResult, verdict: Verdict, ctx: Vie
       );
       if (docMatched) meaning.push("The document you chose is the one this proof was made for.");
       break;
+    case "inconclusive":
+      meaning.push(verdict.unavailable?.name === "document" ? MESSAGES.inconclusiveDocument : MESSAGES.inconclusiveChain(ctx.chain.kind === "relay"));
+      if (docMatched) meaning.push("The document you chose is the one this proof was made for.");
+      break;
     case "invalid": {
       const failed = result.checks.filter((c) => checkState(c) === "failed");
       meaning.push(...failureMeaning(failed, ctx.chain));
@@ -298,8 +288,9 @@ export function buildView(result: VerificationResult, verdict: Verdict, ctx: Vie
         confirmed
           ? { label: "Anchored no later than (UTC)", value: t.utc }
           : { label: "Anchor time stated by the proof (UTC)", value: t.utc, note: "Not confirmed on the blockchain." },
-        { label: "The same in your time", value: t.local, note: t.zone },
+        { label: MESSAGES.beijingLabel, value: formatTimes(anchor.blockTimestamp, BEIJING_ZONE).local },
       );
+      if (!t.zone.startsWith(BEIJING_ZONE) && t.zone !== "UTC") facts.push({ label: "The same in your time", value: t.local, note: t.zone });
     }
     facts.push(
       { label: "Blockchain", value: chainName(anchor.chainId) },
@@ -396,4 +387,55 @@ export function viewToText(v: ResultView): string {
   lines.push("", "Checks");
   for (const c of v.checks) lines.push(`  ${STATE_SYMBOLS[c.state]} ${c.name}: ${c.title} (${STATE_WORDS[c.state]}): ${c.detail}`);
   return lines.join("\n");
+}
+
+/** A report's anchor times as stated in it, by event number: shown in UTC and Beijing time. */
+type StatedEvent = { occurredAt?: unknown; verification?: { anchoredAt?: unknown } } | null | undefined;
+
+/**
+ * The page's account of a checked report (src/verify/report.ts: signature against the published
+ * keys, every proof, the timeline, the claimed times), in the same shape as a proof's.
+ */
+export function buildReportView(
+  result: ReportVerification,
+  doc: { events?: StatedEvent[]; caseId?: unknown; id?: unknown },
+  ctx: { chain: ChainSource; keysUrl: string; timeZone?: string },
+): ResultView {
+  const R = MESSAGES.report;
+  const stated = Array.isArray(doc.events) ? doc.events : [];
+  const events: Fact[] = result.events.map((e) => {
+    const s = stated[e.n - 1];
+    const anchoredAt = typeof s?.verification?.anchoredAt === "string" ? s.verification.anchoredAt : null;
+    const occurredAt = typeof s?.occurredAt === "string" ? s.occurredAt : null;
+    const notes = [
+      ...(e.failing.length > 0 ? [`failing: ${e.failing.join(", ")}`] : []),
+      ...e.problems,
+      ...(e.link.ok ? [] : [e.link.detail]),
+      ...(anchoredAt === null ? [] : [R.anchoredAt(formatTimes(anchoredAt, "UTC").utc.replace(/ UTC$/, ""), `${formatTimes(anchoredAt, BEIJING_ZONE).local} Beijing time (UTC+08:00)`)]),
+      ...(occurredAt === null ? [] : [R.claimed(occurredAt)]),
+    ];
+    return { label: R.event(e.n), value: `${R.eventState[e.verdict]} · ${e.evidenceId}`, ...(notes.length > 0 ? { note: notes.join(" · ") } : {}) };
+  });
+  const groups: FactGroup[] = [
+    { title: R.signature, facts: [{ label: R.signature, value: result.signature.detail, note: R.keysFrom(ctx.keysUrl) }] },
+    { title: R.title, facts: events },
+    { title: R.timeline, facts: [{ label: R.timeline, value: result.timeline.detail }] },
+  ];
+  if (result.warnings.length > 0) {
+    groups.push({ title: R.warnings, facts: result.warnings.map((w, i) => ({ label: `${i + 1}`, value: w, note: R.warningsNote })) });
+  }
+  const meaning =
+    result.verdict === "inconclusive"
+      ? [MESSAGES.inconclusiveChain(ctx.chain.kind === "relay")]
+      : result.verdict === "consistent"
+        ? ["The signature and every proof check out, but the blockchain was not asked, so the anchor times are not confirmed. Choose a blockchain source and verify again."]
+        : [];
+  return {
+    kind: result.verdict,
+    label: R.labels[result.verdict],
+    headline: headlineBody(result.headline),
+    meaning,
+    groups,
+    checks: [],
+  };
 }
