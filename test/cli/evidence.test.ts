@@ -18,7 +18,7 @@ import { leafHash, type HashAlg } from "../../src/core/leaf.ts";
 import { isoSeconds } from "../../src/verify/index.ts";
 import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { freePort } from "../helpers/chain.ts";
+import { freePort, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
 import {
   baseBundle,
@@ -58,6 +58,7 @@ interface Check {
   name: string;
   ok: boolean;
   skipped?: true;
+  unavailable?: true;
   detail: string;
 }
 interface VerifyJson {
@@ -72,14 +73,16 @@ interface VerifyJson {
   document?: { path: string; alg: string | null; digest: string | null };
 }
 
-const failing = (checks: Check[]) => checks.filter((c) => !c.ok && !c.skipped).map((c) => c.name);
-const exitFor = (verdict: string) => (verdict === "valid" || verdict === "consistent" ? 0 : 1);
+const failing = (checks: Check[]) => checks.filter((c) => !c.ok && !c.skipped && !c.unavailable).map((c) => c.name);
+/** The documented exit codes (docs/verifying.md): offline is 4 unless --offline was given. */
+const exitFor = (verdict: string, offline = false) =>
+  ({ valid: 0, consistent: offline ? 0 : 4, inconclusive: 3, pending: 1, invalid: 1 })[verdict] ?? -1;
 
 /** The check lines of the human output: mark, name, detail. */
 function humanChecks(out: string): { mark: string; name: string; detail: string }[] {
-  return [...out.matchAll(/^ {2}([✓✗–]) (\S+) +(.*)$/gm)].map((m) => ({ mark: m[1]!, name: m[2]!, detail: m[3]! }));
+  return [...out.matchAll(/^ {2}([✓✗–?]) (\S+) +(.*)$/gm)].map((m) => ({ mark: m[1]!, name: m[2]!, detail: m[3]! }));
 }
-const markOf = (c: Check) => (c.ok ? "✓" : c.skipped ? "–" : "✗");
+const markOf = (c: Check) => (c.ok ? "✓" : c.skipped ? "–" : c.unavailable ? "?" : "✗");
 
 /**
  * Verifies one vector's file as JSON and as text: the JSON must match the vector's
@@ -92,8 +95,8 @@ async function checkVector(v: ProofVector, path: string, extra: string[] = []): 
   const json = JSON.parse(run.stdout) as VerifyJson;
   expect(json.verdict, JSON.stringify(json.checks)).toBe(v.expect.verdict);
   expect(failing(json.checks)).toEqual(v.expect.failing);
-  expect(run.code).toBe(exitFor(v.expect.verdict));
-  expect(json.passed).toBe(run.code === 0);
+  expect(run.code).toBe(exitFor(v.expect.verdict, extra.includes("--offline")));
+  expect(json.passed).toBe(v.expect.verdict === "valid" || v.expect.verdict === "consistent");
   if (v.detail !== undefined) expect(json.checks.find((c) => c.name === "format")?.detail).toBe(v.detail);
   if (v.document !== null && json.checks[0]!.ok) {
     expect(json.document).toEqual({ path: v.document, alg: "sha256", digest: v.documentDigest });
@@ -119,9 +122,23 @@ describe("evidence verify, offline, on every conformance vector", () => {
     expect(json.valid).toBe(false);
   });
 
-  it("says plainly that the anchor was not checked, and shows the anchor the proof claims", async () => {
-    const run = await cli(["verify", paths.get("valid")!, "--file", CONTRACT_PATH]);
+  it("--offline asks for it explicitly: the same verdicts, and a consistent proof exits 0", async () => {
+    for (const name of ["valid", "tampered-digest", "not-anchored-yet"]) {
+      const v = vectors.find((x) => x.name === name)!;
+      await checkVector(v, paths.get(name)!, ["--offline"]);
+    }
+    // EVIDENCE_RPC_URL is ignored under --offline (this one would fail if it were asked).
+    const run = await cli(["verify", paths.get("valid")!, "--offline"], { env: { EVIDENCE_RPC_URL: "http://127.0.0.1:9/" } });
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^chain +NOT checked \(--offline\)$/m);
+    const both = await cli(["verify", paths.get("valid")!, "--offline", "--rpc", "http://127.0.0.1:9/"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--offline and --rpc contradict each other");
+  });
+
+  it("says plainly that the anchor was not checked, shows the anchor the proof claims, and exits 4, not 0", async () => {
+    const run = await cli(["verify", paths.get("valid")!, "--file", CONTRACT_PATH]);
+    expect(run.code).toBe(4);
     expect(run.stdout).toContain("The anchor was NOT checked on the chain");
     expect(run.stdout).toMatch(/^chain +NOT checked \(offline/m);
     const anchor = (baseBundle() as { anchor: { blockTimestamp: number; txHash: string; blockHash: string } }).anchor;
@@ -151,7 +168,7 @@ describe("evidence verify, offline, on every conformance vector", () => {
     const valid = vectors.find((v) => v.name === "valid")!;
     const stdin = [Buffer.from(valid.text.slice(0, 100)), Buffer.from(valid.text.slice(100))];
     const run = await cli(["verify", "-", "--file", CONTRACT_PATH, "--json"], { stdin });
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(4);
     expect((JSON.parse(run.stdout) as VerifyJson).verdict).toBe("consistent");
     const broken = await cli(["verify", "-", "--json"], { stdin: [Buffer.from(valid.text.slice(0, 100))] });
     expect(broken.code).toBe(1);
@@ -204,7 +221,7 @@ describe("evidence verify --file hashes the document with the proof's hashAlg", 
   it.each(["sha256", "sha3-256", "sm3"] as const)("%s", async (alg) => {
     expect(getHashes()).toContain(alg);
     const path = bundleFor(alg, CONTRACT_PATH);
-    const run = await cli(["verify", path, "--file", CONTRACT_PATH, "--json"]);
+    const run = await cli(["verify", path, "--file", CONTRACT_PATH, "--offline", "--json"]);
     const json = JSON.parse(run.stdout) as VerifyJson;
     expect(run.code, run.stdout).toBe(0);
     expect(json.checks.find((c) => c.name === "document")).toMatchObject({ ok: true });
@@ -411,11 +428,37 @@ describe(`evidence against a real chain and the real app (${describeDbKind()})`,
     expect(failing((JSON.parse(deep.stdout) as VerifyJson).checks)).toEqual(["confirmations"]);
   });
 
-  it("an RPC endpoint that is down: the chain check fails (exit 1), it does not pass as offline", async () => {
+  it("an RPC endpoint that is down (a closed port): COULD NOT VERIFY, exit 3; neither NOT VALID nor offline", async () => {
     const down = `http://127.0.0.1:${await freePort()}`;
     const run = await cli(["verify", paths.get("valid")!, "--rpc", down, "--json"]);
-    expect(run.code).toBe(1);
-    expect(failing((JSON.parse(run.stdout) as VerifyJson).checks)).toEqual(["chain"]);
+    expect(run.code).toBe(3);
+    const json = JSON.parse(run.stdout) as VerifyJson;
+    expect(json).toMatchObject({ verdict: "inconclusive", passed: false, valid: false });
+    expect(failing(json.checks)).toEqual([]);
+    expect(json.checks.find((c) => c.name === "chain")).toMatchObject({ ok: false, unavailable: true });
+    expect(json.checks.find((c) => c.name === "chain")!.detail).toMatch(/^RPC error: eth_chainId: request failed/);
+
+    const human = await cli(["verify", paths.get("valid")!, "--file", CONTRACT_PATH, "--rpc", down]);
+    expect(human.code).toBe(3);
+    expect(humanChecks(human.stdout).map((c) => `${c.mark}${c.name}`).slice(0, 5)).toEqual(["✓format", "✓document", "✓leaf", "✓root", "?chain"]);
+    const last = human.stdout.trimEnd().split("\n").at(-1)!;
+    expect(last).toMatch(/^COULD NOT VERIFY: the chain could not be asked \(RPC error: eth_chainId: request failed: /);
+    expect(human.stdout).not.toContain("NOT VALID");
+    expect(human.stdout).toContain("as the proof claims: the chain could not be asked");
+  });
+
+  it("a real Hardhat node, stopped: COULD NOT VERIFY (exit 3); the same proof against a live node is VALID (exit 0)", async () => {
+    const node = await startTestChain();
+    try {
+      await node.stop();
+      const downRun = await cli(["verify", paths.get("valid")!, "--rpc", node.url]);
+      expect(downRun.code).toBe(3);
+      expect(downRun.stdout.trimEnd().split("\n").at(-1)).toMatch(/^COULD NOT VERIFY: /);
+    } finally {
+      await node.stop().catch(() => {});
+    }
+    const up = await cli(["verify", paths.get("valid")!, "--rpc", h.node.url]);
+    expect(up.code).toBe(0);
   });
 
   it("submit a file, proof before the anchor, wait across the anchor, verify the result", async () => {
