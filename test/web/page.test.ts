@@ -6,16 +6,17 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/core/bytes.ts";
 import { sha256 } from "../../src/core/hash.ts";
-import { verdictOf, verifyBundle, type ChainReader } from "../../src/verify/index.ts";
+import { jsonRpcReader, verdictOf, verifyBundle, type ChainReader } from "../../src/verify/index.ts";
+import { freePort } from "../helpers/chain.ts";
 import { digestDocument } from "../../src/web/verify/digest.ts";
-import { buildView, CLI_HINT, formatBytes, formatTimes, headlineBody, viewToText, type ViewContext } from "../../src/web/verify/view.ts";
+import { buildView, formatBytes, formatTimes, headlineBody, viewToText, type ViewContext } from "../../src/web/verify/view.ts";
 import { anchoredFixture, fakeReader } from "../verify/fixture.ts";
 import { baseBundle, CONTRACT_PATH, fileDigest, OTHER_PATH, proofText } from "../helpers/vectors.ts";
 
 const relay: ViewContext["chain"] = { kind: "relay", url: "https://evidence.example/v1/chain/rpc" };
 const ctx = (over: Partial<ViewContext> = {}): ViewContext => ({ chain: relay, document: null, minConfirmations: 1, timeZone: "Europe/Berlin", ...over });
 
-async function view(input: unknown, opts: { chain?: ChainReader; documentDigest?: string }, c: ViewContext) {
+async function view(input: unknown, opts: { chain?: ChainReader; documentDigest?: string; documentUnavailable?: string }, c: ViewContext) {
   const result = await verifyBundle(input, opts);
   return buildView(result, verdictOf(result), c);
 }
@@ -90,13 +91,27 @@ describe("buildView", () => {
     expect(v.checks.find((c) => c.name === "document")!.state).toBe("failed");
   });
 
-  it("a chain that cannot be reached: says so, rather than calling the proof forged", async () => {
-    const down = fakeReader(facts, {
-      chainId: () => Promise.reject(new Error("fetch failed")),
-    });
+  it("a chain that cannot be reached (a closed port): COULD NOT VERIFY, never NOT VALID", async () => {
+    const down = jsonRpcReader(`http://127.0.0.1:${await freePort()}`, { timeoutMs: 5000 });
     const v = await view(bundle, { chain: down }, ctx({ chain: { kind: "custom", url: "https://node.example/" } }));
-    expect(v.kind).toBe("invalid");
+    expect(v.kind).toBe("inconclusive");
+    expect(v.label).toBe("COULD NOT VERIFY");
     expect(v.meaning[0]).toMatch(/^The blockchain could not be reached at the address you gave/);
+    expect(v.checks.find((c) => c.name === "chain")!.state).toBe("unavailable");
+    expect(viewToText(v)).not.toContain("NOT VALID");
+  });
+
+  it("a document given but not hashed: the document check could not run, so never the plain VALID", async () => {
+    const v = await view(bundle, { chain: fakeReader(facts), documentUnavailable: "too large" }, ctx());
+    expect(v.kind).toBe("inconclusive");
+    expect(v.checks.find((c) => c.name === "document")!.state).toBe("unavailable");
+  });
+
+  it("shows the anchor time in Beijing time beside UTC", async () => {
+    const v = await view(bundle, { chain: fakeReader(facts) }, ctx());
+    const beijing = new Date((bundle.anchor!.blockTimestamp + 8 * 3600) * 1000);
+    const facts0 = v.groups[0]!.facts.find((f) => f.label === "The same in Beijing time (UTC+08:00)")!;
+    expect(facts0.value).toBe(formatTimes(beijing.toISOString(), "UTC").local);
   });
 
   it("not anchored yet, and a proof that is not a proof", async () => {
@@ -121,10 +136,10 @@ describe("digestDocument", () => {
     expect(await digestDocument("sha3-256", data)).toEqual({ digest: "0x" + createHash("sha3-256").update(data).digest("hex"), note: null });
   });
 
-  it("sm3: not in browsers; points to the CLI", async () => {
-    const d = await digestDocument("sm3", data);
-    expect(d.digest).toBeNull();
-    expect(d.note).toContain(CLI_HINT);
+  it("sm3: hashed here too (sm-crypto), the digest node:crypto's OpenSSL gives", async () => {
+    expect(await digestDocument("sm3", data)).toEqual({ digest: "0x" + createHash("sm3").update(data).digest("hex"), note: null });
+    // The standard's own example (GB/T 32905-2016, A.1): "abc".
+    expect((await digestDocument("sm3", new TextEncoder().encode("abc"))).digest).toBe("0x66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
   });
 });
 
