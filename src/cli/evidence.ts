@@ -14,9 +14,9 @@ export type { EvidenceIo };
 const USAGE = `usage: evidence <command> [options]
 
 Check a proof (no account needed):
-  verify <proof.json|-> [--file <document>] [--rpc <url>] [--min-confirmations N] [--json]
+  verify <proof.json|-> [--file <document>] [--rpc <url> | --offline] [--min-confirmations N] [--json]
   hash <file|-> [--alg sha256|sha3-256|sm3] [--json]
-  verify-report <report.json|-> [--keys <file|url>] [--rpc <url>] [--json]
+  verify-report <report.json|-> [--keys <file|url>] [--rpc <url> | --offline] [--json]
 
 As a platform (needs EVIDENCE_KEY):
   submit <file|0xdigest> [--alg …] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]
@@ -29,7 +29,10 @@ As a platform (needs EVIDENCE_KEY):
 Environment: EVIDENCE_URL (the service, default ${DEFAULT_SERVICE_URL}), EVIDENCE_KEY (your
 API key, evk_…), EVIDENCE_RPC_URL (a JSON-RPC endpoint of the chain, for verify), NO_COLOR.
 Exit status: 0 success; 1 the answer is no (the proof is not valid or not anchored yet, the
-service refused or cannot be reached, wait timed out); 2 usage, I/O or configuration error.`;
+service refused or cannot be reached, wait timed out); 2 usage, I/O or configuration error,
+or a file that is not what the command checks; for verify and verify-report also 3 could not
+verify (the chain node could not be asked) and 4 offline (the anchor NOT checked on a chain;
+0 with --offline).`;
 
 interface Command {
   run(args: string[], ctx: Ctx): Promise<number>;

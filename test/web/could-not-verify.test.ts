@@ -67,7 +67,7 @@ describe("the page when the chain cannot be reached", () => {
     expect(await banner.getAttribute("data-kind")).toBe("inconclusive");
     expect(await banner.innerText()).toContain("COULD NOT VERIFY");
     // Amber, neither the green of VALID nor the red of NOT VALID.
-    expect(await banner.evaluate((e) => getComputedStyle(e).borderTopColor)).toBe("rgb(180, 83, 9)");
+    expect(await banner.evaluate((e) => (globalThis as any).getComputedStyle(e).borderTopColor)).toBe("rgb(180, 83, 9)");
     expect(await page.locator('[data-check="chain"]').getAttribute("data-state")).toBe("unavailable");
     expect(await page.locator('[data-check="document"]').getAttribute("data-state")).toBe("ok");
     const text = await page.locator("#result").innerText();
