@@ -65,6 +65,7 @@ interface VerdictStyle {
 function verdictStyle(report: EvidenceReportV1): VerdictStyle {
   if (report.verdict.ok) return { word: "VERIFIED", color: COLOR.green, bg: COLOR.greenBg, badge: "ok" };
   if (/^\s*NOT YET\b/i.test(report.verdict.sentence)) return { word: "NOT YET VERIFIED", color: COLOR.amber, bg: COLOR.amberBg, badge: "warn" };
+  if (/^\s*COULD NOT\b/i.test(report.verdict.sentence)) return { word: "COULD NOT VERIFY", color: COLOR.amber, bg: COLOR.amberBg, badge: "warn" };
   return { word: "NOT VERIFIED", color: COLOR.red, bg: COLOR.redBg, badge: "fail" };
 }
 
@@ -72,6 +73,7 @@ const EVENT_VERDICT: Record<ReportEvent["verification"]["verdict"], { word: stri
   valid: { word: "VALID", color: COLOR.green, mark: "ok" },
   consistent: { word: "CONSISTENT, ANCHOR NOT CHECKED", color: COLOR.amber, mark: "skip" },
   pending: { word: "NOT YET ANCHORED", color: COLOR.amber, mark: "skip" },
+  inconclusive: { word: "COULD NOT VERIFY", color: COLOR.amber, mark: "skip" },
   invalid: { word: "NOT VALID", color: COLOR.red, mark: "fail" },
 };
 
@@ -79,6 +81,7 @@ const EVENT_VERDICT_MEANING: Record<ReportEvent["verification"]["verdict"], stri
   valid: "every check passed and the anchor was checked on the chain",
   consistent: "every check that could run passed, but the anchor was not checked on the chain",
   pending: "the proof is well-formed but the digest was not anchored yet",
+  inconclusive: "a check could not run (the chain could not be asked); nothing found is wrong with the proof",
   invalid: "a check failed (marked × below)",
 };
 

@@ -283,6 +283,11 @@ function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["time
     return { ok: false, sentence: `NOT VERIFIED: ${failed.length} of the events of ${what} failed verification (event ${failed.map((e) => e.n).join(", ")}).` };
   }
   if (!timeline.ok) return { ok: false, sentence: `NOT VERIFIED: the timeline of ${what} is broken: ${timeline.detail}.` };
+  // A check that could not run (the chain unreachable) is neither a pass nor a failure.
+  const unchecked = events.filter((e) => e.verification.verdict === "inconclusive");
+  if (unchecked.length > 0) {
+    return { ok: false, sentence: `COULD NOT VERIFY: ${unchecked.length} of the events of ${what} could not be checked against the chain, which could not be asked (event ${unchecked.map((e) => e.n).join(", ")}); nothing found is wrong with them. Generate the report again when the chain is reachable.` };
+  }
   if (pending.length > 0) {
     return { ok: false, sentence: `NOT YET VERIFIED: ${pending.length} of the events of ${what} are not anchored on chain or were not checked against it (event ${pending.map((e) => e.n).join(", ")}).` };
   }

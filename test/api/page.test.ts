@@ -73,7 +73,7 @@ describe("GET /verify", () => {
     const result = await build({ entryPoints: ["src/web/verify/main.ts"], bundle: true, write: false, metafile: true, platform: "browser", logLevel: "silent" });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.length).toBeGreaterThan(5);
-    const allowed = /^(src\/web\/verify\/|src\/verify\/|src\/core\/|node_modules\/(@noble\/hashes|canonicalize)\/)/;
+    const allowed = /^(src\/web\/verify\/|src\/verify\/|src\/core\/|node_modules\/(@noble\/hashes|canonicalize|sm-crypto)\/)/;
     expect(inputs.filter((f) => !allowed.test(f))).toEqual([]);
   });
 

@@ -104,9 +104,12 @@ describe(`the evidence binary against the running service (${process.env.DATABAS
     expect(verified.stdout).not.toContain("\x1b[");
   });
 
-  it("the same proof read from stdin, offline: consistent, exit 0, the anchor NOT checked", async () => {
+  it("the same proof read from stdin, offline: consistent, exit 4 (the anchor NOT checked), 0 only with --offline", async () => {
     const offline = await evidence(["verify", "-", "--file", CONTRACT, "--json"], {}, readFileSync(proofPath, "utf8"));
-    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.code, offline.stderr).toBe(4);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ verdict: "consistent", passed: true, valid: false });
+    const asked = await evidence(["verify", "-", "--file", CONTRACT, "--json", "--offline"], {}, readFileSync(proofPath, "utf8"));
+    expect(asked.code, asked.stderr).toBe(0);
     expect(JSON.parse(offline.stdout)).toMatchObject({ verdict: "consistent", passed: true, valid: false });
   });
 

@@ -6,6 +6,7 @@
 // Also: pasting a proof, the keyboard, labels and the live region, no request leaving the
 // service's origin, no error in the console, and screenshots in test-results/.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -446,11 +447,11 @@ describe("the page", () => {
     await page.close();
   });
 
-  it("an SM3 proof: the document cannot be hashed in a browser; the page says so, points to the CLI, and checks the proof without it", async () => {
-    // A well-formed one-leaf bundle whose meta names sm3 (its digest is any 32 bytes here).
+  it("an SM3 proof: the browser hashes the document with SM3 and checks it", async () => {
+    // A well-formed one-leaf bundle whose meta names sm3, over the SM3 digest of the contract.
     const evidence = {
       id: "ev-sm3",
-      digest: sha256(new TextEncoder().encode("a document hashed with sm3")),
+      digest: new Uint8Array(createHash("sm3").update(readFileSync(CONTRACT_PATH)).digest()),
       salt: sha256(new TextEncoder().encode("salt")),
       meta: { hashAlg: "sm3" as const, submitter: "platform-web" },
       receivedAt: "2026-11-27T10:00:00Z",
@@ -462,10 +463,12 @@ describe("the page", () => {
     writeFileSync(file, proofText(bundle));
     const page = await openPage();
     expect(await verifyOnPage(page, { proof: file, document: CONTRACT_PATH, chain: "offline" })).toEqual({ verdict: "pending", failing: [] });
-    expect(await page.locator('[data-check="document"]').count()).toBe(0);
-    const text = await page.locator("#details").innerText();
-    expect(text).toContain("This proof uses the SM3 algorithm, which web browsers do not provide");
-    expect(text).toContain("npx evidence verify proof.json --file <document>");
+    expect(await page.locator('[data-check="document"]').getAttribute("data-state")).toBe("ok");
+    // Another document is not the one the proof is about.
+    await page.setInputFiles("#document-file", OTHER_PATH);
+    await page.click("#verify-button");
+    expect((await readVerdict(page)).verdict).toBe("invalid");
+    expect(await page.locator('[data-check="document"]').getAttribute("data-state")).toBe("failed");
     await page.close();
   });
 
