@@ -1,10 +1,8 @@
 // Certificates of the service's X.509 identity: issuing the self-issued root CA and the two
 // end-entity certificates under it (document signing, time-stamping), reading a configured
 // PEM chain, and the checks a configured certificate must pass before it is used.
-// Before @peculiar/x509: its tsyringe container needs the Reflect metadata polyfill.
-import "reflect-metadata";
 import { randomBytes } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import { x509 } from "./x509.ts";
 import type { PkiKey } from "./keys.ts";
 
 export const EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8";

@@ -4,7 +4,7 @@
 // Ed25519 key, and the CA certificates to publish (/.well-known/evidence-ca.pem).
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as x509 from "@peculiar/x509";
+import type { x509 } from "./x509.ts";
 import { issueLeaf, issueRootCa, parsePemChain, toPem, unusableReason, type IdentityName, type LeafRole } from "./certs.ts";
 import { generatePkiKey, importPrivateKeyPem, privateKeyPem, type PkiKey } from "./keys.ts";
 

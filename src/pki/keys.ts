@@ -1,8 +1,6 @@
 // Private keys of the X.509 identity: reading a PEM key (RSA or ECDSA P-256, what PDF readers
 // and RFC 3161 clients accept), generating a P-256 one, and handing either to WebCrypto, which
 // pkijs and @peculiar/x509 sign with.
-// Before @peculiar/x509: its tsyringe container needs the Reflect metadata polyfill.
-import "reflect-metadata";
 import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 
 // No DOM lib in this project: WebCrypto's types are node's.
@@ -11,7 +9,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type RsaHashedImportParams = webcrypto.RsaHashedImportParams;
 type EcKeyImportParams = webcrypto.EcKeyImportParams;
 
-import * as x509 from "@peculiar/x509";
+import { x509 } from "./x509.ts";
 import * as pkijs from "pkijs";
 
 // Both libraries take their WebCrypto from a provider; set once, here, so every module that
