@@ -373,3 +373,29 @@ export const reports = pgTable(
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type ReportRow = typeof reports.$inferSelect;
+
+/**
+ * A second clock over each batch: an RFC 3161 time-stamp token over the batch root (the root
+ * as a SHA-256 imprint) from the external authority TSA_URL, kept as received
+ * (src/tsa/batch-stamper.ts). At most one per batch; written once, after the token was
+ * checked, and never updated.
+ */
+export const batchTimestamps = pgTable("batch_timestamps", {
+  batchSeq: bigint("batch_seq", { mode: "number" })
+    .primaryKey()
+    .references(() => batches.seq),
+  /** The authority asked (TSA_URL at the time). */
+  tsaUrl: text("tsa_url").notNull(),
+  /** The TimeStampToken (CMS ContentInfo, DER), byte for byte as the authority signed it. */
+  token: bytea("token").notNull(),
+  /** The token's genTime: when the authority says the root existed. */
+  genTime: ts("gen_time").notNull(),
+  /** The token's serial number, hex. */
+  serialNumber: text("serial_number").notNull(),
+  policy: text("policy").notNull(),
+  /** Subject of the certificate that signed the token. */
+  tsaName: text("tsa_name").notNull(),
+  createdAt: ts("created_at").notNull(),
+});
+
+export type BatchTimestampRow = typeof batchTimestamps.$inferSelect;
