@@ -39,6 +39,9 @@ import { verifyRoutes } from "./verify.ts";
 import { reportRoutes } from "./reports.ts";
 import type { ReportService } from "../services/reports.ts";
 import { wellKnownRoutes } from "./well-known.ts";
+import { tsaRoutes } from "./tsa.ts";
+import type { TimeStampAuthority } from "../tsa/authority.ts";
+import type { PkiIdentity } from "../pki/identity.ts";
 
 export interface AppDeps {
   db: Db;
@@ -53,6 +56,10 @@ export interface AppDeps {
   /** The service key: signs receipts and reports; its public half is published. */
   signer: Signer;
   reports: ReportService;
+  /** The RFC 3161 authority behind POST /v1/tsa; without it the route answers 503. */
+  tsa?: TimeStampAuthority | undefined;
+  /** The X.509 identity whose CA certificates /.well-known/evidence-ca.pem serves. */
+  pki?: PkiIdentity | undefined;
   /** The origin users reach the service at, when a proxy stands in front (PUBLIC_URL). */
   publicUrl?: string | undefined;
   /** The built verification page; read from dist/web/ when not given. */
@@ -118,6 +125,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/disclosures", disclosureRoutes(deps));
   app.route("/v1/audit", auditRoutes(deps));
   app.route("/v1/reports", reportRoutes(deps));
+  app.route("/v1/tsa", tsaRoutes(deps));
   app.onError(onError(deps.log));
   app.notFound(onNotFound(() => app.routes));
 

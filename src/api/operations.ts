@@ -10,6 +10,7 @@ import { AuditAnchorResultSchema, AuditPageSchema, AuditVerificationSchema } fro
 import { CreateDisclosureSchema } from "./disclosures.ts";
 import { SubmitBatchSchema, SubmitItemSchema } from "./evidence.ts";
 import { CreateKeySchema } from "./keys.ts";
+import { TSA_BODY } from "./tsa.ts";
 import { BATCH_BODY, SMALL_BODY, VERIFY_BODY } from "./limits.ts";
 import { CreatePrincipalSchema } from "./principals.ts";
 import {
@@ -125,6 +126,18 @@ export const OPERATIONS: Record<string, Operation> = {
     access: "public",
     responses: { 200: { description: "{ keys: [{ kty: OKP, crv: Ed25519, x, kid, alg: EdDSA, use: sig }] }", schema: KeySetSchema } },
   },
+  "GET /.well-known/evidence-ca.pem": {
+    summary:
+      "The CA certificates (PEM) the service's document-signing and time-stamping certificates chain to: trust this in " +
+      "`openssl ts -verify -CAfile` and PDF readers (a self-issued root unless the operator configured a real CA's chain)",
+    access: "public",
+    responses: { 200: { description: "application/x-pem-file" }, 404: problem("no CA certificate is known (configured certificates came without their chain)") },
+  },
+  "GET /.well-known/evidence-tsa.pem": {
+    summary: "The time-stamping certificate and its chain (PEM): for `openssl ts -verify -untrusted` when a token was requested without certReq",
+    access: "public",
+    responses: { 200: { description: "application/x-pem-file" }, 404: problem("this instance has no time-stamping certificate") },
+  },
   "GET /openapi.json": { summary: "This document", access: "public", responses: { 200: { description: "OpenAPI 3.1" } } },
   "POST /v1/verify": {
     summary: "Verify a proof bundle against the chain (not our database)",
@@ -214,6 +227,21 @@ export const OPERATIONS: Record<string, Operation> = {
       },
       304: { description: "not modified: If-None-Match named the bundle's ETag" },
       404: notFound("item"),
+    },
+  },
+  "POST /v1/tsa": {
+    summary:
+      "RFC 3161 time-stamping authority: send an `application/timestamp-query` (DER TimeStampReq: SHA-256, SHA-384, SHA-512 " +
+      "or SM3 imprint), get an `application/timestamp-reply`. The imprint is also stored and anchored as your evidence; " +
+      "the token's serial number is that evidence's id (also in the `Evidence-Id` header). See docs/timestamps.md",
+    access: ["tenant"],
+    bodyLimit: TSA_BODY,
+    responses: {
+      200: { description: "application/timestamp-reply: a granted TimeStampResp (DER)" },
+      413: problem("body too large"),
+      415: problem("not application/timestamp-query"),
+      422: problem("not a DER TimeStampReq, or a field refused (`errors[0].field` names it: messageImprint.hashAlgorithm, reqPolicy...)"),
+      503: problem("this instance has no time-stamping certificate"),
     },
   },
   "GET /v1/batches/:seq": {
