@@ -94,8 +94,15 @@ export function buildTimeStampQuery(algorithm: ImprintAlgorithm, hashedMessage: 
   return new Uint8Array(req.toSchema().toBER(false));
 }
 
-/** An INTEGER holding `bytes` as an unsigned big-endian number (a 0 byte first when the top bit is set). */
+/**
+ * An INTEGER holding `bytes` as an unsigned big-endian number, in DER's minimal form: leading
+ * zero bytes dropped (a UUID may start with one; openssl refuses the padding), and one 0 byte
+ * put back when the top bit is set, so it stays positive.
+ */
 export function positiveInteger(bytes: Uint8Array): asn1js.Integer {
-  const value = bytes[0] !== undefined && bytes[0] >= 0x80 ? Uint8Array.of(0, ...bytes) : bytes;
-  return new asn1js.Integer({ valueHex: value });
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const trimmed = bytes.subarray(i);
+  const value = trimmed[0] !== undefined && trimmed[0] >= 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed;
+  return new asn1js.Integer({ valueHex: value.length === 0 ? Uint8Array.of(0) : value });
 }
