@@ -35,6 +35,9 @@ import { loadSigningKey } from "./signing/keys.ts";
 import { Signer } from "./signing/signer.ts";
 import { registerSigningKey } from "./store/signing-keys.ts";
 import { ReportService, softwareIdentity } from "./services/reports.ts";
+import { loadIdentity, type PkiIdentity } from "./pki/identity.ts";
+import { TimeStampAuthority } from "./tsa/authority.ts";
+import { BatchStamper } from "./tsa/batch-stamper.ts";
 
 export interface RunningService {
   url: string;
@@ -55,6 +58,10 @@ export interface RunningService {
   bootstrap: { key: string; keyId: string; adminKeyFile: string } | null;
   /** Chain and contract in use, once connected. */
   target(): AnchoringTarget | undefined;
+  /** The X.509 identity: TSA and document-signing certificates, and the CA to publish. */
+  pki: PkiIdentity;
+  /** The batch-root time-stamper of the current leadership term, when TSA_URL is set. */
+  readonly stamper: BatchStamper | undefined;
   stop(): Promise<void>;
 }
 
@@ -78,6 +85,25 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   await registerSigningKey(database.db, signingKey.kid, signingKey.publicKey, new Date());
   const signer = new Signer(signingKey);
   log.info(keyCreated ? "signing key generated" : "signing key loaded", { kid: signer.kid, keyFile });
+
+  // The X.509 identity (src/pki/): configured certificates, or a root CA and certificates
+  // issued under it in DATA_DIR/pki on first start.
+  const pki = await loadIdentity({
+    dir: join(dataDir, "pki"),
+    name: { commonName: cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).hostname : "Evidence service", organization: "Evidence service" },
+    tsa: cfg.TSA_CERT_FILE && cfg.TSA_KEY_FILE ? { certFile: resolve(cfg.TSA_CERT_FILE), keyFile: resolve(cfg.TSA_KEY_FILE) } : undefined,
+    document:
+      cfg.SIGNING_CERT_FILE && cfg.SIGNING_CERT_KEY_FILE
+        ? { certFile: resolve(cfg.SIGNING_CERT_FILE), keyFile: resolve(cfg.SIGNING_CERT_KEY_FILE) }
+        : undefined,
+  });
+  const tsa = new TimeStampAuthority(pki.tsa, cfg.TSA_POLICY_OID);
+  log.info("X.509 identity ready", {
+    tsa: pki.tsa.cert.subject,
+    tsaSource: pki.tsa.source,
+    document: pki.document.cert.subject,
+    documentSource: pki.document.source,
+  });
 
   let node: LocalNode | undefined;
   let rpcUrls = cfg.CHAIN_RPC_URL;
@@ -137,6 +163,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
       ...(preferredEndpoint ? { preferredEndpoint } : {}),
     });
   let batcher: Batcher | undefined;
+  let stamper: BatchStamper | undefined;
+  const tsaUrl = cfg.TSA_URL;
   const sequencer: Sequencer = {
     get target() {
       return batcher?.target;
@@ -193,15 +221,25 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     log,
     onElected: () => {
       batcher = newBatcher();
+      // Batch-root tokens are a step of their own: an authority that is down never holds
+      // sealing or anchoring back.
+      if (tsaUrl) {
+        const s = new BatchStamper({ db: database.db, url: tsaUrl, timeoutMs: cfg.TSA_TIMEOUT_MS, retryMs: cfg.TSA_RETRY_MS, log });
+        stamper = s;
+        batcher.on("sealed", () => s.wake());
+        s.start();
+      }
       batcher.start();
       audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
     },
     onDeposed: async () => {
       const ending = batcher;
+      const endingStamper = stamper;
       batcher = undefined;
-      // Both stop scheduling at once; then each waits for its run under way (a batch is
+      stamper = undefined;
+      // All stop scheduling at once; then each waits for its run under way (a batch is
       // finished, never cut).
-      await Promise.all([audit.stop(), ending?.stop()]);
+      await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop()]);
     },
     onIngested: (n) => batcher?.notifyIngested(n),
   });
@@ -226,6 +264,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     chainRpcUrl: () => reader.current(),
     signer,
     reports,
+    tsa,
+    pki,
     publicUrl: cfg.PUBLIC_URL,
     minConfirmations: confirmations,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
@@ -234,7 +274,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
       pingDb: () => database.ping(),
       pingChain: chainProbe(reader, sequencer),
       instance: () => ({ id: instanceId, leader: lead.isLeader }),
-      problems: () => batcher?.problems() ?? [],
+      problems: () => [...(batcher?.problems() ?? []), ...(stamper?.problems() ?? [])],
     },
   });
 
@@ -293,6 +333,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     election: lead,
     bootstrap,
     target: () => batcher?.target,
+    pki,
+    get stamper() {
+      return stamper;
+    },
     stop,
   };
 }
