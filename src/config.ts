@@ -71,6 +71,8 @@ const EnvSchema = z.object({
   CHAIN_RPC_URL: urlList(["http:", "https:"]).optional(),
   /** The origin users reach the service at (behind a proxy); reports name it in their commands. */
   PUBLIC_URL: url(["http:", "https:"]).optional(),
+  /** The language of reports made without one: zh-CN (default) or en. */
+  REPORT_LANGUAGE: z.enum(["zh-CN", "en"], { error: 'must be "zh-CN" or "en"' }).default("zh-CN"),
   ANCHOR_PRIVATE_KEY: hex32.optional(),
   CONTRACT_ADDRESS: address.optional(),
   LOCAL_CHAIN_PORT: int(1, 65535).default(8545),

@@ -212,6 +212,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     chainReader: () => reader,
     minConfirmations: confirmations,
     software: softwareIdentity(),
+    defaultLanguage: cfg.REPORT_LANGUAGE,
   });
   const instanceId = cfg.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const lead = new LeaderElection({

@@ -19,6 +19,7 @@ const NEW_DEFAULTS = {
   KEY_CACHE_MS: 2000,
   PARTITION_DAYS: 7,
   TSA_TIMEOUT_MS: 10_000,
+  REPORT_LANGUAGE: "zh-CN",
   TSA_RETRY_MS: 30_000,
 };
 
@@ -92,6 +93,10 @@ describe("parseConfig", () => {
     });
   });
 
+  it("takes REPORT_LANGUAGE=en: reports in English unless a request asks for Chinese", () => {
+    expect(parseConfig({ REPORT_LANGUAGE: "en" }).REPORT_LANGUAGE).toBe("en");
+  });
+
   it("takes KEY_CACHE_MS=0: keys read on every request", () => {
     expect(parseConfig({ KEY_CACHE_MS: "0" }).KEY_CACHE_MS).toBe(0);
   });
@@ -131,6 +136,8 @@ describe("parseConfig", () => {
     ["AUDIT_ANCHOR_INTERVAL_MS", "999", /at least 1000/],
     ["LOG_LEVEL", "loud", /debug|info|warn|error/],
     ["LOG_LEVEL", "INFO", /debug|info|warn|error/],
+    ["REPORT_LANGUAGE", "zh", /"zh-CN" or "en"/],
+    ["REPORT_LANGUAGE", "en-US", /"zh-CN" or "en"/],
   ];
   for (const [name, value, reason] of bad) {
     it(`${name}=${JSON.stringify(value.length > 20 ? value.slice(0, 20) + "…" : value)} is a ConfigError naming ${name}`, () => {
