@@ -123,6 +123,11 @@ const EnvSchema = z.object({
   TSA_POLICY_OID: z.string().regex(/^[012]\.(0|[1-9]\d*)(\.(0|[1-9]\d*))+$/, "must be a dotted OID such as 1.3.6.1.4.1.99999.1").optional(),
   /** An external RFC 3161 authority: every batch root gets a token from it (src/tsa/batch-stamper.ts). */
   TSA_URL: url(["http:", "https:"]).optional(),
+  /**
+   * The Authorization header sent to TSA_URL, when the authority wants one: "Basic ...", or
+   * "Bearer evk_..." for another instance of this service (its POST /v1/tsa takes a tenant key).
+   */
+  TSA_AUTHORIZATION: z.string().regex(/^[\x21-\x7e][\x20-\x7e]*$/, "must be one line of printable ASCII (an HTTP header value)").optional(),
   /** Every request to TSA_URL gives up after this long. */
   TSA_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** After a failed request to TSA_URL, the next try waits this long (doubling, up to ten times as long). */

@@ -225,7 +225,14 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
       // Batch-root tokens are a step of their own: an authority that is down never holds
       // sealing or anchoring back.
       if (tsaUrl) {
-        const s = new BatchStamper({ db: database.db, url: tsaUrl, timeoutMs: cfg.TSA_TIMEOUT_MS, retryMs: cfg.TSA_RETRY_MS, log });
+        const s = new BatchStamper({
+          db: database.db,
+          url: tsaUrl,
+          authorization: cfg.TSA_AUTHORIZATION,
+          timeoutMs: cfg.TSA_TIMEOUT_MS,
+          retryMs: cfg.TSA_RETRY_MS,
+          log,
+        });
         stamper = s;
         batcher.on("sealed", () => s.wake());
         s.start();

@@ -13,6 +13,8 @@ export interface BatchStamperOptions {
   db: Db;
   /** The external authority (TSA_URL). */
   url: string;
+  /** The Authorization header the authority wants (TSA_AUTHORIZATION), if any. */
+  authorization?: string | undefined;
   timeoutMs: number;
   /** Wait after a failure (doubling, up to ten times this); also the idle poll interval. */
   retryMs: number;
@@ -78,7 +80,11 @@ export class BatchStamper {
       if (this.#halting) break;
       let info: TokenInfo;
       try {
-        info = await (o.request ?? requestTimestamp)(o.url, batch.root, { timeoutMs: o.timeoutMs, ...(o.now ? { now: o.now } : {}) });
+        info = await (o.request ?? requestTimestamp)(o.url, batch.root, {
+          timeoutMs: o.timeoutMs,
+          authorization: o.authorization,
+          ...(o.now ? { now: o.now } : {}),
+        });
       } catch (err) {
         this.#failures++;
         this.#lastError = (err as Error).message;

@@ -17,6 +17,8 @@ export class TsaRequestError extends Error {
 
 export interface TsaRequestOptions {
   timeoutMs: number;
+  /** Sent as the Authorization header (TSA_AUTHORIZATION). */
+  authorization?: string | undefined;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -31,7 +33,11 @@ export async function requestTimestamp(url: string, sha256Hash: Uint8Array, opts
   try {
     res = await (opts.fetch ?? fetch)(url, {
       method: "POST",
-      headers: { "content-type": "application/timestamp-query", accept: "application/timestamp-reply" },
+      headers: {
+        "content-type": "application/timestamp-query",
+        accept: "application/timestamp-reply",
+        ...(opts.authorization ? { authorization: opts.authorization } : {}),
+      },
       body: query as Uint8Array<ArrayBuffer>,
       signal: AbortSignal.timeout(opts.timeoutMs),
     });

@@ -355,6 +355,7 @@ describe("parseConfig: the X.509 identity and time-stamps", () => {
       TSA_KEY_FILE: "/etc/evidence/tsa-key.pem",
       TSA_POLICY_OID: "1.3.6.1.4.1.99999.1",
       TSA_URL: "https://tsa.example.org/tsr",
+      TSA_AUTHORIZATION: "Bearer evk_abc_def",
       TSA_TIMEOUT_MS: "2500",
       TSA_RETRY_MS: "1000",
     });
@@ -365,6 +366,7 @@ describe("parseConfig: the X.509 identity and time-stamps", () => {
       TSA_KEY_FILE: "/etc/evidence/tsa-key.pem",
       TSA_POLICY_OID: "1.3.6.1.4.1.99999.1",
       TSA_URL: "https://tsa.example.org/tsr",
+      TSA_AUTHORIZATION: "Bearer evk_abc_def",
       TSA_TIMEOUT_MS: 2500,
       TSA_RETRY_MS: 1000,
     });
@@ -380,6 +382,7 @@ describe("parseConfig: the X.509 identity and time-stamps", () => {
     [{ TSA_POLICY_OID: "1" }, "TSA_POLICY_OID", /dotted OID/],
     [{ TSA_URL: "ftp://tsa.example.org" }, "TSA_URL", /must be a URL \(http: or https:\)/],
     [{ TSA_TIMEOUT_MS: "50" }, "TSA_TIMEOUT_MS", /at least 100/],
+    [{ TSA_AUTHORIZATION: "Bearer a\nb" }, "TSA_AUTHORIZATION", /one line of printable ASCII/],
     [{ TSA_RETRY_MS: "3600001" }, "TSA_RETRY_MS", /at most 3600000/],
   ] as const)("%j is a ConfigError naming %s", (env, name, reason) => {
     const err = configError(env);
@@ -387,6 +390,11 @@ describe("parseConfig: the X.509 identity and time-stamps", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.trim().startsWith(`${name}:`)).toBe(true);
     expect(lines[0]).toMatch(reason);
+  });
+
+  it("never echoes TSA_AUTHORIZATION (it holds a credential) in its message", () => {
+    const err = configError({ TSA_AUTHORIZATION: "Bearer secret-value\u0001" });
+    expect(err.message).not.toContain("secret-value");
   });
 
   it("lists a missing key file together with other bad values", () => {

@@ -19,7 +19,9 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { checkToken } from "../../src/tsa/token.ts";
 import { batchesWithoutTimestamp, getBatchTimestamp, insertBatchTimestamp } from "../../src/store/timestamps.ts";
-import { apiHarnessOnChain, jsonRequest, randomDigest, unhandled, type ApiHarness } from "../helpers/api.ts";
+import { serve, type ServerType } from "@hono/node-server";
+import { createApp } from "../../src/api/app.ts";
+import { apiHarness, apiHarnessOnChain, jsonRequest, randomDigest, unhandled, type ApiHarness } from "../helpers/api.ts";
 import { freePort } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
 import { tempDir } from "../helpers/service.ts";
@@ -88,7 +90,8 @@ async function sealOne(): Promise<number> {
   return item.batch.seq;
 }
 
-const stamper = (url: string, retryMs = 60_000) => new BatchStamper({ db: h.database.db, url, timeoutMs: 2000, retryMs, log: h.log });
+const stamper = (url: string, retryMs = 60_000, authorization?: string) =>
+  new BatchStamper({ db: h.database.db, url, authorization, timeoutMs: 2000, retryMs, log: h.log });
 
 describe(`batch-root time-stamps on ${describeDbKind()}`, () => {
   it("keeps a checked token for every sealed batch, shown by GET /v1/batches/:seq", async () => {
@@ -152,6 +155,32 @@ describe(`batch-root time-stamps on ${describeDbKind()}`, () => {
     while ((await getBatchTimestamp(h.database.db, seq)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await s.stop();
     expect(await getBatchTimestamp(h.database.db, seq)).not.toBeNull();
+  });
+
+  it("takes tokens from a second instance's POST /v1/tsa, with its tenant key as TSA_AUTHORIZATION", async () => {
+    const other = await apiHarness({ chainUrl: `http://127.0.0.1:${await freePort()}` });
+    const pki = await loadIdentity({ dir: join(dir, "second-pki"), name: { commonName: "second", organization: "Evidence" } });
+    const app = createApp({ ...other.deps, tsa: new TimeStampAuthority(pki.tsa), pki });
+    const port = await freePort();
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${port}/v1/tsa`;
+      const seq = await sealOne();
+      // Without the key the instance refuses (401): a failure like any other, retried later.
+      expect(await stamper(url).runOnce()).toMatchObject({ stamped: 0, failed: true });
+      expect(await stamper(url, 60_000, `Bearer ${other.keys.tenant}`).runOnce()).toMatchObject({ stamped: 1, failed: false });
+      const row = (await getBatchTimestamp(h.database.db, seq))!;
+      expect(row.tsaName).toBe("CN=second Time-Stamping Authority, O=Evidence");
+      // The root is now evidence of the second instance's tenant too, its id the token's serial.
+      const root = (await (await h.app.request(`/v1/batches/${seq}`)).json()) as { root: string };
+      const found = (await (await other.app.request(`/v1/evidence?digest=${root.root}`)).json()) as { items: { id: string }[] };
+      expect(found.items.map((i) => i.id.replaceAll("-", ""))).toEqual([row.serialNumber.padStart(32, "0")]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await other.close();
+    }
   });
 
   it("takes tokens from openssl ts -reply as an outside authority", async () => {
