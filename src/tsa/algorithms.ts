@@ -36,3 +36,27 @@ export function describeRefused(oid: string): string {
 }
 
 export const ACCEPTED_DESCRIPTION = "SHA-256, SHA-384, SHA-512 or SM3";
+
+/**
+ * The dotted form of a decoded OBJECT IDENTIFIER. asn1js prints an arc past 2^53 as "{hex}"
+ * (a UUID OID, arc 2.25, has a 128-bit arc: our default policy is one), so such OIDs are read
+ * again from their content octets with BigInt: base-128 digits, the first arc pair folded.
+ */
+export function oidText(node: { getValue(): string; valueBeforeDecodeView: Uint8Array; lenBlock: { length: number } }): string {
+  const text = node.getValue();
+  if (!text.includes("{")) return text;
+  // The encoding as read (tag, length, content): the content is its last lenBlock.length octets.
+  const whole = node.valueBeforeDecodeView;
+  const arcs: bigint[] = [];
+  let v = 0n;
+  for (const b of whole.subarray(whole.length - node.lenBlock.length)) {
+    v = (v << 7n) | BigInt(b & 0x7f);
+    if ((b & 0x80) === 0) {
+      arcs.push(v);
+      v = 0n;
+    }
+  }
+  const [first = 0n, ...rest] = arcs;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...rest].join(".");
+}

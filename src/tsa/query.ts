@@ -3,7 +3,7 @@
 // length or a tag it has not checked.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ACCEPTED_DESCRIPTION, describeRefused, imprintAlgorithm, type ImprintAlgorithm } from "./algorithms.ts";
+import { ACCEPTED_DESCRIPTION, describeRefused, imprintAlgorithm, oidText, type ImprintAlgorithm } from "./algorithms.ts";
 
 export interface TimeStampQuery {
   algorithm: ImprintAlgorithm;
@@ -60,8 +60,11 @@ export function parseTimeStampQuery(der: Uint8Array, policy: string): TimeStampQ
       `a ${algorithm.name} hash is ${algorithm.length} bytes, got ${hashedMessage.length}`,
     );
   }
-  if (req.reqPolicy !== undefined && req.reqPolicy !== policy) {
-    throw new TimeStampQueryError("reqPolicy", `this authority issues under policy ${policy} only, not ${req.reqPolicy}`);
+  // Read from the ASN.1 node: pkijs keeps asn1js' text, which garbles arcs past 2^53.
+  const policyNode = (asn1.result as asn1js.Sequence).valueBlock.value.find((v) => v instanceof asn1js.ObjectIdentifier);
+  const reqPolicy = policyNode ? oidText(policyNode as asn1js.ObjectIdentifier) : undefined;
+  if (reqPolicy !== undefined && reqPolicy !== policy) {
+    throw new TimeStampQueryError("reqPolicy", `this authority issues under policy ${policy} only, not ${reqPolicy}`);
   }
   if (req.nonce !== undefined) {
     const n = req.nonce.valueBlock.valueHexView;
@@ -76,7 +79,7 @@ export function parseTimeStampQuery(der: Uint8Array, policy: string): TimeStampQ
     hashedMessage: new Uint8Array(hashedMessage),
     nonce: req.nonce,
     certReq: req.certReq ?? false,
-    reqPolicy: req.reqPolicy,
+    reqPolicy,
   };
 }
 

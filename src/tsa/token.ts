@@ -6,7 +6,7 @@ import { createHash, createPublicKey, verify as cryptoVerify } from "node:crypto
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs verifies with
-import { imprintAlgorithm, type ImprintAlgorithm } from "./algorithms.ts";
+import { imprintAlgorithm, oidText, type ImprintAlgorithm } from "./algorithms.ts";
 import { OID } from "./authority.ts";
 
 export interface TokenInfo {
@@ -87,6 +87,9 @@ export async function checkToken(
   if (!eContent) return fail("the token has no TSTInfo content");
   const content = octets(eContent);
   const tst = pkijs.TSTInfo.fromBER(content);
+  // The policy from the ASN.1 node: pkijs keeps asn1js' text, which garbles arcs past 2^53.
+  const policyNode = (asn1js.fromBER(content).result as asn1js.Sequence).valueBlock.value[1];
+  const policy = policyNode instanceof asn1js.ObjectIdentifier ? oidText(policyNode) : tst.policy;
   const signerInfo = sd.signerInfos[0];
   if (!signerInfo || sd.signerInfos.length !== 1) fail("a token has exactly one signer");
   const attrs = signerInfo!.signedAttrs?.attributes ?? fail("the token has no signed attributes");
@@ -137,7 +140,7 @@ export async function checkToken(
     token,
     genTime: tst.genTime,
     serialNumber: Buffer.from(stripZero(new Uint8Array(tst.serialNumber.valueBlock.valueHexView))).toString("hex"),
-    policy: tst.policy,
+    policy,
     algorithm,
     hashedMessage,
     nonce,

@@ -18,7 +18,7 @@ import { createApp } from "../../src/api/app.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { loadIdentity, type PkiIdentity } from "../../src/pki/identity.ts";
 import { IMPRINT_ALGORITHMS } from "../../src/tsa/algorithms.ts";
-import { TimeStampAuthority } from "../../src/tsa/authority.ts";
+import { DEFAULT_TSA_POLICY, TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { buildTimeStampQuery } from "../../src/tsa/query.ts";
 import { checkToken, tokenOfResponse } from "../../src/tsa/token.ts";
 import { jsonRpcReader, verifyBundle } from "../../src/verify/index.ts";
@@ -143,6 +143,8 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
     expect(res.headers.get("link")).toBe(`</v1/evidence/${id}>; rel="related"`);
     const info = await checkedWithPkijs(new Uint8Array(await res.arrayBuffer()), imprint);
     expect(info.serialNumber.padStart(32, "0")).toBe(id.replaceAll("-", ""));
+    // Our policy is a UUID OID (a 128-bit arc): read back whole, not as asn1js' "{hex}".
+    expect(info.policy).toBe(DEFAULT_TSA_POLICY);
     expect(info.nonce && Buffer.from(info.nonce).toString("hex")).toMatch(/^0*80010203$/);
 
     const item = (await (await h.app.request(`/v1/evidence/${id}`)).json()) as Record<string, unknown>;
@@ -171,6 +173,21 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
     const item = (await (await h.app.request(`/v1/evidence/${res.headers.get("evidence-id")}`)).json()) as Record<string, unknown>;
     const digest = length === 32 ? imprint : sha("sha256", imprint);
     expect(item).toMatchObject({ digest: "0x" + Buffer.from(digest).toString("hex"), hashAlg, eventType });
+  });
+
+  it("accepts a query that names its policy", async () => {
+    const q = new pkijs.TimeStampReq({
+      version: 1,
+      messageImprint: new pkijs.MessageImprint({
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: IMPRINT_ALGORITHMS[0]!.oid }),
+        hashedMessage: new asn1js.OctetString({ valueHex: sha("sha256", "named policy") }),
+      }),
+      reqPolicy: DEFAULT_TSA_POLICY,
+      certReq: true,
+    });
+    const res = await tsaPost(new Uint8Array(q.toSchema().toBER(false)));
+    expect(res.status).toBe(200);
+    expect((await checkedWithPkijs(new Uint8Array(await res.arrayBuffer()), sha("sha256", "named policy"))).policy).toBe(DEFAULT_TSA_POLICY);
   });
 
   it("accepts openssl's SHA-512 and SM3 queries too", async () => {
@@ -211,7 +228,8 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
       ["a short SHA-256 imprint", rawQuery({ hash: new Uint8Array(31) }), 422, "messageImprint.hashedMessage", /32 bytes, got 31/],
       ["a SHA-512 OID with 32 bytes", rawQuery({ oid: "2.16.840.1.101.3.4.2.3" }), 422, "messageImprint.hashedMessage", /64 bytes, got 32/],
       ["version 2", rawQuery({ version: 2 }), 422, "version", /must be 1/],
-      ["another policy", rawQuery({ policy: "1.2.3.4.5" }), 422, "reqPolicy", /policy/],
+      ["another policy", rawQuery({ policy: "1.2.3.4.5" }), 422, "reqPolicy", /policy 2\.25\.118409227025116390991590385201113723273 only, not 1\.2\.3\.4\.5/],
+      ["another UUID policy", rawQuery({ policy: "2.25.1" + "0".repeat(37) }), 422, "reqPolicy", /not 2\.25\.10{37}$/],
       ["a 33-byte nonce", rawQuery({ nonce: new Uint8Array(33).fill(1) }), 422, "nonce", /at most 32 bytes/],
       ["JSON", new TextEncoder().encode('{"digest":"0x00"}'), 422, "(body)", /not DER|not a TimeStampReq/],
       ["an empty body", new Uint8Array(), 422, "(body)", /empty/],
