@@ -7,6 +7,10 @@ import { z } from "zod";
 import type { ReportService } from "../services/reports.ts";
 import { MAX_REPORT_EVENTS } from "../services/reports.ts";
 import { PdfRenderer } from "../reports/pdf-renderer.ts";
+import { firstOf, ownTimestamper, ReportPdfSigner, remoteTimestamper, type Timestamper } from "../reports/pdf-sign.ts";
+import type { PkiIdentity } from "../pki/identity.ts";
+import type { TimeStampAuthority } from "../tsa/authority.ts";
+import type { Logger } from "../log.ts";
 import { readBody } from "./body.ts";
 import { callerOf, type AppEnv } from "./context.ts";
 import { principalId, text } from "./fields.ts";
@@ -48,17 +52,48 @@ export const ReportDocumentSchema = z.looseObject({
 /** Rendered PDFs kept per report (and origin): a report never changes, and a render takes ~0.5 s. */
 const PDF_CACHE_SIZE = 32;
 
-export function reportRoutes(deps: { reports: ReportService; publicUrl?: string | undefined }): Hono<AppEnv> {
+export interface ReportRouteDeps {
+  reports: ReportService;
+  publicUrl?: string | undefined;
+  /** The X.509 identity: with it every PDF is signed (PAdES) with its document certificate. */
+  pki?: PkiIdentity | undefined;
+  /** Our own RFC 3161 authority, for the PDF signature's time-stamp (in process). */
+  tsa?: TimeStampAuthority | undefined;
+  /** TSA_URL: an external authority asked first for that time-stamp; ours when it fails. */
+  tsaUrl?: string | undefined;
+  tsaTimeoutMs?: number | undefined;
+  tsaAuthorization?: string | undefined;
+  log?: Logger | undefined;
+}
+
+/** The PDF signer of this service, or undefined when it has no X.509 identity. */
+export function reportPdfSigner(deps: ReportRouteDeps): ReportPdfSigner | undefined {
+  if (!deps.pki) return undefined;
+  const own = deps.tsa ? ownTimestamper(deps.tsa) : undefined;
+  let timestamper: Timestamper | null = own ?? null;
+  if (deps.tsaUrl) {
+    const remote = remoteTimestamper(deps.tsaUrl, { timeoutMs: deps.tsaTimeoutMs ?? 10_000, authorization: deps.tsaAuthorization });
+    timestamper = firstOf([remote, ...(own ? [own] : [])], (err) =>
+      deps.log?.warn("PDF signature time-stamp: the authority at TSA_URL failed", { error: err.message, fallback: own ? "own TSA" : "none" }),
+    );
+  }
+  return new ReportPdfSigner(deps.pki.document, timestamper);
+}
+
+export function reportRoutes(deps: ReportRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const pdfs = new Map<string, Promise<Uint8Array>>();
   const renderer = new PdfRenderer();
+  const pdfSigner = reportPdfSigner(deps);
+  // What the report says of the PDF's signature (subject and fingerprint, as readers show them).
+  const pdfCertificate = pdfSigner ? { subject: pdfSigner.signer.cert.subject, sha256: pdfSigner.fingerprint } : null;
   // Behind a proxy the request's own origin is the proxy's view; PUBLIC_URL says what users see.
   const originOf = (url: string) => deps.publicUrl?.replace(/\/+$/, "") ?? new URL(url).origin;
 
   app.post("/", async (c) => {
     const input = await readBody(c, CreateReportSchema, SMALL_BODY);
     const { caller, scope } = callerOf(c);
-    const created = await deps.reports.create({ principalId: caller.principalId, role: caller.kind, scope }, input, originOf(c.req.url));
+    const created = await deps.reports.create({ principalId: caller.principalId, role: caller.kind, scope }, input, originOf(c.req.url), pdfCertificate);
     const links = { json: `/v1/reports/${created.id}`, pdf: `/v1/reports/${created.id}/pdf`, proof: `/v1/reports/${created.id}/proof` };
     c.header("location", links.json);
     return c.json({ ...created, links }, 201);
@@ -76,7 +111,10 @@ export function reportRoutes(deps: { reports: ReportService; publicUrl?: string 
     const key = `${report.id} ${origin}`;
     let rendering = pdfs.get(key);
     if (rendering === undefined) {
-      rendering = renderer.render(report, { anchoring, verifyUrl: `${origin}/verify`, serviceUrl: origin });
+      // Rendered with an empty signature in the worker, signed here: the key and the TSA live
+      // on this thread, and signing is a few milliseconds (a hash, one ECDSA signature, a token).
+      const opts = { anchoring, verifyUrl: `${origin}/verify`, serviceUrl: origin };
+      rendering = pdfSigner ? renderer.render(report, opts, pdfSigner.placeholder()).then((pdf) => pdfSigner.sign(pdf)) : renderer.render(report, opts);
       // A failed render is not kept: the next request tries again.
       rendering.catch(() => pdfs.delete(key));
       pdfs.set(key, rendering);

@@ -2,6 +2,7 @@
 // synchronous pdfkit work, which must not stall every other request of the service.
 import { Worker } from "node:worker_threads";
 import type { EvidenceReportV1, ReportAnchoring } from "./format.ts";
+import type { PlaceholderOptions } from "./pdf-placeholder.ts";
 
 export interface PdfOptions {
   anchoring: ReportAnchoring | null;
@@ -12,6 +13,8 @@ export interface PdfJob {
   id: number;
   report: EvidenceReportV1;
   opts: PdfOptions;
+  /** When given, the worker appends an empty PDF signature to fill in (pdf-sign.ts). */
+  placeholder?: PlaceholderOptions | undefined;
 }
 type PdfAnswer = { id: number; pdf: Uint8Array } | { id: number; error: string };
 
@@ -20,13 +23,13 @@ export class PdfRenderer {
   #next = 1;
   readonly #pending = new Map<number, { resolve: (pdf: Uint8Array) => void; reject: (err: Error) => void }>();
 
-  render(report: EvidenceReportV1, opts: PdfOptions): Promise<Uint8Array> {
+  render(report: EvidenceReportV1, opts: PdfOptions, placeholder?: PlaceholderOptions): Promise<Uint8Array> {
     const worker = this.#ensureWorker();
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.ref(); // while a job runs, the process waits for it
-      worker.postMessage({ id, report, opts } satisfies PdfJob);
+      worker.postMessage({ id, report, opts, placeholder } satisfies PdfJob);
     });
   }
 

@@ -35,6 +35,7 @@ import { SYSTEM_TENANT } from "./access.ts";
 import type { IngestService } from "./ingest.ts";
 import type { Prover } from "./prover.ts";
 import { receiptOf } from "./receipts.ts";
+import { signingStatement } from "../reports/signing-statement.ts";
 
 /**
  * Name, version and commit of this build, for the report's provenance. The commit comes from
@@ -107,9 +108,15 @@ export class ReportService {
   /**
    * Builds, signs, stores and anchors a report. `origin` is the service's public origin
    * (for the key-set URL and the commands in the report). Not found when the caller may
-   * not see the case or an item; 422 for a report that would be too large.
+   * not see the case or an item; 422 for a report that would be too large. `pdfCertificate`:
+   * the certificate the PDF form is signed with, which the report names (null: PDFs unsigned).
    */
-  async create(caller: ReportCaller, req: ReportRequest, origin: string): Promise<CreatedReport> {
+  async create(
+    caller: ReportCaller,
+    req: ReportRequest,
+    origin: string,
+    pdfCertificate: { subject: string; sha256: string } | null = null,
+  ): Promise<CreatedReport> {
     const now = (this.#deps.now ?? (() => new Date()))();
     const rows = await this.#events(caller.scope, req);
     const tenant = await getPrincipal(this.#deps.db, req.tenantId, "tenant");
@@ -142,6 +149,17 @@ export class ReportService {
         digest: "SHA-256 of this report's RFC 8785 form, signature included: jq -cjS . report.json | sha256sum",
       },
     };
+    // Which key signs what: the JSON (Ed25519) and the PDF (X.509, PAdES), in the report's language.
+    unsigned.statement.push(
+      signingStatement(
+        {
+          kid: this.#deps.signer.kid,
+          keysUrl: unsigned.keys.url,
+          pdf: pdfCertificate === null ? null : { ...pdfCertificate, caUrl: `${origin}/.well-known/evidence-ca.pem` },
+        },
+        (unsigned as { language?: string }).language === "zh-CN" ? "zh-CN" : "en",
+      ),
+    );
     const report = this.#deps.signer.sign(unsigned as unknown as Record<string, unknown>) as unknown as EvidenceReportV1;
     const body = JSON.stringify(report, null, 2) + "\n";
     const digest = sha256(new TextEncoder().encode(canonicalJson(report)));
