@@ -21,7 +21,7 @@ import { TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { parseTimeStampQuery } from "../../src/tsa/query.ts";
 import { tempDir } from "../helpers/service.ts";
 import { fixtureAnchoring, fixtureReport, SERVICE_URL, VERIFY_URL } from "./fixture.ts";
-import { pdfsig } from "./pdfsig.ts";
+import { pdfsig, trustingNssDb } from "./pdfsig.ts";
 
 const OUT = fileURLToPath(new URL("../../test-results/reports/", import.meta.url));
 const NAME = { commonName: "evidence.example.org", organization: "Evidence test" };
@@ -82,6 +82,17 @@ describe("report PDF signatures (PAdES B-T)", () => {
     expect(res.signatureType).toBe("ETSI.CAdES.detached");
     // Self-issued: pdfsig knows no such CA unless given an NSS database that trusts it.
     expect(res.certificate).toMatch(/Certificate issuer isn't Trusted|Certificate is Trusted/);
+  });
+
+  it("chain to our published CA for pdfsig once an NSS database trusts it (when certutil is installed)", async () => {
+    const caFile = join(dir, "evidence-ca.pem");
+    writeFileSync(caFile, pki.caPem);
+    mkdirSync(join(dir, "nssdb"));
+    const nssdb = await trustingNssDb(join(dir, "nssdb"), caFile);
+    if (nssdb === null) return; // the pkijs check's chain test below always runs
+    const res = await pdfsig(save("signed-report.pdf", signed), nssdb);
+    expect(res!.validation, res!.output).toBe("Signature is Valid.");
+    expect(res!.certificate, res!.output).toBe("Certificate is Trusted.");
   });
 
   it("hold for the pkijs check: whole file, digest, signature, signing certificate, time-stamp, chain", async () => {
