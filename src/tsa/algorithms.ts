@@ -38,13 +38,14 @@ export function describeRefused(oid: string): string {
 export const ACCEPTED_DESCRIPTION = "SHA-256, SHA-384, SHA-512 or SM3";
 
 /**
- * The dotted form of a decoded OBJECT IDENTIFIER. asn1js prints an arc past 2^53 as "{hex}"
- * (a UUID OID, arc 2.25, has a 128-bit arc: our default policy is one), so such OIDs are read
- * again from their content octets with BigInt: base-128 digits, the first arc pair folded.
+ * The dotted form of a decoded OBJECT IDENTIFIER. asn1js prints an arc past 2^53 as "{hex}",
+ * or nothing when it is the first one (a UUID OID, arc 2.25, has a 128-bit arc: our default
+ * policy is one), so such OIDs are read again from their content octets with BigInt: base-128
+ * digits, the first arc pair folded.
  */
 export function oidText(node: { getValue(): string; valueBeforeDecodeView: Uint8Array; lenBlock: { length: number } }): string {
   const text = node.getValue();
-  if (!text.includes("{")) return text;
+  if (/^\d+(\.\d+)+$/.test(text)) return text;
   // The encoding as read (tag, length, content): the content is its last lenBlock.length octets.
   const whole = node.valueBeforeDecodeView;
   const arcs: bigint[] = [];

@@ -34,8 +34,8 @@ const MAX_NONCE_BYTES = 32;
  */
 export function parseTimeStampQuery(der: Uint8Array, policy: string): TimeStampQuery {
   if (der.length === 0) throw new TimeStampQueryError("(body)", "the body is empty; send a DER TimeStampReq (openssl ts -query)");
-  const asn1 = asn1js.fromBER(der);
-  if (asn1.offset === -1) throw new TimeStampQueryError("(body)", `not DER: ${asn1.result.error || "cannot be parsed"}`);
+  const asn1 = fromBER(der);
+  if (asn1.offset === -1) throw new TimeStampQueryError("(body)", `not DER: ${asn1.error || "cannot be parsed"}`);
   if (asn1.offset !== der.length) throw new TimeStampQueryError("(body)", `${der.length - asn1.offset} bytes follow the TimeStampReq`);
   let req: pkijs.TimeStampReq;
   try {
@@ -108,4 +108,17 @@ export function positiveInteger(bytes: Uint8Array): asn1js.Integer {
   const trimmed = bytes.subarray(i);
   const value = trimmed[0] !== undefined && trimmed[0] >= 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed;
   return new asn1js.Integer({ valueHex: value.length === 0 ? Uint8Array.of(0) : value });
+}
+
+/**
+ * asn1js.fromBER, which reports most malformed input in its result but throws for some (an
+ * empty GeneralizedTime, found by the property test): both become a failed result here.
+ */
+export function fromBER(der: Uint8Array): { offset: number; result: asn1js.AsnType; error: string } {
+  try {
+    const r = asn1js.fromBER(der);
+    return { offset: r.offset, result: r.result, error: r.result.error };
+  } catch (err) {
+    return { offset: -1, result: new asn1js.Primitive(), error: (err as Error).message };
+  }
 }

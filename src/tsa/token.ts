@@ -8,6 +8,7 @@ import * as pkijs from "pkijs";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs verifies with
 import { imprintAlgorithm, oidText, type ImprintAlgorithm } from "./algorithms.ts";
 import { OID } from "./authority.ts";
+import { fromBER } from "./query.ts";
 
 export interface TokenInfo {
   /** The TimeStampToken (ContentInfo) DER, what is kept. */
@@ -51,7 +52,7 @@ const fail = (msg: string): never => {
 
 /** Parses a DER TimeStampResp; returns its token (DER) when the status is granted, else throws saying why. */
 export function tokenOfResponse(der: Uint8Array): Uint8Array {
-  const asn1 = asn1js.fromBER(der);
+  const asn1 = fromBER(der);
   if (asn1.offset === -1 || asn1.offset !== der.length) fail("the reply is not one DER TimeStampResp");
   let resp: pkijs.TimeStampResp;
   try {
@@ -77,7 +78,7 @@ export async function checkToken(
   token: Uint8Array,
   expect: { hashedMessage?: Uint8Array; nonce?: Uint8Array; signerCert?: Uint8Array } = {},
 ): Promise<TokenInfo> {
-  const asn1 = asn1js.fromBER(token);
+  const asn1 = fromBER(token);
   if (asn1.offset === -1 || asn1.offset !== token.length) fail("the token is not one DER ContentInfo");
   const ci = new pkijs.ContentInfo({ schema: asn1.result });
   if (ci.contentType !== OID.signedData) fail(`the token is not SignedData (content type ${ci.contentType})`);
