@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { ReportService } from "../services/reports.ts";
 import { MAX_REPORT_EVENTS } from "../services/reports.ts";
+import { REPORT_LANGUAGES } from "../reports/i18n/language.ts";
 import { PdfRenderer } from "../reports/pdf-renderer.ts";
 import { firstOf, ownTimestamper, ReportPdfSigner, remoteTimestamper, type Timestamper } from "../reports/pdf-sign.ts";
 import type { PkiIdentity } from "../pki/identity.ts";
@@ -25,6 +26,10 @@ export const CreateReportSchema = z
     evidenceIds: z.array(uuid).min(1, "must name at least one item").max(MAX_REPORT_EVENTS, `must name at most ${MAX_REPORT_EVENTS} items`).optional(),
     purpose: text(1000),
     requestedBy: text(200),
+    language: z
+      .enum(REPORT_LANGUAGES, { error: `must be one of ${REPORT_LANGUAGES.join(", ")}` })
+      .optional()
+      .describe("the language of the report's sentences and its PDF; the service's REPORT_LANGUAGE (zh-CN unless set) when absent"),
   })
   .superRefine((v, ctx) => {
     if ((v.caseId === undefined) === (v.evidenceIds === undefined)) {
@@ -42,6 +47,7 @@ export const CreatedReportSchema = z.object({
 /** The signed report (evidence-report/v1); docs/reports.md describes every member. */
 export const ReportDocumentSchema = z.looseObject({
   format: z.literal("evidence-report/v1"),
+  language: z.enum(REPORT_LANGUAGES).optional().describe("absent in reports made before the field existed, which are English"),
   id: z.string().uuid(),
   generatedAt: z.string(),
   events: z.array(z.looseObject({ n: z.number().int(), evidenceId: z.string() })),

@@ -5,19 +5,14 @@
 import type { ProofBundleV1 } from "../core/bundle.ts";
 import type { Check } from "../verify/checks.ts";
 import type { VerdictKind } from "../verify/verdict.ts";
+import type { ReportLanguage } from "./i18n/language.ts";
+import { reportAlgorithms } from "./i18n/texts.ts";
 
 export const REPORT_FORMAT = "evidence-report/v1";
 export const RECEIPT_FORMAT = "evidence-receipt/v1";
 
-/** The algorithms a report names, in words: the same for every report of this format. */
-export const REPORT_ALGORITHMS = {
-  digest: "each event's meta.hashAlg (sha256, sha3-256 or sm3) over the platform's document or event record",
-  leaf: "SHA-256(0x00 || salt || digest || SHA-256(RFC 8785 JCS of meta))",
-  tree: "RFC 6962 Merkle tree hash (SHA-256, 0x01 for interior nodes); RFC 9162 inclusion proofs",
-  proof: "evidence-proof/v1, anchored with the EvidenceAnchor contract (anchorOf(bytes32), Anchored event)",
-  signature:
-    "Ed25519 (RFC 8032) over the RFC 8785 JCS form of this report without its signature member; keys at keys.url (RFC 7517 JWKS, kid = RFC 7638 thumbprint)",
-} as const;
+/** The algorithms a report names, in English words (./i18n/texts.ts has every language). */
+export const REPORT_ALGORITHMS = reportAlgorithms("en");
 
 export interface SignatureMember {
   alg: "EdDSA";
@@ -83,6 +78,12 @@ export interface ReportAuditEntry {
 
 export interface EvidenceReportV1 {
   format: typeof REPORT_FORMAT;
+  /**
+   * The language every sentence for people is written in (verdict, statement, algorithms,
+   * how-to-verify titles, timeline details); the PDF is rendered in it. Absent in reports
+   * made before the field existed, which are English.
+   */
+  language?: ReportLanguage;
   id: string;
   generatedAt: string;
   software: { name: string; version: string; commit: string | null };

@@ -9,6 +9,32 @@ import { sha256 } from "../core/hash.ts";
 import { metaDigest } from "../core/leaf.ts";
 import { ANCHOR_OF_SELECTOR } from "../verify/checks.ts";
 import type { EvidenceReportV1, ReportAnchoring, ReportEvent } from "./format.ts";
+import type { ReportLanguage } from "./i18n/language.ts";
+
+/** The wording in the report's language; commands and values are the same in both. */
+const tr =
+  (lang: ReportLanguage) =>
+  (en: string, zh: string): string =>
+    lang === "zh-CN" ? zh : en;
+/** Comment lines of the command boxes: "# expected" in English, "# 预期" in Chinese. */
+function localise(lines: string[], lang: ReportLanguage): string[] {
+  if (lang !== "zh-CN") return lines;
+  return lines.map((l) =>
+    l
+      .replace(/^# expected result: /, "# 预期结果：")
+      .replace(/^# expected five words: /, "# 预期五个字：")
+      .replace(/^# expected: /, "# 预期：")
+      .replace(/^# the last value is batch.root$/, "# 最后一个值即 batch.root（批次根哈希）")
+      .replace(/^# confirmations: this number - (\d+) \+ 1$/, "# 确认数：此数 - $1 + 1")
+      .replace(/^# base64url to the 32 raw key bytes, then to PEM \(SubjectPublicKeyInfo\)$/, "# 将 base64url 转为 32 字节原始公钥，再转为 PEM（SubjectPublicKeyInfo）")
+      .replace(/^# each line's prev must be the leafHash of the line above; the first line's prev is null$/, "# 每行的 prev 必须等于上一行的 leafHash；第一行的 prev 为 null")
+      .replace(/^# a batch of one leaf: its root is the leaf hash /, "# 只有一个叶子的批次：其根哈希即叶子哈希值 ")
+      .replace(/^# NOTE: /, "# 注意：")
+      // Placeholders the reader fills in, anywhere in a line.
+      .replace(/<RPC URL of a node of chain ([^>]+)>/g, "<链 $1 节点的 RPC URL>")
+      .replace(/<document of event (\d+)>/g, "<事件 $1 的文件>"),
+  );
+}
 
 export interface Step {
   title: string;
@@ -34,7 +60,7 @@ function digestCommand(alg: string, file: string): string {
  */
 export function exampleEvent(report: EvidenceReportV1): ReportEvent | null {
   const anchored = report.events.filter((e) => e.proof.anchor !== null && e.proof.leaf !== null && e.proof.batch !== null);
-  const named = report.howToVerify.map((h) => /\bevent (\d+)\b/.exec(h.title)?.[1]).find((n) => n !== undefined);
+  const named = report.howToVerify.map((h) => /\bevent (\d+)\b|事件 ?(\d+)/.exec(h.title)?.slice(1).find((n) => n !== undefined)).find((n) => n !== undefined);
   return (
     anchored.find((e) => named !== undefined && e.n === Number(named)) ??
     anchored.find((e) => /sign/i.test(e.eventType ?? "")) ??
@@ -48,18 +74,19 @@ export function exampleEvent(report: EvidenceReportV1): ReportEvent | null {
  * What to run when the signed report carries no instructions of its own (report.howToVerify
  * empty): the document, the proof with `evidence verify`, the receipt call, the signature.
  */
-export function defaultHowToVerify(report: EvidenceReportV1, serviceUrl: string): Step[] {
+export function defaultHowToVerify(report: EvidenceReportV1, serviceUrl: string, lang: ReportLanguage = "en"): Step[] {
+  const t = tr(lang);
   const e = exampleEvent(report);
   const chainId = report.chain.chainId;
   const steps: Step[] = [];
   if (e !== null) {
     steps.push({
-      title: `The document of event ${e.n} is the one the proof is about`,
-      commands: [digestCommand(e.hashAlg, `<document of event ${e.n}>`), `# expected: ${bare(e.digest)}`],
+      title: t(`The document of event ${e.n} is the one the proof is about`, `事件 ${e.n} 的文件正是该证明所针对的文件`),
+      commands: localise([digestCommand(e.hashAlg, `<document of event ${e.n}>`), `# expected: ${bare(e.digest)}`], lang),
     });
     steps.push({
-      title: `The proof of event ${e.n}, against a node of chain ${chainId ?? "<chainId>"}`,
-      commands: [
+      title: t(`The proof of event ${e.n}, against a node of chain ${chainId ?? "<chainId>"}`, `事件 ${e.n} 的存证证明：向链 ${chainId ?? "<chainId>"} 的节点核验`),
+      commands: localise([
         `jq '.events[${e.n - 1}].proof' report.json > proof-${e.n}.json`,
         `npx evidence verify proof-${e.n}.json --file <document of event ${e.n}> --rpc ${rpcPlaceholder(chainId)}`,
         ...(e.proof.anchor === null
@@ -69,30 +96,33 @@ export function defaultHowToVerify(report: EvidenceReportV1, serviceUrl: string)
               `curl -s -H 'content-type: application/json' ${rpcPlaceholder(chainId)} \\`,
               `  --data '{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionReceipt",`,
               `  "params":["${e.proof.anchor.txHash}"]}' | jq .result.status`,
-              `# expected: "0x1" (the anchoring transaction succeeded)`,
+              t(`# expected: "0x1" (the anchoring transaction succeeded)`, `# 预期："0x1"（锚定交易执行成功）`),
             ]),
-      ],
+      ], lang),
     });
   }
   steps.push({
-    title: "This report's signature and every proof in it",
+    title: t("This report's signature and every proof in it", "本报告的电子签名及其中每一份存证证明"),
     commands: [
       `curl -s -H 'authorization: Bearer <key>' \\`,
       `  ${serviceUrl}/v1/reports/${report.id} > report.json`,
       `npx evidence verify-report report.json --rpc ${rpcPlaceholder(chainId)}`,
     ],
   });
-  steps.push(signatureByHand(report, serviceUrl));
+  steps.push(signatureByHand(report, serviceUrl, lang));
   return steps;
 }
 
 /** The report's Ed25519 signature with curl, jq and openssl alone. */
-export function signatureByHand(report: EvidenceReportV1, serviceUrl: string): Step {
+export function signatureByHand(report: EvidenceReportV1, serviceUrl: string, lang: ReportLanguage = "en"): Step {
+  const t = tr(lang);
   return {
-    title: "The report's signature with openssl alone",
-    intro:
+    title: t("The report's signature with openssl alone", "仅用 openssl 核验本报告的电子签名"),
+    intro: t(
       "The signature covers the RFC 8785 canonical form of the JSON report without its signature member; the public key is published by the service as a JWKS. For a report like this one (whole numbers only, no control characters in its text), jq's sorted compact output is exactly that canonical form; npx evidence verify-report computes it in every case.",
-    commands: [
+      "签名覆盖 JSON 报告去掉 signature 字段后的 RFC 8785 规范化形式；公钥由本服务以 JWKS 形式公布。对于本报告这样的报告（只含整数，文本中没有控制字符），jq 排序后的紧凑输出恰好就是该规范化形式；npx evidence verify-report 在任何情况下都会正确计算。",
+    ),
+    commands: localise([
       `curl -s ${serviceUrl}/.well-known/evidence-keys.json \\`,
       `  | jq -r '.keys[] | select(.kid == "${report.signature.kid}") | .x' > key.x`,
       `# base64url to the 32 raw key bytes, then to PEM (SubjectPublicKeyInfo)`,
@@ -103,7 +133,7 @@ export function signatureByHand(report: EvidenceReportV1, serviceUrl: string): S
       `printf '%s==' "$(jq -r .signature.value report.json)" | tr '_-' '/+' | base64 -d > report.sig`,
       `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in report.canonical.json -sigfile report.sig`,
       `# expected: Signature Verified Successfully`,
-    ],
+    ], lang),
   };
 }
 
@@ -111,7 +141,8 @@ export function signatureByHand(report: EvidenceReportV1, serviceUrl: string): S
  * The leaf, the Merkle path and the chain for one event, by hand, with each expected output
  * computed from the proof (docs/verifying.md section 3). Null when the event is not anchored.
  */
-export function byHand(e: ReportEvent): Step[] | null {
+export function byHand(e: ReportEvent, lang: ReportLanguage = "en"): Step[] | null {
+  const t = tr(lang);
   const p = e.proof;
   if (p.leaf === null || p.batch === null || p.anchor === null) return null;
   const file = `proof-${e.n}.json`;
@@ -120,10 +151,12 @@ export function byHand(e: ReportEvent): Step[] | null {
   const md = safeMetaDigest(p);
   const leafInput = md === null ? null : toHex(sha256(concatBytes(Uint8Array.of(0), fromHex(p.evidence.salt), fromHex(p.evidence.digest), fromHex(md))));
   steps.push({
-    title: `The leaf of event ${e.n} (spec step 2)`,
-    intro:
+    title: t(`The leaf of event ${e.n} (spec step 2)`, `事件 ${e.n} 的叶子哈希值（规范第 2 步）`),
+    intro: t(
       "metaDigest is SHA-256 of the RFC 8785 (JCS) form of meta; for an object of plain strings that is jq -cjS (sorted keys, no spaces, no trailing newline). The leaf hash is SHA-256 of 0x00, salt, digest and metaDigest. H hashes hex-encoded bytes and prints hex.",
-    commands: [
+      "metaDigest 是元数据（meta）按 RFC 8785（JCS）规范化后的 SHA-256 哈希值；对于只含字符串的对象，即 jq -cjS 的输出（键排序、无空格、无结尾换行）。叶子哈希值是 0x00、盐值、摘要值和 metaDigest 拼接后的 SHA-256 哈希值。H 对十六进制表示的字节计算哈希并以十六进制输出。",
+    ),
+    commands: localise([
       `H() { xxd -r -p | openssl dgst -sha256 -binary | xxd -p -c 64; }`,
       `jq -cjS .evidence.meta ${file} | sha256sum`,
       `# expected: ${md === null ? "(meta cannot be canonicalised)" : bare(md)}`,
@@ -131,8 +164,10 @@ export function byHand(e: ReportEvent): Step[] | null {
       `    ${bare(p.evidence.digest)} \\`,
       `    ${md === null ? "<metaDigest>" : bare(md)} | H`,
       `# expected: ${bare(p.leaf.hash)} (leaf.hash)`,
-      ...(leafInput !== null && leafInput !== p.leaf.hash ? [`# NOTE: these inputs hash to ${bare(leafInput)}, not leaf.hash: the leaf check fails`] : []),
-    ],
+      ...(leafInput !== null && leafInput !== p.leaf.hash
+        ? [t(`# NOTE: these inputs hash to ${bare(leafInput)}, not leaf.hash: the leaf check fails`, `# 注意：这些输入的哈希值为 ${bare(leafInput)}，不等于 leaf.hash：叶子核验不通过`)]
+        : []),
+    ], lang),
   });
 
   const walk = rootWalk(p.leaf.index, p.batch.size, p.leaf.hash, p.batch.path);
@@ -143,12 +178,19 @@ export function byHand(e: ReportEvent): Step[] | null {
     }
     const last = walk.at(-1)?.out ?? p.leaf.hash;
     if (walk.length === 0) cmds.push(`# a batch of one leaf: its root is the leaf hash ${bare(p.leaf.hash)}`);
-    if (last !== p.batch.root) cmds.push(`# NOTE: the path leads to ${bare(last)}, not batch.root ${bare(p.batch.root)}: the root check fails`);
+    if (last !== p.batch.root)
+      cmds.push(t(`# NOTE: the path leads to ${bare(last)}, not batch.root ${bare(p.batch.root)}: the root check fails`, `# 注意：路径得到 ${bare(last)}，不等于 batch.root ${bare(p.batch.root)}：根哈希核验不通过`));
     else cmds.push(`# the last value is batch.root`);
     steps.push({
-      title: `The Merkle path of event ${e.n}: leaf ${p.leaf.index} of ${p.batch.size} up to the batch root (spec step 3)`,
-      intro: `Each step is SHA-256(0x01 || left || right). Which side each sibling of batch.path is on follows from leaf.index ${p.leaf.index} and batch.size ${p.batch.size} (RFC 9162, section 2.1.3.2).`,
-      commands: cmds,
+      title: t(
+        `The Merkle path of event ${e.n}: leaf ${p.leaf.index} of ${p.batch.size} up to the batch root (spec step 3)`,
+        `事件 ${e.n} 的默克尔路径：从第 ${p.leaf.index} 个叶子（共 ${p.batch.size} 个）到批次根哈希（规范第 3 步）`,
+      ),
+      intro: t(
+        `Each step is SHA-256(0x01 || left || right). Which side each sibling of batch.path is on follows from leaf.index ${p.leaf.index} and batch.size ${p.batch.size} (RFC 9162, section 2.1.3.2).`,
+        `每一步计算 SHA-256(0x01 || 左 || 右)。batch.path 中每个兄弟节点位于哪一侧，由 leaf.index ${p.leaf.index} 和 batch.size ${p.batch.size} 决定（RFC 9162 第 2.1.3.2 节）。`,
+      ),
+      commands: localise(cmds, lang),
     });
   }
 
@@ -157,9 +199,12 @@ export function byHand(e: ReportEvent): Step[] | null {
   const tsHex = `0x${a.blockTimestamp.toString(16)}`;
   const when = new Date(a.blockTimestamp * 1000).toISOString().replace(".000Z", "Z");
   steps.push({
-    title: `The anchor of event ${e.n} on chain ${a.chainId} (spec steps 4 to 6)`,
-    intro: `Ask a node of chain ${a.chainId} that neither the service nor the platform runs: your own, or a public provider. rpc sends one JSON-RPC call.`,
-    commands: [
+    title: t(`The anchor of event ${e.n} on chain ${a.chainId} (spec steps 4 to 6)`, `事件 ${e.n} 在链 ${a.chainId} 上的锚定（规范第 4 至 6 步）`),
+    intro: t(
+      `Ask a node of chain ${a.chainId} that neither the service nor the platform runs: your own, or a public provider. rpc sends one JSON-RPC call.`,
+      `向链 ${a.chainId} 上一个既非本服务也非平台运营的节点查询：可以是您自己的节点，或公共服务商的节点。rpc 发送一次 JSON-RPC 调用。`,
+    ),
+    commands: localise([
       `RPC=${rpcPlaceholder(a.chainId)}`,
       `rpc() {`,
       `  curl -s -H 'content-type: application/json' "$RPC" \\`,
@@ -170,20 +215,31 @@ export function byHand(e: ReportEvent): Step[] | null {
       `rpc eth_getTransactionReceipt \\`,
       `  '["${a.txHash}"]' \\`,
       `  | jq '.result | {status, to, blockNumber, logs}'`,
-      `# expected: status "0x1" (succeeded), to "${a.contract}",`,
-      `#           blockNumber "${blockHex}" (block ${a.blockNumber}), a log from the contract whose`,
-      `#           topics carry the batch root ${bare(p.batch.root)}`,
+      ...(lang === "zh-CN"
+        ? [
+            `# 预期：status "0x1"（执行成功），to "${a.contract}"，`,
+            `#       blockNumber "${blockHex}"（区块高度 ${a.blockNumber}），合约的一条事件日志`,
+            `#       在其主题中记载批次根哈希 ${bare(p.batch.root)}`,
+          ]
+        : [
+            `# expected: status "0x1" (succeeded), to "${a.contract}",`,
+            `#           blockNumber "${blockHex}" (block ${a.blockNumber}), a log from the contract whose`,
+            `#           topics carry the batch root ${bare(p.batch.root)}`,
+          ]),
       `rpc eth_getBlockByNumber '["${blockHex}", false]' | jq '.result | {number, hash, timestamp}'`,
       `# expected: hash "${a.blockHash}",`,
-      `#           timestamp "${tsHex}" (${a.blockTimestamp}, ${when})`,
+      t(`#           timestamp "${tsHex}" (${a.blockTimestamp}, ${when})`, `#       时间戳 "${tsHex}"（${a.blockTimestamp}，${when}）`),
       `date -u -d @${a.blockTimestamp}`,
       `rpc eth_call '[{"to":"${a.contract}",`,
       `  "data":"${ANCHOR_OF_SELECTOR}${bare(p.batch.root)}"},"latest"]' \\`,
       `  | jq -r .result | cut -c3- | fold -w64`,
-      `# expected five words: 1 (anchored), ${p.batch.seq} (seq), ${p.batch.size} (size = batch.size), ${a.blockNumber} (block), ${a.blockTimestamp} (time)`,
+      t(
+        `# expected five words: 1 (anchored), ${p.batch.seq} (seq), ${p.batch.size} (size = batch.size), ${a.blockNumber} (block), ${a.blockTimestamp} (time)`,
+        `# 预期五个字：1（已锚定），${p.batch.seq}（批次序号），${p.batch.size}（批次大小 = batch.size），${a.blockNumber}（区块高度），${a.blockTimestamp}（时间戳）`,
+      ),
       `rpc eth_blockNumber '[]'`,
       `# confirmations: this number - ${a.blockNumber} + 1`,
-    ],
+    ], lang),
   });
   return steps;
 }
@@ -230,20 +286,20 @@ export function rootWalk(index: number, size: number, leaf: string, path: string
 }
 
 /** Each event's meta.prev against the leaf hash of the one before it, with jq. */
-export function timelineCommands(): string[] {
-  return [
+export function timelineCommands(lang: ReportLanguage = "en"): string[] {
+  return localise([
     `jq -r '.events[] | "\\(.n)  \\(.leafHash)  prev \\(.prev)"' report.json`,
     `# each line's prev must be the leafHash of the line above; the first line's prev is null`,
-  ];
+  ], lang);
 }
 
 /** Where the report's own proof is, and how to tie it to the JSON report. */
-export function reportAnchorCommands(anchoring: ReportAnchoring, serviceUrl: string, chainId: number | null): string[] {
-  return [
+export function reportAnchorCommands(anchoring: ReportAnchoring, serviceUrl: string, chainId: number | null, lang: ReportLanguage = "en"): string[] {
+  return localise([
     `curl -s ${serviceUrl}${anchoring.proofPath} -H 'authorization: Bearer <key>' > report-proof.json`,
     `jq -cjS . report.json > report.jcs.json   # the signed report in RFC 8785 form`,
     `sha256sum report.jcs.json`,
     `# expected: ${bare(anchoring.digest)}`,
     `npx evidence verify report-proof.json --file report.jcs.json --rpc ${rpcPlaceholder(chainId)}`,
-  ];
+  ], lang);
 }

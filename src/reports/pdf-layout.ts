@@ -580,7 +580,7 @@ export class Writer {
    * Draws the running header (from page 2) and the footer on every page, once the page count
    * is known. The bottom margin is lifted while drawing so pdfkit does not start a new page.
    */
-  furniture(o: { header: string; headerRight: { text: string; color: string }; footer: string }): void {
+  furniture(o: { header: string; headerRight: { text: string; color: string }; footer: string; pageLabel?: (page: number, total: number) => string }): void {
     const range = this.doc.bufferedPageRange();
     const total = range.count;
     for (let i = range.start; i < range.start + total; i++) {
@@ -599,7 +599,7 @@ export class Writer {
       const fy = PAGE.height - 38;
       this.doc.moveTo(this.left, fy - 6).lineTo(this.left + this.width, fy - 6).lineWidth(0.4).strokeColor(COLOR.rule).stroke();
       this.use("sans", 7, COLOR.muted).text(this.safe(o.footer), this.left, fy, { lineBreak: false });
-      const pageText = `Page ${pageNo} of ${total}`;
+      const pageText = o.pageLabel?.(pageNo, total) ?? `Page ${pageNo} of ${total}`;
       const w = this.use("bold", 7).widthOfString(pageText);
       this.use("bold", 7, COLOR.text).text(pageText, this.left + this.width - w, fy, { lineBreak: false });
       margins.bottom = saved;
@@ -608,14 +608,15 @@ export class Writer {
 }
 
 /** A new A4 document with buffered pages (the footer needs the page count) and fixed metadata. */
-export function newDocument(info: { title: string; author: string; subject: string; creator: string; keywords: string; date: Date }): Doc {
+export function newDocument(info: { title: string; author: string; subject: string; creator: string; keywords: string; date: Date; lang?: string }): Doc {
   return new PDFDocument({
     size: "A4",
     margins: { ...MARGIN },
     bufferPages: true,
     autoFirstPage: true,
     displayTitle: true,
-    lang: "en",
+    // The document's natural language (PDF /Lang): screen readers and text extraction use it.
+    lang: info.lang ?? "en",
     pdfVersion: "1.7",
     info: {
       Title: info.title,

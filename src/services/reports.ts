@@ -14,14 +14,15 @@ import { canonicalJson } from "../core/jcs.ts";
 import { checkTimeline } from "../core/timeline.ts";
 import { notFound, ServiceError, validationFailed } from "../errors.ts";
 import {
-  REPORT_ALGORITHMS,
   REPORT_FORMAT,
   type EvidenceReportV1,
   type ReportAnchoring,
   type ReportAuditEntry,
   type ReportEvent,
 } from "../reports/format.ts";
-import { howToVerify, REPORT_STATEMENT } from "../reports/content.ts";
+import { howToVerify } from "../reports/content.ts";
+import { DEFAULT_REPORT_LANGUAGE, type ReportLanguage } from "../reports/i18n/language.ts";
+import { reportAlgorithms, reportStatement, verdictTexts, type VerdictTexts } from "../reports/i18n/texts.ts";
 import type { Signer } from "../signing/signer.ts";
 import { getPrincipal } from "../store/access.ts";
 import { appendAudit, lockAudit } from "../store/audit.ts";
@@ -67,6 +68,8 @@ export interface ReportRequest {
   evidenceIds?: string[] | undefined;
   purpose: string;
   requestedBy: string;
+  /** The report's language; the service's default (REPORT_LANGUAGE) when not given. */
+  language?: ReportLanguage | undefined;
 }
 
 export interface ReportCaller {
@@ -83,6 +86,8 @@ export interface ReportDeps {
   chainReader: () => ChainReader | undefined;
   minConfirmations: number;
   software: { name: string; version: string; commit: string | null };
+  /** The language of reports made without one (REPORT_LANGUAGE); zh-CN when not given. */
+  defaultLanguage?: ReportLanguage;
   now?: () => Date;
 }
 
@@ -121,12 +126,15 @@ export class ReportService {
     const rows = await this.#events(caller.scope, req);
     const tenant = await getPrincipal(this.#deps.db, req.tenantId, "tenant");
     const id = randomUUID();
-    const events = await this.#checkEvents(rows, req.caseId !== undefined);
+    const language = req.language ?? this.#deps.defaultLanguage ?? DEFAULT_REPORT_LANGUAGE;
+    const words = verdictTexts(language);
+    const events = await this.#checkEvents(rows, req.caseId !== undefined, words);
     const audit = req.caseId === undefined ? [] : await this.#audit(req.tenantId, req.caseId);
     const first = events.find((e) => e.proof.anchor !== null)?.proof.anchor ?? null;
-    const timeline = timelineSummary(events, req.caseId !== undefined);
+    const timeline = timelineSummary(events, req.caseId !== undefined, words);
     const unsigned: Omit<EvidenceReportV1, "signature"> = {
       format: REPORT_FORMAT,
+      language,
       id,
       generatedAt: now.toISOString(),
       software: this.#deps.software,
@@ -137,16 +145,16 @@ export class ReportService {
       evidenceIds: req.evidenceIds ?? null,
       chain: { chainId: first?.chainId ?? null, contract: first?.contract ?? null },
       keys: { url: `${origin}/.well-known/evidence-keys.json`, kid: this.#deps.signer.kid },
-      algorithms: { ...REPORT_ALGORITHMS },
+      algorithms: reportAlgorithms(language),
       events,
       timeline,
       audit,
-      verdict: verdictOfReport(events, timeline, req.caseId ?? null),
-      statement: [...REPORT_STATEMENT],
-      howToVerify: howToVerify(events, { origin, reportId: id, kid: this.#deps.signer.kid }),
+      verdict: verdictOfReport(events, timeline, req.caseId ?? null, words),
+      statement: reportStatement(language),
+      howToVerify: howToVerify(events, { origin, reportId: id, kid: this.#deps.signer.kid }, language),
       selfProof: {
         url: `${origin}/v1/reports/${id}/proof`,
-        digest: "SHA-256 of this report's RFC 8785 form, signature included: jq -cjS . report.json | sha256sum",
+        digest: words.selfProofDigest,
       },
     };
     // Which key signs what: the JSON (Ed25519) and the PDF (X.509, PAdES), in the report's language.
@@ -242,7 +250,7 @@ export class ReportService {
     return rows.sort((a, b) => a.seq - b.seq);
   }
 
-  async #checkEvents(rows: EvidenceRow[], isCase: boolean): Promise<ReportEvent[]> {
+  async #checkEvents(rows: EvidenceRow[], isCase: boolean, words: VerdictTexts): Promise<ReportEvent[]> {
     const chain = this.#deps.chainReader();
     const links = isCase ? checkTimeline(rows.map((r) => ({ leafHash: toHex(r.leafHash), prev: r.meta.prev ?? null }))) : null;
     const events: ReportEvent[] = [];
@@ -273,7 +281,7 @@ export class ReportService {
           confirmations: result.confirmations,
         },
         anchoringDelaySeconds: anchor === null ? null : Math.max(0, Math.round(anchor.blockTimestamp - row.receivedAt.getTime() / 1000)),
-        link: links === null ? { ok: true, detail: "not checked: this report lists items, not a case timeline" } : links.events[i]!,
+        link: links === null ? { ok: true, detail: words.linkNotChecked } : { ok: links.events[i]!.ok, detail: words.linkDetail(links.events[i]!.detail) },
       });
     }
     return events;
@@ -285,33 +293,25 @@ export class ReportService {
   }
 }
 
-function timelineSummary(events: ReportEvent[], isCase: boolean): EvidenceReportV1["timeline"] {
-  if (!isCase) return { ok: true, events: events.length, detail: "not a case report: the items are listed in arrival order, not checked as a timeline" };
+function timelineSummary(events: ReportEvent[], isCase: boolean, words: VerdictTexts): EvidenceReportV1["timeline"] {
+  if (!isCase) return { ok: true, events: events.length, detail: words.notACase };
   const broken = events.filter((e) => !e.link.ok);
   return broken.length === 0
-    ? { ok: true, events: events.length, detail: `all ${events.length} events link to the one before: none is missing or out of order` }
-    : { ok: false, events: events.length, detail: `the link of event ${broken.map((e) => e.n).join(", ")} is broken: ${broken[0]!.link.detail}` };
+    ? { ok: true, events: events.length, detail: words.allLinked(events.length) }
+    : { ok: false, events: events.length, detail: words.brokenLinks(broken.map((e) => e.n).join(", "), broken[0]!.link.detail) };
 }
 
-function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["timeline"], caseId: string | null): EvidenceReportV1["verdict"] {
-  const what = caseId === null ? `the ${events.length} listed items` : `case ${caseId} (${events.length} events)`;
+function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["timeline"], caseId: string | null, words: VerdictTexts): EvidenceReportV1["verdict"] {
+  const what = words.what(caseId, events.length);
+  const list = (xs: ReportEvent[]): string => xs.map((e) => e.n).join(", ");
   const failed = events.filter((e) => e.verification.verdict === "invalid");
   const pending = events.filter((e) => e.verification.verdict === "pending" || e.verification.verdict === "consistent");
-  if (failed.length > 0) {
-    return { ok: false, sentence: `NOT VERIFIED: ${failed.length} of the events of ${what} failed verification (event ${failed.map((e) => e.n).join(", ")}).` };
-  }
-  if (!timeline.ok) return { ok: false, sentence: `NOT VERIFIED: the timeline of ${what} is broken: ${timeline.detail}.` };
+  if (failed.length > 0) return { ok: false, sentence: words.failed(failed.length, what, list(failed)) };
+  if (!timeline.ok) return { ok: false, sentence: words.brokenTimeline(what, timeline.detail) };
   // A check that could not run (the chain unreachable) is neither a pass nor a failure.
   const unchecked = events.filter((e) => e.verification.verdict === "inconclusive");
-  if (unchecked.length > 0) {
-    return { ok: false, sentence: `COULD NOT VERIFY: ${unchecked.length} of the events of ${what} could not be checked against the chain, which could not be asked (event ${unchecked.map((e) => e.n).join(", ")}); nothing found is wrong with them. Generate the report again when the chain is reachable.` };
-  }
-  if (pending.length > 0) {
-    return { ok: false, sentence: `NOT YET VERIFIED: ${pending.length} of the events of ${what} are not anchored on chain or were not checked against it (event ${pending.map((e) => e.n).join(", ")}).` };
-  }
+  if (unchecked.length > 0) return { ok: false, sentence: words.couldNotVerify(unchecked.length, what, list(unchecked)) };
+  if (pending.length > 0) return { ok: false, sentence: words.notYet(pending.length, what, list(pending)) };
   const last = events.map((e) => e.verification.anchoredAt).filter((t) => t !== null).sort().at(-1);
-  return {
-    ok: true,
-    sentence: `VERIFIED: every event of ${what} was checked on chain: each existed no later than its anchor time (the last ${last}), none has changed since${caseId === null ? "" : ", and none is missing from the timeline"}.`,
-  };
+  return { ok: true, sentence: words.verified(what, last, caseId !== null) };
 }

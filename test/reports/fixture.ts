@@ -6,6 +6,8 @@
 // chain facts (transactions, blocks, signatures) are made up, deterministically.
 // brokenTimelineReport() is the same case with event 7 deleted from the database.
 import { howToVerify, REPORT_STATEMENT } from "../../src/reports/content.ts";
+import type { ReportLanguage } from "../../src/reports/i18n/language.ts";
+import { reportAlgorithms, reportStatement, verdictTexts } from "../../src/reports/i18n/texts.ts";
 import { fromHex, toHex } from "../../src/core/bytes.ts";
 import { buildBundle, type ProofBundleV1 } from "../../src/core/bundle.ts";
 import { sha256 } from "../../src/core/hash.ts";
@@ -313,16 +315,45 @@ function assemble(proofs: ProofBundleV1[], o: { deleted: boolean }): EvidenceRep
   };
 }
 
-/** The 20-event case, every proof valid, the timeline intact. */
-export function fixtureReport(): EvidenceReportV1 {
-  return assemble(bundles(drafts()), { deleted: false });
+/**
+ * The 20-event case, every proof valid, the timeline intact. Without a language it is the
+ * English report of before the `language` field; with one, it is worded as the report service
+ * words it in that language.
+ */
+export function fixtureReport(language?: ReportLanguage): EvidenceReportV1 {
+  return localised(assemble(bundles(drafts()), { deleted: false }), language);
 }
 
 /** The same case after event 7 was deleted from the database: 19 events, event 7's link broken. */
-export function brokenTimelineReport(): EvidenceReportV1 {
+export function brokenTimelineReport(language?: ReportLanguage): EvidenceReportV1 {
   const proofs = bundles(drafts());
   proofs.splice(6, 1);
-  return assemble(proofs, { deleted: true });
+  return localised(assemble(proofs, { deleted: true }), language);
+}
+
+/** The report in `language`, with every sentence for people from src/reports/i18n (as the service makes it). */
+function localised(r: EvidenceReportV1, language: ReportLanguage | undefined): EvidenceReportV1 {
+  if (language === undefined) return r;
+  const words = verdictTexts(language);
+  const events = r.events.map((e) => ({ ...e, link: { ok: e.link.ok, detail: words.linkDetail(e.link.detail) } }));
+  const broken = events.filter((e) => !e.link.ok);
+  const what = words.what(r.caseId, events.length);
+  const timeline =
+    broken.length === 0
+      ? { ok: true, events: events.length, detail: words.allLinked(events.length) }
+      : { ok: false, events: events.length, detail: words.brokenLinks(broken.map((e) => e.n).join(", "), broken[0]!.link.detail) };
+  const last = events.map((e) => e.verification.anchoredAt!).sort().at(-1);
+  return {
+    ...r,
+    language,
+    algorithms: reportAlgorithms(language),
+    statement: reportStatement(language),
+    events,
+    timeline,
+    verdict: timeline.ok ? { ok: true, sentence: words.verified(what, last, true) } : { ok: false, sentence: words.brokenTimeline(what, timeline.detail) },
+    howToVerify: howToVerify(events, { origin: SERVICE_URL, reportId: r.id, kid: KID }, language),
+    selfProof: { ...r.selfProof, digest: words.selfProofDigest },
+  };
 }
 
 /** Where the fixture report's own digest is anchored. */
