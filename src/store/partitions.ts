@@ -22,11 +22,23 @@ import { queryRows, type DbOrTx } from "./db.ts";
 
 const DAY_MS = 86_400_000;
 
-/** A new evidence id: a UUIDv7 of `nowMs` (48-bit time, version 7, 74 random bits). */
+/** The last id's time and 12-bit counter: ids of this process never go backwards. */
+let last = { ms: 0, counter: 0 };
+
+/**
+ * A new evidence id: a UUIDv7 of `nowMs` (48-bit time, version 7, then a 12-bit counter and
+ * 62 random bits: RFC 9562 section 6.2, method 1). Within a process each id is greater than
+ * the one before, also within one millisecond or when the clock steps back, so a request's
+ * rows, inserted in the order made, land at the right edge of the primary key's index
+ * instead of splitting its pages (random order within a millisecond left them 2/3 full).
+ */
 export function newEvidenceId(nowMs: number = Date.now()): string {
+  if (nowMs > last.ms) last = { ms: nowMs, counter: randomBytes(2).readUInt16BE(0) & 0x1ff };
+  else if (++last.counter > 0xfff) last = { ms: last.ms + 1, counter: 0 };
   const b = randomBytes(16);
-  b.writeUIntBE(nowMs, 0, 6);
-  b[6] = 0x70 | (b[6]! & 0x0f);
+  b.writeUIntBE(last.ms, 0, 6);
+  b[6] = 0x70 | (last.counter >> 8);
+  b[7] = last.counter & 0xff;
   b[8] = 0x80 | (b[8]! & 0x3f);
   const h = b.toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

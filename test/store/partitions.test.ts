@@ -28,6 +28,18 @@ describe("evidence ids", () => {
     expect(newEvidenceId(ms + 1) > id).toBe(true);
   });
 
+  it("increase within a process: within one millisecond, past the counter's end, and when the clock steps back", () => {
+    const ms = Date.UTC(2026, 11, 3, 21, 0, 0, 0) + 7_000;
+    const ids = Array.from({ length: 10_000 }, () => newEvidenceId(ms));
+    ids.push(newEvidenceId(ms - 5_000), newEvidenceId(ms + 60_000), newEvidenceId(ms + 60_000));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!, `id ${i}`).toBe(true);
+    // 10,000 ids cannot share one millisecond's 12-bit counter: the time moved on, a little.
+    const msOf = (id: string) => Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
+    expect(msOf(ids[9_999]!) - ms).toBeGreaterThan(0);
+    expect(msOf(ids[9_999]!) - ms).toBeLessThan(10);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it("name their partition by the UTC day of their time; any other id is in partition 0", () => {
     const day = 20_790; // 2026-12-03
     expect(evidencePart(newEvidenceId(day * DAY))).toBe(day);
