@@ -57,7 +57,8 @@ beforeAll(async () => {
   const grant = await h.app.request("/v1/disclosures", jsonRequest("POST", { caseId: CASE, verifierId: "court-1" }));
   expect(grant.status).toBe(201);
   keys = parseKeySet(await (await h.rawApp.request("/.well-known/evidence-keys.json")).json());
-  const res = await makeReport({ tenantId: TEST_TENANT, caseId: CASE, purpose: "Dispute 2026-117: 合同纠纷", requestedBy: "Clerk Wang 王书记员" });
+  // English asked for: the assertions below read its sentences (the default is Chinese, tested below).
+  const res = await makeReport({ tenantId: TEST_TENANT, caseId: CASE, purpose: "Dispute 2026-117: 合同纠纷", requestedBy: "Clerk Wang 王书记员", language: "en" });
   expect(res.status, await res.clone().text()).toBe(201);
   created = (await res.json()) as typeof created;
   const got = await h.rawApp.request(created.links.json!, { headers: admin() });
@@ -171,6 +172,8 @@ describe(`evidence reports on ${describeDbKind()}`, () => {
       [{ tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r", signature: "x" }, 422, "/signature"],
       [{ tenantId: TEST_TENANT, caseId: "no-such-case", purpose: "p", requestedBy: "r" }, 404, null],
       [{ tenantId: "tenant-other", caseId: CASE, purpose: "p", requestedBy: "r" }, 404, null],
+      [{ tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r", language: "fr" }, 422, "/language"],
+      [{ tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r", language: "zh" }, 422, "/language"],
     ];
     for (const [body, status, field] of cases) {
       const res = await makeReport(body);
@@ -180,6 +183,23 @@ describe(`evidence reports on ${describeDbKind()}`, () => {
     }
     expect(await h.countEvidence()).toBe(before);
     expect(await count()).toBe(reportsBefore);
+  });
+
+  it("is written in Chinese by default (REPORT_LANGUAGE), and records its language in the signed JSON", async () => {
+    expect(report.language).toBe("en");
+    const res = await makeReport({ tenantId: TEST_TENANT, caseId: CASE, purpose: "庭审", requestedBy: "王书记员" });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const zh = (await (await h.app.request(`/v1/reports/${id}`)).json()) as EvidenceReportV1;
+    expect(zh.language).toBe("zh-CN");
+    expect(zh.verdict.sentence).toMatch(/^验证通过：案件 /);
+    expect(zh.statement[0]).toMatch(/^存证证明能够证明的：/);
+    expect(zh.algorithms.tree).toContain("默克尔树");
+    expect(zh.howToVerify[0]!.title).toMatch(/^事件 \d+ 的文件/);
+    expect(zh.timeline.detail).toContain("均与前一事件相链接");
+    // The same members as the English report, with the same meaning: only the words differ.
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(report).sort());
+    expect(zh.events.map((e) => e.digest)).toEqual(report.events.map((e) => e.digest));
   });
 
   it("a report on a list of items covers exactly those", async () => {
@@ -197,7 +217,7 @@ describe(`evidence reports on ${describeDbKind()}`, () => {
     const caseId = "case-with-a-hole";
     const ids = await submitCase(caseId, 6, 3);
     await h.database.db.execute(sql`delete from evidence where id = ${ids[3]!}`);
-    const res = await makeReport({ tenantId: TEST_TENANT, caseId, purpose: "p", requestedBy: "r" });
+    const res = await makeReport({ tenantId: TEST_TENANT, caseId, purpose: "p", requestedBy: "r", language: "en" });
     expect(res.status).toBe(201);
     const { links } = (await res.json()) as typeof created;
     const r = JSON.parse(await (await h.rawApp.request(links.json!, { headers: admin() })).text()) as EvidenceReportV1;
