@@ -240,7 +240,7 @@ export const OPERATIONS: Record<string, Operation> = {
       200: { description: "application/timestamp-reply: a granted TimeStampResp (DER)" },
       413: problem("body too large"),
       415: problem("not application/timestamp-query"),
-      422: problem("not a DER TimeStampReq, or a field refused (`errors[0].field` names it: messageImprint.hashAlgorithm, reqPolicy...)"),
+      422: problem("not a DER TimeStampReq, or a field refused (`errors[0].field` names it as a pointer: /messageImprint/hashAlgorithm, /reqPolicy...)"),
       503: problem("this instance has no time-stamping certificate"),
     },
   },

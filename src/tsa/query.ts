@@ -15,7 +15,11 @@ export interface TimeStampQuery {
   reqPolicy: string | undefined;
 }
 
-/** A query we refuse: `field` is the TimeStampReq field (RFC 3161 §2.4.1 names). */
+/**
+ * A query we refuse. `field` names the TimeStampReq field (RFC 3161 §2.4.1 names) as a JSON
+ * pointer over the structure, "/messageImprint/hashAlgorithm", as every other route names a
+ * body field; "" is the body as a whole.
+ */
 export class TimeStampQueryError extends Error {
   override name = "TimeStampQueryError";
   readonly field: string;
@@ -33,30 +37,30 @@ const MAX_NONCE_BYTES = 32;
  * another is refused (RFC 3161 §2.4.2, unacceptedPolicy).
  */
 export function parseTimeStampQuery(der: Uint8Array, policy: string): TimeStampQuery {
-  if (der.length === 0) throw new TimeStampQueryError("(body)", "the body is empty; send a DER TimeStampReq (openssl ts -query)");
+  if (der.length === 0) throw new TimeStampQueryError("", "the body is empty; send a DER TimeStampReq (openssl ts -query)");
   const asn1 = fromBER(der);
-  if (asn1.offset === -1) throw new TimeStampQueryError("(body)", `not DER: ${asn1.error || "cannot be parsed"}`);
-  if (asn1.offset !== der.length) throw new TimeStampQueryError("(body)", `${der.length - asn1.offset} bytes follow the TimeStampReq`);
+  if (asn1.offset === -1) throw new TimeStampQueryError("", `not DER: ${asn1.error || "cannot be parsed"}`);
+  if (asn1.offset !== der.length) throw new TimeStampQueryError("", `${der.length - asn1.offset} bytes follow the TimeStampReq`);
   let req: pkijs.TimeStampReq;
   try {
     req = new pkijs.TimeStampReq({ schema: asn1.result });
   } catch (err) {
-    throw new TimeStampQueryError("(body)", `not a TimeStampReq (RFC 3161 §2.4.1): ${(err as Error).message}`);
+    throw new TimeStampQueryError("", `not a TimeStampReq (RFC 3161 §2.4.1): ${(err as Error).message}`);
   }
-  if (req.version !== 1) throw new TimeStampQueryError("version", `must be 1, got ${req.version}`);
+  if (req.version !== 1) throw new TimeStampQueryError("/version", `must be 1, got ${req.version}`);
   const oid = req.messageImprint.hashAlgorithm.algorithmId;
   const algorithm = imprintAlgorithm(oid);
   if (!algorithm) {
-    throw new TimeStampQueryError("messageImprint.hashAlgorithm", `${describeRefused(oid)} is not accepted; use ${ACCEPTED_DESCRIPTION}`);
+    throw new TimeStampQueryError("/messageImprint/hashAlgorithm", `${describeRefused(oid)} is not accepted; use ${ACCEPTED_DESCRIPTION}`);
   }
   const params = req.messageImprint.hashAlgorithm.algorithmParams as asn1js.AsnType | undefined;
   if (params !== undefined && !(params instanceof asn1js.Null)) {
-    throw new TimeStampQueryError("messageImprint.hashAlgorithm.parameters", "must be absent or NULL");
+    throw new TimeStampQueryError("/messageImprint/hashAlgorithm/parameters", "must be absent or NULL");
   }
   const hashedMessage = req.messageImprint.hashedMessage.valueBlock.valueHexView;
   if (hashedMessage.length !== algorithm.length) {
     throw new TimeStampQueryError(
-      "messageImprint.hashedMessage",
+      "/messageImprint/hashedMessage",
       `a ${algorithm.name} hash is ${algorithm.length} bytes, got ${hashedMessage.length}`,
     );
   }
@@ -64,14 +68,14 @@ export function parseTimeStampQuery(der: Uint8Array, policy: string): TimeStampQ
   const policyNode = (asn1.result as asn1js.Sequence).valueBlock.value.find((v) => v instanceof asn1js.ObjectIdentifier);
   const reqPolicy = policyNode ? oidText(policyNode as asn1js.ObjectIdentifier) : undefined;
   if (reqPolicy !== undefined && reqPolicy !== policy) {
-    throw new TimeStampQueryError("reqPolicy", `this authority issues under policy ${policy} only, not ${reqPolicy}`);
+    throw new TimeStampQueryError("/reqPolicy", `this authority issues under policy ${policy} only, not ${reqPolicy}`);
   }
   if (req.nonce !== undefined) {
     const n = req.nonce.valueBlock.valueHexView;
-    if (n.length > MAX_NONCE_BYTES) throw new TimeStampQueryError("nonce", `at most ${MAX_NONCE_BYTES} bytes, got ${n.length}`);
+    if (n.length > MAX_NONCE_BYTES) throw new TimeStampQueryError("/nonce", `at most ${MAX_NONCE_BYTES} bytes, got ${n.length}`);
   }
   if (req.extensions !== undefined && req.extensions.length > 0) {
-    throw new TimeStampQueryError("extensions", `no extension is supported (got ${req.extensions.map((e) => e.extnID).join(", ")})`);
+    throw new TimeStampQueryError("/extensions", `no extension is supported (got ${req.extensions.map((e) => e.extnID).join(", ")})`);
   }
   return {
     algorithm,

@@ -328,6 +328,8 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
       sealedAt: sealedBatch.sealedAt,
       status: "anchored",
       anchor: proof.anchor,
+      // No external authority (TSA_URL) in this harness.
+      timestamp: null,
     });
 
     // The digest lookup reports the same status.

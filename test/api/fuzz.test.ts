@@ -554,6 +554,8 @@ const ROUTE_INPUTS: Record<string, RouteInputs> = {
   "POST /v1/evidence": { body: () => fc.oneof({ weight: 4, arbitrary: itemLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/evidence/batch": { body: () => fc.oneof({ weight: 4, arbitrary: batchLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/reports": { body: (fx) => fc.oneof({ weight: 4, arbitrary: reportLike(fx) }, { weight: 1, arbitrary: json }) },
+  // JSON and garbage, refused (415, 413, 422); DER queries are fuzzed in test/tsa/query.test.ts.
+  "POST /v1/tsa": { body: () => json },
   "GET /v1/reports/:id": { params: (fx) => known("id", fx.reports) },
   "GET /v1/reports/:id/pdf": { params: (fx) => known("id", fx.reports) },
   "GET /v1/reports/:id/proof": { params: (fx) => known("id", fx.reports) },
@@ -694,6 +696,7 @@ const EFFECTS: Record<string, (answer: any, observed: Counts) => Counts> = {
   "POST /v1/disclosures": () => ({ disclosures: 1, "disclosures:unrevoked": 1, audit_log: 1 }),
   "POST /v1/disclosures/:id/revoke": (_, o) => once("disclosures:unrevoked", o),
   "POST /v1/reports": () => ({ reports: 1, evidence: 1, audit_log: 1 }),
+  "POST /v1/tsa": () => ({ evidence: 1 }),
   "POST /v1/audit/anchor": (a: { anchored: { created: boolean } | null }): Counts => (a.anchored?.created ? { evidence: 1, audit_anchors: 1 } : {}),
 };
 /** An idempotent switch (disable, revoke): at most one thing switched, audited iff it was. */
@@ -1032,7 +1035,7 @@ class Fuzzer {
     } else if (status === 204) {
       check(req.method === "OPTIONS" && url.pathname === "/v1/verify", "a 204 other than the CORS preflight of POST /v1/verify");
       check(text === "", "a 204 with a body");
-    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.endsWith("/pdf")) {
+    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.endsWith("/pdf") && !url.pathname.endsWith(".pem") && url.pathname !== "/v1/tsa") {
       check(/^application\/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")} on a success`, "success is not JSON");
       try {
         answer = JSON.parse(text);

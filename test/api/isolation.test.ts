@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
+import { IMPRINT_ALGORITHMS } from "../../src/tsa/algorithms.ts";
+import { buildTimeStampQuery } from "../../src/tsa/query.ts";
 
 const CALLERS = ["anonymous", "tenantA", "tenantB", "verifierLive", "verifierNone", "verifierExpired", "admin"] as const;
 type Who = (typeof CALLERS)[number];
@@ -74,6 +76,8 @@ const CASES: Record<string, RouteCase> = {
   "GET /readyz": { call: () => ({ path: "/readyz" }), expect: PUBLIC },
   "GET /openapi.json": { call: () => ({ path: "/openapi.json" }), expect: PUBLIC },
   "GET /.well-known/evidence-keys.json": { call: () => ({ path: "/.well-known/evidence-keys.json" }), expect: PUBLIC },
+  "GET /.well-known/evidence-ca.pem": { call: () => ({ path: "/.well-known/evidence-ca.pem" }), expect: PUBLIC },
+  "GET /.well-known/evidence-tsa.pem": { call: () => ({ path: "/.well-known/evidence-tsa.pem" }), expect: PUBLIC },
   "POST /v1/verify": { call: (fx) => post("/v1/verify", fx.proofA), expect: PUBLIC },
   "POST /v1/chain/rpc": { call: () => post("/v1/chain/rpc", { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), expect: PUBLIC },
   "GET /verify": { call: () => ({ path: "/verify" }), expect: PUBLIC },
@@ -81,6 +85,13 @@ const CASES: Record<string, RouteCase> = {
   "GET /v1/me": { call: () => ({ path: "/v1/me" }), expect: ANY_KEY },
   "POST /v1/evidence": { call: () => post("/v1/evidence", { digest: randomDigest() }), expect: SUBMIT },
   "POST /v1/evidence/batch": { call: () => post("/v1/evidence/batch", { items: [{ digest: randomDigest() }] }), expect: SUBMIT },
+  "POST /v1/tsa": {
+    call: () => ({
+      path: "/v1/tsa",
+      init: { method: "POST", headers: { "content-type": "application/timestamp-query" }, body: buildTimeStampQuery(IMPRINT_ALGORITHMS[0]!, new Uint8Array(32).fill(1), Uint8Array.of(1)) as Uint8Array<ArrayBuffer> },
+    }),
+    expect: SUBMIT,
+  },
   "GET /v1/evidence": {
     call: (fx) => ({ path: `/v1/evidence?digest=${fx.digestA}` }),
     expect: { ...ADMIN_ONLY, tenantA: "ok", tenantB: "noneOfA" },

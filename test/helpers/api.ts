@@ -4,6 +4,11 @@
 // it. The database is bootstrapped as on a first start (an admin key), and a tenant
 // TEST_TENANT with its own key exists: `app.request()` sends that tenant's key unless the
 // request carries its own Authorization header; `rawApp` sends nothing it is not given.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadIdentity, type PkiIdentity } from "../../src/pki/identity.ts";
+import { TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { ReportService } from "../../src/services/reports.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
@@ -33,6 +38,12 @@ import { startTestChain } from "./chain.ts";
 import { freshDatabase, type TestDatabase } from "./db.ts";
 
 export const TEST_TENANT = "tenant-test";
+
+let identity: Promise<PkiIdentity> | undefined;
+/** One self-issued X.509 identity per test process: issuing it takes a while, and no test changes it. */
+export function testIdentity(): Promise<PkiIdentity> {
+  return (identity ??= loadIdentity({ dir: join(mkdtempSync(join(tmpdir(), "evidence-pki-")), "pki"), name: { commonName: "test", organization: "Evidence test" } }));
+}
 
 /**
  * A logger that keeps what it is told, so tests can assert that nothing went unhandled and
@@ -173,6 +184,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     software: { name: "evidence-anchor", version: "test", commit: null },
     ...(opts.now ? { now: opts.now } : {}),
   });
+  const pki = await testIdentity();
   const deps: AppDeps = {
     db: database.db,
     ingest,
@@ -183,6 +195,9 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     chainRpcUrl: () => opts.chainUrl,
     signer,
     reports,
+    // The X.509 identity as the service has it: POST /v1/tsa and the published certificates.
+    pki,
+    tsa: new TimeStampAuthority(pki.tsa),
     minConfirmations: opts.minConfirmations ?? 1,
     rateLimits: opts.rateLimits ?? { perKeyPerMinute: 0, publicPerMinute: 0 },
     ...(opts.failures ? { failures: opts.failures } : {}),

@@ -105,6 +105,7 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "audit_anchors",
       "audit_log",
       "batch_levels",
+      "batch_timestamps",
       "batches",
       "deployments",
       "disclosures",
