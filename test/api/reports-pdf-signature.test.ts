@@ -14,7 +14,7 @@ import { TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
 import { tempDir } from "../helpers/service.ts";
-import { pdfsig } from "../reports/pdfsig.ts";
+import { pdfsig, trustedByCa } from "../reports/pdfsig.ts";
 
 const CASE = "签名-PDF-2026-9";
 
@@ -74,6 +74,18 @@ describe(`the report PDF's signature through the app on ${describeDbKind()}`, ()
     expect(res.status).toBe(200);
     const published = x509.PemConverter.decode(await res.text()).map((b) => new Uint8Array(b));
     expect((await checkPdfSignature(pdf, { trusted: published })).chainsToTrusted).toBe(true);
+  });
+
+  it("is trusted once the published CA is: pdfsig with an NSS database from certutil where installed, else pkijs", async () => {
+    const caPem = await (await app.request("/.well-known/evidence-ca.pem")).text();
+    const file = join(dir, "report-trust.pdf");
+    writeFileSync(file, pdf);
+    const withCa = await trustedByCa(file, caPem, join(dir, "trust-published"));
+    expect(withCa.valid, withCa.detail).toBe(true);
+    expect(withCa.trusted, `${withCa.checker}: ${withCa.detail}`).toBe(true);
+    const without = await trustedByCa(file, null, join(dir, "trust-none"));
+    expect(without.valid, without.detail).toBe(true);
+    expect(without.trusted, `${without.checker}: ${without.detail}`).toBe(false);
   });
 
   it("is refused by both after one byte of the file changes", async () => {
