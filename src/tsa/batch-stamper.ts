@@ -33,6 +33,7 @@ export class BatchStamper {
   #stopped = true;
   /** Set by stop(): a pass under way ends after the request in flight. */
   #halting = false;
+  #wokenDuringPass = false;
   #failures = 0;
   #lastError: string | undefined;
 
@@ -48,8 +49,10 @@ export class BatchStamper {
 
   /** A batch was sealed: ask for its token soon, unless the authority is in backoff. */
   wake(): void {
-    if (this.#stopped || this.#failures > 0 || this.#running) return;
-    this.#schedule(0);
+    if (this.#stopped || this.#failures > 0) return;
+    // During a pass: the batch may have been sealed after the pass read its list; go again.
+    if (this.#running) this.#wokenDuringPass = true;
+    else this.#schedule(0);
   }
 
   /** Stops scheduling and waits for the pass under way. */
@@ -125,11 +128,12 @@ export class BatchStamper {
 
   async #pass(): Promise<void> {
     let next = this.#o.retryMs;
+    this.#wokenDuringPass = false;
     try {
       const r = await this.runOnce();
       // After failures: retryMs, doubling, at most ten times as long. Work left: at once.
       if (r.failed) next = Math.min(this.#o.retryMs * 2 ** (this.#failures - 1), this.#o.retryMs * 10);
-      else if (r.more) next = 0;
+      else if (r.more || this.#wokenDuringPass) next = 0;
     } catch (err) {
       // The database, not the authority: try again after the usual wait.
       this.#o.log.warn("batch time-stamps: reading or storing failed", errorFields(err));

@@ -157,6 +157,29 @@ describe(`batch-root time-stamps on ${describeDbKind()}`, () => {
     expect(await getBatchTimestamp(h.database.db, seq)).not.toBeNull();
   });
 
+  it("backs off while the authority fails: sealed batches do not make it ask again before the wait is over", async () => {
+    let asked = 0;
+    const counting = await authority(async () => {
+      asked++;
+      return { status: 500, body: new Uint8Array() };
+    });
+    await sealOne(); // something to ask about, whatever the earlier tests left
+    const s = stamper(counting, 5_000);
+    s.start();
+    const deadline = Date.now() + 5_000;
+    while (asked === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 5; i++) {
+      await sealOne();
+      s.wake();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await s.stop();
+    expect(asked).toBe(1);
+    expect(s.problems().join()).toMatch(/HTTP 500/);
+    // Caught up by a working authority, so the next tests start with nothing waiting.
+    expect(await stamper(ours).runOnce()).toEqual({ stamped: 6, failed: false, more: false });
+  });
+
   it("takes tokens from a second instance's POST /v1/tsa, with its tenant key as TSA_AUTHORIZATION", async () => {
     const other = await apiHarness({ chainUrl: `http://127.0.0.1:${await freePort()}` });
     const pki = await loadIdentity({ dir: join(dir, "second-pki"), name: { commonName: "second", organization: "Evidence" } });
