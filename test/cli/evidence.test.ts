@@ -16,7 +16,7 @@ import { parseConfig } from "../../src/config.ts";
 import { buildBundle } from "../../src/core/bundle.ts";
 import { leafHash, type HashAlg } from "../../src/core/leaf.ts";
 import { isoSeconds } from "../../src/verify/index.ts";
-import { apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
+import { apiHarnessOnChain, jsonRequest, randomDigest, type ApiHarness } from "../helpers/api.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { freePort, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
@@ -509,6 +509,36 @@ describe(`evidence against a real chain and the real app (${describeDbKind()})`,
     expect(piped.stderr).toMatch(/^proof of .*: anchored at /);
     const json = await cli(["proof", receipt.id, "--json"], io);
     expect(JSON.parse(json.stdout)).toMatchObject({ id: receipt.id, anchored: true, file: null, proof: JSON.parse(saved) });
+  });
+
+  it("warns in words when the platform's claimed time is after the anchor, and the verdict stays VALID (exit 0)", async () => {
+    // Two real proofs from the app, anchored in one batch: one claims a time long past, the
+    // other a time after any block this chain will have (the platform's statement, wrong).
+    const claims = { past: "2020-01-01T08:00:00+08:00", future: "2099-01-01T00:00:00Z" };
+    const ids: Record<string, string> = {};
+    for (const [name, occurredAt] of Object.entries(claims)) {
+      const res = await h.app.request("/v1/evidence", jsonRequest("POST", { digest: randomDigest(), caseId: "claimed-times", occurredAt }));
+      expect(res.status, await res.clone().text()).toBe(202);
+      ids[name] = ((await res.json()) as { id: string }).id;
+    }
+    await h.batcher.tick();
+    const verify = async (name: string) => {
+      const proof = await h.app.request(`/v1/evidence/${ids[name]}/proof`);
+      expect(proof.status).toBe(200);
+      writeFileSync(join(dir, `claimed-${name}.json`), await proof.text());
+      return cli(["verify", `claimed-${name}.json`, "--rpc", h.node.url]);
+    };
+    const future = await verify("future");
+    expect(future.code, future.stdout).toBe(0);
+    const warning = future.stdout.split("\n").filter((l) => l.startsWith("warning: "));
+    expect(warning).toHaveLength(1);
+    expect(warning[0]).toMatch(
+      /^warning: the platform claims it occurred at 2099-01-01T00:00:00Z, after it was anchored at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: a record cannot be anchored before the event it describes, so the claimed time is wrong \(the anchor time stands\)$/,
+    );
+    expect(future.stdout.trimEnd().split("\n").at(-1)).toMatch(/^VALID: /);
+    const past = await verify("past");
+    expect(past.code, past.stdout).toBe(0);
+    expect(past.stdout).not.toContain("warning:");
   });
 
   it("submit a digest; the same Idempotency-Key twice stores it once", async () => {
