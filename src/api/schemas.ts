@@ -131,6 +131,12 @@ export const VerificationSchema = z.object({
   ),
   anchoredAt: time.nullable(),
   confirmations: z.number().int().nonnegative().nullable(),
+  warnings: z
+    .array(z.string())
+    .describe(
+      "in words, what cannot be true in the platform's own statements: a claimed occurredAt later than the anchor time. " +
+        "Warnings never change the verdict; empty when there are none",
+    ),
 });
 
 export const ProblemSchema = z

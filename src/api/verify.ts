@@ -4,10 +4,12 @@
 // report, a case list, an evidence record) is refused with 422, saying what it is and what to
 // send instead. A chain that cannot be asked gives the verdict `inconclusive`, never `invalid`.
 // `?documentDigest=0x…` (the caller's own hash of the document) adds the `document` check.
+// `warnings` says in words when the platform's claimed occurredAt is later than the anchor: it
+// is the platform's statement, so it never changes the verdict.
 import { Hono } from "hono";
 import { validationFailed } from "../errors.ts";
 import type { AppEnv } from "./context.ts";
-import { identifyInput, verdictOf, verifyBundle, type ChainReader } from "../verify/index.ts";
+import { identifyInput, proofClaimedTimeWarnings, verdictOf, verifyBundle, type ChainReader } from "../verify/index.ts";
 import { readJson } from "./body.ts";
 import { VERIFY_BODY } from "./limits.ts";
 
@@ -45,6 +47,7 @@ export function verifyRoutes(deps: VerifyRouteDeps): Hono<AppEnv> {
       checks: result.checks,
       anchoredAt: result.anchoredAt,
       confirmations: result.confirmations,
+      warnings: proofClaimedTimeWarnings(result.bundle, result.anchoredAt),
     });
   });
   return app;
