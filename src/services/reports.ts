@@ -31,7 +31,7 @@ import { caseEvidence, getEvidence } from "../store/evidence.ts";
 import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
 import type { EvidenceRow, ReportRow } from "../store/schema.ts";
 import { ADMIN_SCOPE, type Scope } from "../store/scope.ts";
-import { type ChainReader, verdictOf, verifyBundle } from "../verify/index.ts";
+import { type ChainReader, claimedTimeFindings, verdictOf, verifyBundle } from "../verify/index.ts";
 import { SYSTEM_TENANT } from "./access.ts";
 import type { IngestService } from "./ingest.ts";
 import type { Prover } from "./prover.ts";
@@ -294,11 +294,21 @@ export class ReportService {
 }
 
 function timelineSummary(events: ReportEvent[], isCase: boolean, words: VerdictTexts): EvidenceReportV1["timeline"] {
-  if (!isCase) return { ok: true, events: events.length, detail: words.notACase };
+  // The platform's claimed times against the anchors (the chain's time when it was checked)
+  // and, in a case, against the order: warnings in words, never what makes the timeline fail.
+  const findings = claimedTimeFindings(
+    events.map((e) => ({
+      n: e.n,
+      occurredAt: e.occurredAt,
+      anchorTimestamp: e.verification.anchoredAt !== null ? Date.parse(e.verification.anchoredAt) / 1000 : (e.proof.anchor?.blockTimestamp ?? null),
+    })),
+  ).filter((f) => isCase || f.kind !== "out-of-order"); // a list is in arrival order, not the events' order
+  const warned = (detail: string) => (findings.length === 0 ? detail : words.withClaimedTimes(detail, findings));
+  if (!isCase) return { ok: true, events: events.length, detail: warned(words.notACase) };
   const broken = events.filter((e) => !e.link.ok);
   return broken.length === 0
-    ? { ok: true, events: events.length, detail: words.allLinked(events.length) }
-    : { ok: false, events: events.length, detail: words.brokenLinks(broken.map((e) => e.n).join(", "), broken[0]!.link.detail) };
+    ? { ok: true, events: events.length, detail: warned(words.allLinked(events.length)) }
+    : { ok: false, events: events.length, detail: warned(words.brokenLinks(broken.map((e) => e.n).join(", "), broken[0]!.link.detail)) };
 }
 
 function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["timeline"], caseId: string | null, words: VerdictTexts): EvidenceReportV1["verdict"] {

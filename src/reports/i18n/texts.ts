@@ -2,6 +2,7 @@
 // language: the algorithms in words, what the proofs show and do not, the verdict, the
 // timeline and its links. Field names and values that are data (hashes, ids, times) are the
 // same in every language. Pure.
+import { type ClaimedTimeFinding, claimedTimeSentence } from "../../verify/times.ts";
 import type { ReportLanguage } from "./language.ts";
 
 export interface ReportAlgorithmsText {
@@ -71,6 +72,8 @@ export interface VerdictTexts {
   linkNotChecked: string;
   /** A link detail from src/core/timeline.ts, in this language. */
   linkDetail(detail: string): string;
+  /** `detail` followed by warnings about the platform's claimed occurredAt times (after the anchor, out of order): its statements, not a failed check. */
+  withClaimedTimes(detail: string, findings: readonly ClaimedTimeFinding[]): string;
   /** The self-proof member's description. */
   selfProofDigest: string;
 }
@@ -89,6 +92,8 @@ const EN: VerdictTexts = {
   brokenLinks: (list, first) => `the link of event ${list} is broken: ${first}`,
   linkNotChecked: "not checked: this report lists items, not a case timeline",
   linkDetail: (d) => d,
+  withClaimedTimes: (detail, fs) =>
+    `${detail}. Warning about the times the platform claims (its own statements; the anchor times come from the chain): ${fs.map((f) => `event ${f.n}: ${claimedTimeSentence(f)}`).join("; ")}.`,
   selfProofDigest: "SHA-256 of this report's RFC 8785 form, signature included: jq -cjS . report.json | sha256sum",
 };
 
@@ -132,6 +137,17 @@ function linkDetailZh(d: string): string {
   return d;
 }
 
+function claimedTimeZh(f: ClaimedTimeFinding): string {
+  switch (f.kind) {
+    case "unreadable":
+      return `事件 ${f.n}：平台所称时间 ${JSON.stringify(f.claimed)} 无法识别为时间`;
+    case "after-anchor":
+      return `事件 ${f.n}：平台称其发生于 ${f.claimed}，晚于其锚定时间 ${f.anchored}：记录不可能在其所描述的事件发生之前被锚定，因此所称时间有误（以锚定时间为准）`;
+    case "out-of-order":
+      return `事件 ${f.n}：平台称其发生于 ${f.claimed}，早于时间线中排在其前面的事件 ${f.before.n}（${f.before.claimed}）：平台所称时间顺序错乱`;
+  }
+}
+
 const ZH: VerdictTexts = {
   what: (caseId, n) => (caseId === null ? `所列的 ${n} 项存证` : `案件 ${caseId}（共 ${n} 个事件）`),
   failed: (n, what, list) => `验证未通过：${what}中有 ${n} 个事件未通过验证（事件 ${list}）。`,
@@ -146,6 +162,7 @@ const ZH: VerdictTexts = {
   brokenLinks: (list, first) => `事件 ${list.replace(/, /g, "、")} 的链接断开：${linkDetailZh(first)}`,
   linkNotChecked: "未核验：本报告列出的是若干存证，而非一个案件的时间线",
   linkDetail: linkDetailZh,
+  withClaimedTimes: (detail, fs) => `${detail}。关于平台所称时间的提示（这些时间是平台自己的陈述；锚定时间来自区块链）：${fs.map(claimedTimeZh).join("；")}。`,
   selfProofDigest: "本报告（含签名）按 RFC 8785 规范化后的 SHA-256 哈希值：jq -cjS . report.json | sha256sum",
 };
 
