@@ -347,7 +347,7 @@ describe("the page", () => {
   });
 
   it("my own node: the chain checked at an RPC URL the visitor gives", async () => {
-    const own = await browser.newContext();
+    const own = await browser.newContext({ locale: "en-US" });
     const urls: string[] = [];
     own.on("request", (r) => urls.push(r.url()));
     const page = await openPage(own);

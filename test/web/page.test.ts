@@ -151,5 +151,5 @@ it("headlineBody: the library's sentence without the verdict words the banner sh
 });
 
 it("formatBytes", () => {
-  expect([0, 1, 999, 1000, 15_300, 2_500_000].map(formatBytes)).toEqual(["0 bytes", "1 byte", "999 bytes", "1.0 kB", "15 kB", "2.5 MB"]);
+  expect([0, 1, 999, 1000, 15_300, 2_500_000].map((n) => formatBytes(n))).toEqual(["0 bytes", "1 byte", "999 bytes", "1.0 kB", "15 kB", "2.5 MB"]);
 });

@@ -80,6 +80,8 @@ export interface FormElem extends Elem {
 
 interface BrowserDocument {
   readonly documentElement: Elem;
+  title: string;
+  querySelectorAll(selector: string): Iterable<Elem>;
   getElementById(id: string): Elem | null;
   createElement(tag: string): Elem;
   createElementNS(ns: string, tag: string): SvgElem;
@@ -90,6 +92,9 @@ interface BrowserWindow extends Listening {
   readonly document: BrowserDocument;
   readonly location: { readonly href: string };
   readonly innerHeight: number;
+  readonly navigator: { readonly languages?: readonly string[]; readonly language?: string };
+  /** Absent or throwing when the browser keeps no storage for the page (private modes, policies). */
+  readonly localStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   readonly DataTransfer: new () => DataTransferLike;
   /** Node is a DOM node: `instanceof` for the relatedTarget of drag events. */
   readonly Node: abstract new () => unknown;

@@ -5,9 +5,9 @@ import { MAX_BUNDLE_TEXT_LENGTH } from "../../core/bundle.ts";
 import { checkFormat, identifyInput, jsonRpcReader, parseKeySet, verdictOf, verifyBundle, verifyReport, type ChainReader } from "../../verify/index.ts";
 import { doc, win, type Elem, type FileListLike, type FormElem, type InputElem } from "./dom.ts";
 import { digestDocument, MAX_SM3_BYTES, type SubtleDigest } from "./digest.ts";
-import { MESSAGES } from "./messages.ts";
+import { LANGS, type Lang, type Messages, preferredLang } from "./messages.ts";
 import { renderDetails, renderVerdict } from "./render.ts";
-import { buildReportView, buildView, formatBytes, type ChainSource, type DocumentInfo, type ResultView } from "./view.ts";
+import { buildReportView, buildView, formatBytes, messagesFor, type ChainSource, type DocumentInfo, type ResultView } from "./view.ts";
 
 /** Relay of the service this page came from: read-only JSON-RPC to its chain node. */
 const RELAY_PATH = "/v1/chain/rpc";
@@ -17,6 +17,22 @@ const MAX_PROOF_FILE_BYTES = MAX_BUNDLE_TEXT_LENGTH * 4;
 const MAX_REPORT_FILE_BYTES = 64 * 1024 * 1024;
 /** The keys this service signs receipts and reports with. */
 const KEYS_PATH = "/.well-known/evidence-keys.json";
+/** Where the reader's choice of language is remembered. */
+const LANG_KEY = "evidence-verify-lang";
+
+/** The reader's language: the one chosen with the switch before, else the browser's preference. */
+function initialLang(): Lang {
+  try {
+    const saved = win.localStorage?.getItem(LANG_KEY);
+    if (saved !== null && saved !== undefined && (LANGS as readonly string[]).includes(saved)) return saved as Lang;
+  } catch {
+    // Storage refused (private mode, a policy): fall back to the browser's preference.
+  }
+  return preferredLang(win.navigator.languages ?? (win.navigator.language === undefined ? [] : [win.navigator.language]));
+}
+
+let lang: Lang = initialLang();
+let M: Messages = messagesFor(lang);
 
 function byId<T extends Elem = Elem>(id: string): T {
   const e = doc.getElementById(id);
@@ -56,6 +72,18 @@ const slot = (prefix: string, input: InputElem): Slot => ({
 const docSlot = slot("document", docInput);
 const proofSlot = slot("proof", proofInput);
 
+/**
+ * What the result region and the form error show, as functions of the language: switching the
+ * language draws them again from the same verification, without checking anything again.
+ */
+let drawResult: () => void = () => verdictRegion.replaceChildren(placeholder(M.emptyResult));
+let errorText: (() => string) | null = null;
+
+function showResult(draw: () => void): void {
+  drawResult = draw;
+  draw();
+}
+
 /** Incremented on every input change and every run: a run whose inputs changed meanwhile is dropped. */
 let generation = 0;
 let running = false;
@@ -65,7 +93,7 @@ function setFile(s: Slot, file: File | null): void {
   s.file = file;
   s.status.hidden = file === null;
   s.zone.classList.toggle("zone--filled", file !== null);
-  s.name.textContent = file === null ? "" : `${file.name} (${formatBytes(file.size)})`;
+  s.name.textContent = file === null ? "" : `${file.name} (${formatBytes(file.size, lang)})`;
   if (file === null) s.input.value = "";
   // The proof comes from one place: the latest of the file and the pasted text wins.
   if (s === proofSlot && file !== null) proofText.value = "";
@@ -90,7 +118,7 @@ function inputsChanged(): void {
   if (!shown && !running) return;
   shown = false;
   details.replaceChildren();
-  verdictRegion.replaceChildren(placeholder(MESSAGES.inputsChanged));
+  showResult(() => verdictRegion.replaceChildren(placeholder(M.inputsChanged)));
 }
 
 function placeholder(text: string): Elem {
@@ -100,18 +128,20 @@ function placeholder(text: string): Elem {
   return p;
 }
 
-function showError(message: string, focus?: Elem): void {
-  formError.textContent = message;
+function showError(message: () => string, focus?: Elem): void {
+  errorText = message;
+  formError.textContent = message();
   formError.hidden = false;
   focus?.focus();
 }
 
 function hideError(): void {
+  errorText = null;
   formError.hidden = true;
   formError.textContent = "";
 }
 
-function chainSource(): ChainSource | string {
+function chainSource(): ChainSource | (() => string) {
   const choice = form.querySelector('input[name="chain"]:checked')?.value ?? "relay";
   if (choice === "offline") return { kind: "offline" };
   if (choice === "custom") {
@@ -120,9 +150,9 @@ function chainSource(): ChainSource | string {
     try {
       url = new URL(raw);
     } catch {
-      return MESSAGES.rpcUrlMissing;
+      return () => M.rpcUrlMissing;
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") return MESSAGES.rpcUrlScheme;
+    if (url.protocol !== "https:" && url.protocol !== "http:") return () => M.rpcUrlScheme;
     return { kind: "custom", url: url.href };
   }
   return { kind: "relay", url: new URL(RELAY_PATH, win.location.href).href };
@@ -136,7 +166,7 @@ function readerFor(source: ChainSource): ChainReader | undefined {
 function setBusy(busy: boolean): void {
   running = busy;
   verifyButton.setAttribute("aria-disabled", String(busy));
-  verifyButton.textContent = busy ? MESSAGES.verifyingButton : MESSAGES.verifyButton;
+  verifyButton.textContent = busy ? M.verifyingButton : M.verifyButton;
   byId("result").setAttribute("aria-busy", String(busy));
 }
 
@@ -149,7 +179,8 @@ async function verify(): Promise<void> {
   let text: string;
   if (proofSlot.file !== null) {
     if (proofSlot.file.size > MAX_REPORT_FILE_BYTES) {
-      showError(MESSAGES.proofTooLarge(proofSlot.file.name, formatBytes(proofSlot.file.size)), proofInput);
+      const { name, size } = proofSlot.file;
+      showError(() => M.proofTooLarge(name, formatBytes(size, lang)), proofInput);
       return;
     }
     try {
@@ -157,22 +188,23 @@ async function verify(): Promise<void> {
       text = proofSlot.file.size > MAX_PROOF_FILE_BYTES ? await proofSlot.file.slice(0, 4096).text() : await proofSlot.file.text();
       if (proofSlot.file.size > MAX_PROOF_FILE_BYTES && /^\s*\{/.test(text)) text = await proofSlot.file.text();
     } catch (e) {
-      showError(MESSAGES.proofUnreadable(e instanceof Error ? e.message : String(e)), proofInput);
+      const why = e instanceof Error ? e.message : String(e);
+      showError(() => M.proofUnreadable(why), proofInput);
       return;
     }
   } else if (proofText.value.trim() !== "") {
     text = proofText.value;
   } else {
-    showError(MESSAGES.chooseProof, proofInput);
+    showError(() => M.chooseProof, proofInput);
     return;
   }
   const minimum = Number(minConf.value.trim());
   if (minConf.value.trim() === "" || !Number.isSafeInteger(minimum) || minimum < 0) {
-    showError(MESSAGES.minConfirmations, minConf);
+    showError(() => M.minConfirmations, minConf);
     return;
   }
   const source = chainSource();
-  if (typeof source === "string") {
+  if (typeof source === "function") {
     showError(source, rpcUrl);
     return;
   }
@@ -181,29 +213,36 @@ async function verify(): Promise<void> {
   setBusy(true);
   shown = false;
   details.replaceChildren();
-  verdictRegion.replaceChildren(placeholder(MESSAGES.checking(source.kind === "offline")));
+  const offline = source.kind === "offline";
+  showResult(() => verdictRegion.replaceChildren(placeholder(M.checking(offline))));
   try {
     const identity = identifyInput(text);
-    let view: ResultView;
+    let view: (lang: Lang) => ResultView;
     if (identity.kind === "report") {
       view = await checkReport(text, source, minimum);
     } else if (!identity.proof) {
       if (run !== generation) return;
-      verdictRegion.replaceChildren(notAProof(identity.what, identity.advice));
+      showResult(() => verdictRegion.replaceChildren(notAProof(identity.what, identity.advice)));
       shown = true;
       return;
     } else {
       view = await checkProof(text, source, minimum);
     }
     if (run !== generation) return;
-    const banner = renderVerdict(view);
-    verdictRegion.replaceChildren(banner);
-    details.replaceChildren(renderDetails(view));
+    let banner: Elem | null = null;
+    showResult(() => {
+      const v = view(lang);
+      banner = renderVerdict(v);
+      verdictRegion.replaceChildren(banner);
+      details.replaceChildren(renderDetails(v, M));
+    });
     shown = true;
-    if (banner.getBoundingClientRect().top < 0 || banner.getBoundingClientRect().bottom > win.innerHeight) banner.scrollIntoView({ block: "start" });
+    const b = banner as Elem | null;
+    if (b !== null && (b.getBoundingClientRect().top < 0 || b.getBoundingClientRect().bottom > win.innerHeight)) b.scrollIntoView({ block: "start" });
   } catch (e) {
     if (run !== generation) return;
-    verdictRegion.replaceChildren(placeholder(MESSAGES.couldNotRun(e instanceof Error ? e.message : String(e))));
+    const why = e instanceof Error ? e.message : String(e);
+    showResult(() => verdictRegion.replaceChildren(placeholder(M.couldNotRun(why))));
   } finally {
     setBusy(false);
   }
@@ -216,14 +255,15 @@ function notAProof(what: string, advice: string): Elem {
   box.id = "not-a-proof";
   const title = doc.createElement("p");
   title.className = "not-a-proof__title";
-  title.textContent = MESSAGES.notAProofTitle;
+  title.textContent = M.notAProofTitle;
   const body = doc.createElement("p");
-  body.textContent = MESSAGES.notAProof(what, advice);
+  body.textContent = M.notAProof(what, advice);
   box.append(title, body);
   return box;
 }
 
-async function checkProof(text: string, source: ChainSource, minimum: number): Promise<ResultView> {
+/** Checks a proof; the answer is its view in a language, so that a switch re-words it without checking again. */
+async function checkProof(text: string, source: ChainSource, minimum: number): Promise<(lang: Lang) => ResultView> {
   let info: DocumentInfo | null = null;
   let documentDigest: string | undefined;
   let documentUnavailable: string | undefined;
@@ -234,11 +274,11 @@ async function checkProof(text: string, source: ChainSource, minimum: number): P
     const alg = checkFormat(text).bundle?.evidence.meta.hashAlg ?? null;
     let d: { digest: string | null; note: string | null };
     try {
-      if (alg === "sm3" && file.size > MAX_SM3_BYTES) d = { digest: null, note: MESSAGES.documentTooLargeForSm3(formatBytes(file.size)) };
+      if (alg === "sm3" && file.size > MAX_SM3_BYTES) d = { digest: null, note: M.documentTooLargeForSm3(formatBytes(file.size, lang)) };
       else if (alg === "sha256" || alg === "sha3-256" || alg === "sm3") d = await digestDocument(alg, new Uint8Array(await file.arrayBuffer()), subtle);
       else d = await digestDocument(alg, new Uint8Array(0), subtle);
     } catch (e) {
-      d = { digest: null, note: MESSAGES.documentUnreadable(e instanceof Error ? e.message : String(e)) };
+      d = { digest: null, note: M.documentUnreadable(e instanceof Error ? e.message : String(e)) };
     }
     info = { name: file.name, bytes: file.size, alg, digest: d.digest, note: d.note };
     // A document given but not hashed makes its check unavailable: never the plain VALID.
@@ -252,11 +292,13 @@ async function checkProof(text: string, source: ChainSource, minimum: number): P
     ...(documentDigest === undefined ? {} : { documentDigest }),
     ...(documentUnavailable === undefined ? {} : { documentUnavailable }),
   });
-  return buildView(result, verdictOf(result), { chain: source, document: info, minConfirmations: minimum });
+  const verdict = verdictOf(result);
+  const document = info;
+  return (l) => buildView(result, verdict, { chain: source, document, minConfirmations: minimum, lang: l });
 }
 
 /** A report: its signature against this service's published keys, and every proof in it. */
-async function checkReport(text: string, source: ChainSource, minimum: number): Promise<ResultView> {
+async function checkReport(text: string, source: ChainSource, minimum: number): Promise<(lang: Lang) => ResultView> {
   const report = JSON.parse(text) as Record<string, unknown>;
   const keysUrl = new URL(KEYS_PATH, win.location.href).href;
   let keys;
@@ -265,12 +307,16 @@ async function checkReport(text: string, source: ChainSource, minimum: number): 
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     keys = parseKeySet(await res.json());
   } catch (e) {
-    const why = MESSAGES.report.keysUnavailable(e instanceof Error ? e.message : String(e));
-    return { kind: "inconclusive", label: MESSAGES.report.labels.inconclusive, headline: why, meaning: [why], groups: [], checks: [] };
+    const reason = e instanceof Error ? e.message : String(e);
+    return (l) => {
+      const R = messagesFor(l).report;
+      const why = R.keysUnavailable(reason);
+      return { kind: "inconclusive", label: R.labels.inconclusive, headline: why, meaning: [why], groups: [], checks: [] };
+    };
   }
   const chain = readerFor(source);
   const result = await verifyReport(report, { keys, minConfirmations: minimum, ...(chain === undefined ? {} : { chain }) });
-  return buildReportView(result, report as Parameters<typeof buildReportView>[1], { chain: source, keysUrl });
+  return (l) => buildReportView(result, report as Parameters<typeof buildReportView>[1], { chain: source, keysUrl, lang: l });
 }
 
 for (const s of [docSlot, proofSlot]) {
@@ -354,7 +400,42 @@ form.addEventListener("reset", () => {
     rpcField.hidden = true;
     shown = false;
     details.replaceChildren();
-    verdictRegion.replaceChildren(placeholder(MESSAGES.emptyResult));
+    showResult(() => verdictRegion.replaceChildren(placeholder(M.emptyResult)));
     docInput.focus();
   });
 });
+
+/**
+ * Words the whole page in `next`: the static text (data-i18n keys into messages' `page`), the
+ * <html lang> that screen readers and fonts follow, the switch's state, and whatever the result
+ * region shows, drawn again from the same verification.
+ */
+function applyLang(next: Lang): void {
+  lang = next;
+  M = messagesFor(next);
+  doc.documentElement.setAttribute("lang", next);
+  doc.title = M.page.title ?? doc.title;
+  for (const e of doc.querySelectorAll("[data-i18n]")) {
+    const text = M.page[e.dataset.i18n ?? ""];
+    if (text !== undefined) e.textContent = text;
+  }
+  for (const b of doc.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === next));
+  verifyButton.textContent = running ? M.verifyingButton : M.verifyButton;
+  if (errorText !== null) formError.textContent = errorText();
+  for (const s of [docSlot, proofSlot]) if (s.file !== null) s.name.textContent = `${s.file.name} (${formatBytes(s.file.size, lang)})`;
+  drawResult();
+}
+
+for (const b of doc.querySelectorAll("[data-lang]")) {
+  b.addEventListener("click", () => {
+    const next = b.dataset.lang as Lang;
+    if (!(LANGS as readonly string[]).includes(next) || next === lang) return;
+    try {
+      win.localStorage?.setItem(LANG_KEY, next);
+    } catch {
+      // Not remembered: the switch still works for this visit.
+    }
+    applyLang(next);
+  });
+}
+applyLang(lang);

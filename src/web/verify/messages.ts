@@ -1,9 +1,20 @@
 // Every sentence the verification page shows that is not the library's own wording, in one
-// table, so that a translation is one more table of the same shape (MESSAGES satisfies
-// Messages). Parameterised sentences are functions. Pure data: no DOM.
+// table per language: MESSAGES (English) and MESSAGES_ZH (Chinese, the terms of Chinese
+// practice: 存证, 哈希值/摘要值, 默克尔树, 区块高度, 交易哈希, 时间戳) have the same shape, so the
+// compiler finds a sentence missing from one. Parameterised sentences are functions. The
+// static page (index.html) names its strings with data-i18n keys into `page`. Pure data: no DOM.
 import type { VerdictKind } from "../../verify/index.ts";
 
 export type CheckState = "ok" | "failed" | "skipped" | "unavailable";
+
+/** The page's languages: BCP 47 tags, as set on <html lang>. */
+export type Lang = "zh-CN" | "en";
+export const LANGS: readonly Lang[] = ["zh-CN", "en"];
+
+/** The reader's language from the browser's preferences: any Chinese (zh, zh-TW, zh-Hans-CN…) reads zh-CN, else English. */
+export function preferredLang(languages: readonly string[]): Lang {
+  return languages.some((l) => /^zh(-|$)/i.test(l)) ? "zh-CN" : "en";
+}
 
 export const MESSAGES = {
   verdictLabels: {
@@ -30,7 +41,7 @@ export const MESSAGES = {
   } as Record<string, string>,
   checksSummary: (ok: number, failed: number, skipped: number, unavailable: number) =>
     `${ok} passed, ${failed} failed, ${skipped} skipped${unavailable > 0 ? `, ${unavailable} could not run` : ""} (– means the check was not asked for${unavailable > 0 ? ", ? that it could not run" : ""}).`,
-  inconclusiveChain: (relay: boolean) =>
+  inconclusiveChain: (relay: boolean): string =>
     relay
       ? "The blockchain could not be reached through this service, so the anchor could not be checked. Nothing found so far is wrong with the proof: this is not a verdict against it. Try again later, or use your own node."
       : "The blockchain could not be reached at the address you gave, so the anchor could not be checked. Nothing found so far is wrong with the proof: this is not a verdict against it. Check the RPC URL (and that the node accepts requests from this page), or try again later.",
@@ -47,7 +58,7 @@ export const MESSAGES = {
   rpcUrlScheme: "The RPC URL must start with https:// or http://.",
   inputsChanged: "The inputs changed. Press Verify to check again.",
   emptyResult: "Add a proof and press Verify. The result appears here.",
-  checking: (offline: boolean) => (offline ? "Checking the proof…" : "Checking the proof and the blockchain…"),
+  checking: (offline: boolean): string => (offline ? "Checking the proof…" : "Checking the proof and the blockchain…"),
   couldNotRun: (why: string) => `Verification could not run: ${why}`,
   proofTooLarge: (name: string, size: string) =>
     `“${name}” is ${size}: far too large to be a proof (proofs are a few kilobytes). Did you choose the document as the proof?`,
@@ -84,6 +95,170 @@ export const MESSAGES = {
     anchoredAt: (utc: string, beijing: string) => `anchored ${utc} (UTC) · ${beijing}`,
     claimed: (at: string) => `occurred at ${at}, as the platform claims`,
   },
-} as const;
+  // The result's own headings and sentences (view.ts, render.ts).
+  whatThisMeans: "What this means",
+  everyCheck: "Every check",
+  chainNames: {
+    1: "Ethereum mainnet",
+    10: "OP Mainnet",
+    56: "BNB Smart Chain",
+    100: "Gnosis",
+    137: "Polygon PoS",
+    8453: "Base",
+    42161: "Arbitrum One",
+    11155111: "Sepolia test network",
+    17000: "Holesky test network",
+    31337: "local development chain",
+  } as Record<number, string>,
+  chain: (id: number, name: string | undefined) => (name === undefined ? `chain ${id}` : `chain ${id} (${name})`),
+  bytes: (n: number) => `${n} byte${n === 1 ? "" : "s"}`,
+  /** "27 November 2026, 09:31:12" from the parts of an instant (month as a number 1-12). */
+  dateTime: (p: { year: string; month: number; day: string; hour: string; minute: string; second: string }) =>
+    `${p.day} ${MONTHS_EN[p.month - 1]} ${p.year}, ${p.hour}:${p.minute}:${p.second}`,
+  utc: (dateTime: string) => `${dateTime} UTC`,
+  zone: (name: string, offset: string) => `${name}, ${offset}`,
+  yourTime: (clock: string, zone: string) => `${clock} your time, ${zone}`,
+  atBlock: (n: string) => `block ${n}`,
+  meaningFormat:
+    "The proof could not be read as an evidence proof (format evidence-proof/v1). Check that you chose the proof file (usually a .json file) and not the document, and that it was not edited.",
+  meaningDocument:
+    "The document you chose is not the document this proof was made for: even a one-character change gives a different fingerprint (digest). Check that you chose the right file.",
+  meaningAltered: "The proof has been altered since it was issued: its parts no longer fit together.",
+  meaningUnreachable: (relay: boolean): string =>
+    relay
+      ? "The blockchain could not be reached through this service, so the anchor could not be checked. Try again later, or use your own node."
+      : "The blockchain could not be reached at the address you gave, so the anchor could not be checked. Check the RPC URL (and that the node accepts requests from this page), or try again later.",
+  meaningWrongChain: "The chain source serves a different blockchain than the one the proof names, so the anchor cannot be checked there. Use a node of the chain named in the proof.",
+  meaningConfirmations:
+    "The record is on the blockchain, but fewer blocks have followed it than the minimum you asked for. Wait and verify again, or lower the minimum.",
+  meaningTransaction: "The anchoring transaction the proof names is not on the blockchain as the proof describes it.",
+  meaningBlock: "The block or the time stated in the proof does not match the blockchain.",
+  meaningNoRecord: "The blockchain has no record of this batch as the proof describes it.",
+  validDocument: (at: string) => `This document existed, unchanged, no later than ${at}.`,
+  validRecord: (at: string) => `The record this proof is about existed, unchanged, no later than ${at}.`,
+  validNoDocument: "No document was checked. Add the document above and verify again to confirm that this proof is about it.",
+  validTimeSource: (submitter: string) =>
+    `The time comes from the blockchain block that holds the record, not from any clock of this service. The record was submitted by “${submitter}”.`,
+  consistentNoTime: "Every check that could run passed, but the blockchain was not asked, so this does not show when the record existed.",
+  consistentClaimed: (utc: string) =>
+    `Every check that could run passed, but the blockchain was not asked, so this does not yet show when the record existed. The proof states that it was anchored at ${utc}; choose a blockchain source and verify again to confirm it.`,
+  documentMatches: "The document you chose is the one this proof was made for.",
+  pendingMeaning:
+    "The proof is well-formed, but its record has not been written to the blockchain yet, so it does not show a time yet. Ask for the proof again in a few minutes and verify the new file.",
+  intactOther: (alg: string, digest: string) => `The proof itself is intact: it is about a file whose ${alg} digest is ${digest}.`,
+  intactOtherWhen: (alg: string, digest: string, utc: string) =>
+    `The proof itself is intact: it shows that a file whose ${alg} digest is ${digest} existed no later than ${utc}. Your file is not that file.`,
+  invalidNotShown: "This proof, as checked here, does not show that the document existed at the stated time.",
+  facts: {
+    anchorTitle: "Anchor",
+    anchoredUtc: "Anchored no later than (UTC)",
+    statedUtc: "Anchor time stated by the proof (UTC)",
+    notConfirmed: "Not confirmed on the blockchain.",
+    yourTimeLabel: "The same in your time",
+    blockchain: "Blockchain",
+    block: "Block",
+    transaction: "Transaction",
+    contract: "Anchoring contract",
+    confirmations: "Confirmations",
+    notChecked: "not checked",
+    atLeast: (n: number) => `At least ${n} asked for.`,
+    anchored: "Anchored",
+    notYet: "not yet",
+    evidenceTitle: "Evidence",
+    digestInProof: (alg: string) => `Document digest in the proof (${alg})`,
+    submittedBy: "Submitted by",
+    caseId: "Case",
+    event: "Event",
+    occurredAt: "Occurred at",
+    asStated: (raw: string) => `As stated by the platform that submitted it (${raw}).`,
+    received: "Received by the service",
+    evidenceId: "Evidence id",
+    batch: "Batch",
+    batchValue: (seq: number, n: number, size: number) => `batch ${seq}, record ${n} of ${size}`,
+    documentTitle: "Your document",
+    document: "Document",
+    noneGiven: "none given",
+    checkedAlone: "The proof was checked on its own.",
+    file: "File",
+    fileNote: (size: string) => `${size}, read on this computer only.`,
+    digestHere: (alg: string) => `Its digest (${alg}), computed here`,
+    matches: "Matches the proof",
+    yes: "yes",
+    no: "no",
+    digest: "Its digest",
+    notComputed: "not computed",
+    howTitle: "How it was checked",
+    source: "Blockchain source",
+    relay: "this service’s relay",
+    relayNote: (url: string) => `The blockchain data came through this service (${url}). For full independence, verify with your own node.`,
+    ownNode: "Your own node.",
+    offline: "none (offline)",
+    offlineNote: "The blockchain was not asked.",
+    minConfirmations: "Minimum confirmations",
+  },
+  /** The headline under the banner; null: the library's own sentence (English), without its verdict words. */
+  headline: null as null | ((h: HeadlineInput) => string),
+  /** A library detail (a check, a file's identity) in this language; English returns it unchanged. */
+  detail: (s: string) => s,
+  reportFailing: (names: string) => `failing: ${names}`,
+  reportBeijing: (t: string) => `${t} Beijing time (UTC+08:00)`,
+  reportConsistent: "The signature and every proof check out, but the blockchain was not asked, so the anchor times are not confirmed. Choose a blockchain source and verify again.",
+  /** The static page (index.html): element key → text. */
+  page: {
+    title: "Verify an evidence proof",
+    skip: "Skip to the form",
+    eyebrow: "Evidence proof verification",
+    h1: "Verify an evidence proof",
+    lead: "An evidence proof is a small file that shows a document existed, unchanged, no later than a moment recorded on a public blockchain. Add the document and its proof, then press Verify. The page reads the proof, recomputes every hash, and asks the blockchain whether the record is there.",
+    privacy: "Your document is hashed on this computer and is never uploaded.",
+    langLabel: "Language",
+    formHeading: "What to check",
+    docTitle: "The document",
+    optional: "(optional)",
+    docZone: "Document file",
+    dropFile: "Drop the file here, or",
+    chooseFile: "choose a file",
+    remove: "Remove",
+    removeDocument: " the document",
+    removeProof: " the proof file",
+    docHelp: "The contract, PDF or other file the proof is about. It is hashed here, in your browser, and never leaves this computer.",
+    proofTitle: "The proof",
+    proofZone: "Proof file",
+    dropProof: "Drop the proof (.json) here, or",
+    proofHelp: "The proof file you received with the document (format evidence-proof/v1).",
+    paste: "Or paste the proof text",
+    chainTitle: "The blockchain check",
+    chainLegend: "Where to check the blockchain",
+    relay: "Through this service (default)",
+    relayHelp: "The blockchain data comes through this service’s read-only relay. For full independence, use your own node.",
+    custom: "My own node (RPC URL)",
+    customHelp: "A JSON-RPC URL (http or https) of a node you trust, for the chain the proof names. The node must accept requests from this page (CORS).",
+    rpcLabel: "RPC URL of my node",
+    offline: "Don’t check the blockchain (offline)",
+    offlineHelp: "Checks only that the proof is internally consistent. This cannot confirm when the document existed.",
+    minConf: "Minimum confirmations",
+    minConfHelp: "How many blocks, counting the one that holds the record, the chain must have built. 1 is enough for most purposes.",
+    startOver: "Start over",
+    resultHeading: "Result",
+    footFormat: "Proof format:",
+    footPrivacy: "· Nothing on this page is sent anywhere except the blockchain questions, to the source chosen above.",
+    footCli: "Command-line verifier:",
+    footApi: "API description",
+  } as Record<string, string>,
+};
+
+const MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** What a translated headline is built from: the library's verdict, not its English sentence. */
+export interface HeadlineInput {
+  kind: VerdictKind;
+  /** The failed check (invalid), or the one that could not run (inconclusive). */
+  check: { name: string; detail: string } | null;
+  digest: string | null;
+  chainId: number | null;
+  blockNumber: number | null;
+  /** The anchor time, already formatted, or null. */
+  anchoredAt: string | null;
+}
 
 export type Messages = typeof MESSAGES;

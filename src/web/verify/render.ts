@@ -1,7 +1,7 @@
 // Puts a ResultView on the page. Text only ever goes in through textContent: a proof is
 // untrusted input, and nothing in it may become markup.
-import { type CheckState, type ResultView, STATE_SYMBOLS, STATE_WORDS } from "./view.ts";
-import { MESSAGES } from "./messages.ts";
+import { type CheckState, type ResultView, STATE_SYMBOLS } from "./view.ts";
+import { MESSAGES, type Messages } from "./messages.ts";
 import type { VerdictKind } from "../../verify/index.ts";
 import { doc, type Elem, type Fragment, type SvgElem } from "./dom.ts";
 
@@ -51,11 +51,11 @@ export function renderVerdict(view: ResultView): Elem {
 }
 
 /** Everything below the banner: the meaning, the facts, every check. */
-export function renderDetails(view: ResultView): Fragment {
+export function renderDetails(view: ResultView, M: Messages = MESSAGES): Fragment {
   const frag = doc.createDocumentFragment();
 
   const meaning = el("div", "meaning");
-  meaning.append(el("h3", undefined, "What this means"));
+  meaning.append(el("h3", undefined, M.whatThisMeans));
   for (const p of view.meaning) meaning.append(el("p", undefined, p));
   frag.append(meaning);
 
@@ -78,10 +78,10 @@ export function renderDetails(view: ResultView): Fragment {
 
   if (view.checks.length === 0) return frag;
   const checks = el("section", "checks");
-  checks.append(el("h3", undefined, "Every check"));
+  checks.append(el("h3", undefined, M.everyCheck));
   const counts = { ok: 0, failed: 0, skipped: 0, unavailable: 0 } satisfies Record<CheckState, number>;
   for (const c of view.checks) counts[c.state]++;
-  checks.append(el("p", "checks__summary", MESSAGES.checksSummary(counts.ok, counts.failed, counts.skipped, counts.unavailable)));
+  checks.append(el("p", "checks__summary", M.checksSummary(counts.ok, counts.failed, counts.skipped, counts.unavailable)));
   const list = el("ol", "checks__list");
   for (const c of view.checks) {
     const li = el("li", `check check--${c.state}`);
@@ -91,7 +91,7 @@ export function renderDetails(view: ResultView): Fragment {
     mark.setAttribute("aria-hidden", "true");
     const body = el("div", "check__body");
     const title = el("p", "check__title");
-    title.append(el("span", "visually-hidden", `${STATE_WORDS[c.state]}: `), c.title, " ", el("code", "check__name", c.name));
+    title.append(el("span", "visually-hidden", `${M.stateWords[c.state]}: `), c.title, " ", el("code", "check__name", c.name));
     body.append(title, el("p", "check__detail", c.detail));
     li.append(mark, body);
     list.append(li);

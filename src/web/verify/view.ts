@@ -1,9 +1,15 @@
 // What the verification page says about a result, as plain data: the verdict in words, the
 // facts and every check. Pure (no DOM, no clock), so unit tests read exactly what a clerk reads.
 import { type Check, type ReportVerification, type VerificationResult, type Verdict, type VerdictKind, BEIJING_ZONE, outcomeOf } from "../../verify/index.ts";
-import { type CheckState, MESSAGES } from "./messages.ts";
+import { type CheckState, type Lang, type Messages, MESSAGES } from "./messages.ts";
+import { MESSAGES_ZH } from "./messages-zh.ts";
 
-export type { CheckState };
+export type { CheckState, Lang };
+
+/** The page's sentences in `lang` (English when none is given). */
+export function messagesFor(lang: Lang | undefined): Messages {
+  return lang === "zh-CN" ? MESSAGES_ZH : MESSAGES;
+}
 
 /** The document in hand, as far as the page could hash it. */
 export interface DocumentInfo {
@@ -25,6 +31,8 @@ export interface ViewContext {
   minConfirmations: number;
   /** IANA zone for "your time"; defaults to the runtime's own. */
   timeZone?: string;
+  /** The reader's language; English when not given. */
+  lang?: Lang;
 }
 
 export interface Fact {
@@ -68,20 +76,6 @@ export const CHECK_TITLES: Record<string, string> = MESSAGES.checkTitles;
 export const STATE_SYMBOLS: Record<CheckState, string> = { ok: "✓", failed: "✗", skipped: "–", unavailable: "?" };
 export const STATE_WORDS: Record<CheckState, string> = MESSAGES.stateWords;
 
-/** Chains a clerk might meet, by id; anything else is shown by number only. */
-const CHAIN_NAMES: Record<number, string> = {
-  1: "Ethereum mainnet",
-  10: "OP Mainnet",
-  56: "BNB Smart Chain",
-  100: "Gnosis",
-  137: "Polygon PoS",
-  8453: "Base",
-  42161: "Arbitrum One",
-  11155111: "Sepolia test network",
-  17000: "Holesky test network",
-  31337: "local development chain",
-};
-
 export const CLI_HINT = "npx evidence verify proof.json --file <document>";
 
 export function checkState(c: Check): CheckState {
@@ -89,13 +83,14 @@ export function checkState(c: Check): CheckState {
   return o === "passed" ? "ok" : o;
 }
 
-export function chainName(id: number): string {
-  const name = CHAIN_NAMES[id];
-  return name === undefined ? `chain ${id}` : `chain ${id} (${name})`;
+/** Chains a clerk might meet are named (messages.ts); anything else is shown by number only. */
+export function chainName(id: number, lang?: Lang): string {
+  const M = messagesFor(lang);
+  return M.chain(id, M.chainNames[id]);
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} byte${n === 1 ? "" : "s"}`;
+export function formatBytes(n: number, lang?: Lang): string {
+  if (n < 1000) return messagesFor(lang).bytes(n);
   const units = ["kB", "MB", "GB", "TB"];
   let v = n / 1000;
   let i = 0;
@@ -108,7 +103,7 @@ export function formatBytes(n: number): string {
 
 const DATE_PARTS: Intl.DateTimeFormatOptions = {
   day: "numeric",
-  month: "long",
+  month: "numeric",
   year: "numeric",
   hour: "2-digit",
   minute: "2-digit",
@@ -122,9 +117,9 @@ function partsOf(date: Date, timeZone: string, extra: Intl.DateTimeFormatOptions
   return out;
 }
 
-/** "27 November 2026, 09:31:12" in `timeZone`. */
-function dateTime(p: Record<string, string>): string {
-  return `${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute}:${p.second}`;
+/** "27 November 2026, 09:31:12" (or "2026年11月27日 09:31:12") in `timeZone`. */
+function dateTime(p: Record<string, string>, M: Messages): string {
+  return M.dateTime({ year: p.year ?? "", month: Number(p.month), day: String(Number(p.day)), hour: p.hour ?? "", minute: p.minute ?? "", second: p.second ?? "" });
 }
 
 export interface Times {
@@ -141,36 +136,37 @@ export interface Times {
 }
 
 /** An instant (ISO 8601 or Unix seconds) in UTC and in the reader's time zone. */
-export function formatTimes(when: string | number, timeZone?: string): Times {
+export function formatTimes(when: string | number, timeZone?: string, lang?: Lang): Times {
+  const M = messagesFor(lang);
   const date = typeof when === "number" ? new Date(when * 1000) : new Date(when);
   const zone = timeZone ?? new Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
   const u = partsOf(date, "UTC");
   const l = partsOf(date, zone, { timeZoneName: "longOffset" });
   const offset = (l.timeZoneName ?? "GMT").replace(/^GMT$/, "GMT+00:00").replace(/^GMT/, "UTC");
-  const local = dateTime(l);
+  const local = dateTime(l, M);
   return {
-    utc: `${dateTime(u)} UTC`,
+    utc: M.utc(dateTime(u, M)),
     local,
-    zone: zone === "UTC" ? "UTC" : `${zone}, ${offset}`,
+    zone: zone === "UTC" ? "UTC" : M.zone(zone, offset),
     localClock: `${l.hour}:${l.minute}:${l.second}`,
     otherDay: `${u.day} ${u.month} ${u.year}` !== `${l.day} ${l.month} ${l.year}`,
   };
 }
 
 /** An RFC 3339 time as "27 November 2026, 09:31:12 UTC"; as given when Date cannot read it. */
-function instant(rfc3339: string): string {
-  return Number.isNaN(Date.parse(rfc3339)) ? rfc3339 : formatTimes(rfc3339, "UTC").utc;
+function instant(rfc3339: string, lang?: Lang): string {
+  return Number.isNaN(Date.parse(rfc3339)) ? rfc3339 : formatTimes(rfc3339, "UTC", lang).utc;
 }
 
 /** "(10:31:12 your time, Europe/Berlin, UTC+01:00)"; with the date when it differs. */
-function yourTime(t: Times): string {
-  return `${t.otherDay ? t.local : t.localClock} your time, ${t.zone}`;
+function yourTime(t: Times, M: Messages): string {
+  return M.yourTime(t.otherDay ? t.local : t.localClock, t.zone);
 }
 
 const isRpcFailure = (c: Check) => c.detail.startsWith("RPC error:");
 
 /** One sentence per kind of failure, in pipeline order, without repeats. */
-function failureMeaning(failed: Check[], chain: ChainSource): string[] {
+function failureMeaning(failed: Check[], chain: ChainSource, M: Messages): string[] {
   const out: string[] = [];
   const add = (s: string) => {
     if (!out.includes(s)) out.push(s);
@@ -180,32 +176,28 @@ function failureMeaning(failed: Check[], chain: ChainSource): string[] {
   for (const c of failed) {
     switch (c.name) {
       case "format":
-        add("The proof could not be read as an evidence proof (format evidence-proof/v1). Check that you chose the proof file (usually a .json file) and not the document, and that it was not edited.");
+        add(M.meaningFormat);
         break;
       case "document":
-        add("The document you chose is not the document this proof was made for: even a one-character change gives a different fingerprint (digest). Check that you chose the right file.");
+        add(M.meaningDocument);
         break;
       case "leaf":
       case "root":
-        add("The proof has been altered since it was issued: its parts no longer fit together.");
+        add(M.meaningAltered);
         break;
       default:
         if (unreachable) {
-          add(
-            chain.kind === "relay"
-              ? "The blockchain could not be reached through this service, so the anchor could not be checked. Try again later, or use your own node."
-              : "The blockchain could not be reached at the address you gave, so the anchor could not be checked. Check the RPC URL (and that the node accepts requests from this page), or try again later.",
-          );
+          add(M.meaningUnreachable(chain.kind === "relay"));
         } else if (c.name === "chain") {
-          add("The chain source serves a different blockchain than the one the proof names, so the anchor cannot be checked there. Use a node of the chain named in the proof.");
+          add(M.meaningWrongChain);
         } else if (c.name === "confirmations" && !isRpcFailure(c)) {
-          add("The record is on the blockchain, but fewer blocks have followed it than the minimum you asked for. Wait and verify again, or lower the minimum.");
+          add(M.meaningConfirmations);
         } else if (c.name === "transaction") {
-          add("The anchoring transaction the proof names is not on the blockchain as the proof describes it.");
+          add(M.meaningTransaction);
         } else if (c.name === "block") {
-          add("The block or the time stated in the proof does not match the blockchain.");
+          add(M.meaningBlock);
         } else {
-          add("The blockchain has no record of this batch as the proof describes it.");
+          add(M.meaningNoRecord);
         }
     }
   }
@@ -218,60 +210,55 @@ function failureMeaning(failed: Check[], chain: ChainSource): string[] {
  */
 export function buildView(result: VerificationResult, verdict: Verdict, ctx: ViewContext): ResultView {
   const { bundle } = result;
+  const M = messagesFor(ctx.lang);
+  const F = M.facts;
+  const lang = ctx.lang;
   const anchor = bundle?.anchor ?? null;
   const doc = ctx.document;
   const docCheck = result.checks.find((c) => c.name === "document");
   const docMatched = docCheck?.ok === true;
   const meaning: string[] = [];
-  const anchoredTimes = result.anchoredAt !== null ? formatTimes(result.anchoredAt, ctx.timeZone) : null;
-  const claimedTimes = anchor !== null ? formatTimes(anchor.blockTimestamp, ctx.timeZone) : null;
+  const anchoredTimes = result.anchoredAt !== null ? formatTimes(result.anchoredAt, ctx.timeZone, lang) : null;
+  const claimedTimes = anchor !== null ? formatTimes(anchor.blockTimestamp, ctx.timeZone, lang) : null;
 
   switch (verdict.kind) {
     case "valid": {
       const when = anchoredTimes ?? claimedTimes;
-      const at = when === null ? `block ${anchor?.blockNumber ?? "?"}` : `${when.utc} (${yourTime(when)})`;
+      const at = when === null ? M.atBlock(String(anchor?.blockNumber ?? "?")) : lang === "zh-CN" ? `${when.utc}（${yourTime(when, M)}）` : `${when.utc} (${yourTime(when, M)})`;
       if (docMatched) {
-        meaning.push(`This document existed, unchanged, no later than ${at}.`);
+        meaning.push(M.validDocument(at));
       } else {
-        meaning.push(`The record this proof is about existed, unchanged, no later than ${at}.`);
-        if (doc === null) meaning.push("No document was checked. Add the document above and verify again to confirm that this proof is about it.");
+        meaning.push(M.validRecord(at));
+        if (doc === null) meaning.push(M.validNoDocument);
       }
-      meaning.push(
-        `The time comes from the blockchain block that holds the record, not from any clock of this service. The record was submitted by “${bundle?.evidence.meta.submitter ?? "?"}”.`,
-      );
+      meaning.push(M.validTimeSource(bundle?.evidence.meta.submitter ?? "?"));
       break;
     }
     case "consistent":
-      meaning.push(
-        claimedTimes === null
-          ? "Every check that could run passed, but the blockchain was not asked, so this does not show when the record existed."
-          : `Every check that could run passed, but the blockchain was not asked, so this does not yet show when the record existed. The proof states that it was anchored at ${claimedTimes.utc}; choose a blockchain source and verify again to confirm it.`,
-      );
-      if (docMatched) meaning.push("The document you chose is the one this proof was made for.");
+      meaning.push(claimedTimes === null ? M.consistentNoTime : M.consistentClaimed(claimedTimes.utc));
+      if (docMatched) meaning.push(M.documentMatches);
       break;
     case "pending":
-      meaning.push(
-        "The proof is well-formed, but its record has not been written to the blockchain yet, so it does not show a time yet. Ask for the proof again in a few minutes and verify the new file.",
-      );
-      if (docMatched) meaning.push("The document you chose is the one this proof was made for.");
+      meaning.push(M.pendingMeaning);
+      if (docMatched) meaning.push(M.documentMatches);
       break;
     case "inconclusive":
-      meaning.push(verdict.unavailable?.name === "document" ? MESSAGES.inconclusiveDocument : MESSAGES.inconclusiveChain(ctx.chain.kind === "relay"));
-      if (docMatched) meaning.push("The document you chose is the one this proof was made for.");
+      meaning.push(verdict.unavailable?.name === "document" ? M.inconclusiveDocument : M.inconclusiveChain(ctx.chain.kind === "relay"));
+      if (docMatched) meaning.push(M.documentMatches);
       break;
     case "invalid": {
       const failed = result.checks.filter((c) => checkState(c) === "failed");
-      meaning.push(...failureMeaning(failed, ctx.chain));
+      meaning.push(...failureMeaning(failed, ctx.chain, M));
       if (failed.length === 1 && failed[0]!.name === "document" && bundle !== null) {
         // The proof is sound, only about another file: say what it does show.
         const when = anchoredTimes ?? null;
         meaning.push(
           when === null
-            ? `The proof itself is intact: it is about a file whose ${bundle.evidence.meta.hashAlg} digest is ${bundle.evidence.digest}.`
-            : `The proof itself is intact: it shows that a file whose ${bundle.evidence.meta.hashAlg} digest is ${bundle.evidence.digest} existed no later than ${when.utc}. Your file is not that file.`,
+            ? M.intactOther(bundle.evidence.meta.hashAlg, bundle.evidence.digest)
+            : M.intactOtherWhen(bundle.evidence.meta.hashAlg, bundle.evidence.digest, when.utc),
         );
       } else {
-        meaning.push("This proof, as checked here, does not show that the document existed at the stated time.");
+        meaning.push(M.invalidNotShown);
       }
       break;
     }
@@ -286,85 +273,92 @@ export function buildView(result: VerificationResult, verdict: Verdict, ctx: Vie
     if (t !== null) {
       facts.push(
         confirmed
-          ? { label: "Anchored no later than (UTC)", value: t.utc }
-          : { label: "Anchor time stated by the proof (UTC)", value: t.utc, note: "Not confirmed on the blockchain." },
-        { label: MESSAGES.beijingLabel, value: formatTimes(anchor.blockTimestamp, BEIJING_ZONE).local },
+          ? { label: F.anchoredUtc, value: t.utc }
+          : { label: F.statedUtc, value: t.utc, note: F.notConfirmed },
+        { label: M.beijingLabel, value: formatTimes(anchor.blockTimestamp, BEIJING_ZONE, lang).local },
       );
-      if (!t.zone.startsWith(BEIJING_ZONE) && t.zone !== "UTC") facts.push({ label: "The same in your time", value: t.local, note: t.zone });
+      if (!t.zone.startsWith(BEIJING_ZONE) && t.zone !== "UTC") facts.push({ label: F.yourTimeLabel, value: t.local, note: t.zone });
     }
     facts.push(
-      { label: "Blockchain", value: chainName(anchor.chainId) },
-      { label: "Block", value: String(anchor.blockNumber) },
-      { label: "Transaction", value: anchor.txHash, mono: true },
-      { label: "Anchoring contract", value: anchor.contract, mono: true },
+      { label: F.blockchain, value: chainName(anchor.chainId, lang) },
+      { label: F.block, value: String(anchor.blockNumber) },
+      { label: F.transaction, value: anchor.txHash, mono: true },
+      { label: F.contract, value: anchor.contract, mono: true },
       {
-        label: "Confirmations",
-        value: result.confirmations === null ? "not checked" : String(result.confirmations),
-        note: `At least ${ctx.minConfirmations} asked for.`,
+        label: F.confirmations,
+        value: result.confirmations === null ? F.notChecked : String(result.confirmations),
+        note: F.atLeast(ctx.minConfirmations),
       },
     );
-    groups.push({ title: "Anchor", facts });
+    groups.push({ title: F.anchorTitle, facts });
   } else if (bundle !== null) {
-    groups.push({ title: "Anchor", facts: [{ label: "Anchored", value: "not yet" }] });
+    groups.push({ title: F.anchorTitle, facts: [{ label: F.anchored, value: F.notYet }] });
   }
 
   if (bundle !== null) {
     const { evidence, leaf, batch } = bundle;
     const m = evidence.meta;
     const facts: Fact[] = [
-      { label: `Document digest in the proof (${m.hashAlg})`, value: evidence.digest, mono: true },
-      { label: "Submitted by", value: m.submitter },
+      { label: F.digestInProof(m.hashAlg), value: evidence.digest, mono: true },
+      { label: F.submittedBy, value: m.submitter },
     ];
-    if (m.caseId !== undefined) facts.push({ label: "Case", value: m.caseId });
-    if (m.eventType !== undefined) facts.push({ label: "Event", value: m.eventType });
+    if (m.caseId !== undefined) facts.push({ label: F.caseId, value: m.caseId });
+    if (m.eventType !== undefined) facts.push({ label: F.event, value: m.eventType });
     if (m.occurredAt !== undefined) {
-      facts.push({ label: "Occurred at", value: instant(m.occurredAt), note: `As stated by the platform that submitted it (${m.occurredAt}).` });
+      facts.push({ label: F.occurredAt, value: instant(m.occurredAt, lang), note: F.asStated(m.occurredAt) });
     }
-    facts.push({ label: "Received by the service", value: instant(evidence.receivedAt), note: evidence.receivedAt });
-    facts.push({ label: "Evidence id", value: evidence.id, mono: true });
-    if (leaf !== null && batch !== null) facts.push({ label: "Batch", value: `batch ${batch.seq}, record ${leaf.index + 1} of ${batch.size}` });
-    groups.push({ title: "Evidence", facts });
+    facts.push({ label: F.received, value: instant(evidence.receivedAt, lang), note: evidence.receivedAt });
+    facts.push({ label: F.evidenceId, value: evidence.id, mono: true });
+    if (leaf !== null && batch !== null) facts.push({ label: F.batch, value: F.batchValue(batch.seq, leaf.index + 1, batch.size) });
+    groups.push({ title: F.evidenceTitle, facts });
   }
 
   const docFacts: Fact[] = [];
   if (doc === null) {
-    docFacts.push({ label: "Document", value: "none given", note: "The proof was checked on its own." });
+    docFacts.push({ label: F.document, value: F.noneGiven, note: F.checkedAlone });
   } else {
-    docFacts.push({ label: "File", value: doc.name, note: `${formatBytes(doc.bytes)}, read on this computer only.` });
+    docFacts.push({ label: F.file, value: doc.name, note: F.fileNote(formatBytes(doc.bytes, lang)) });
     if (doc.digest !== null) {
-      docFacts.push({ label: `Its digest (${doc.alg ?? "?"}), computed here`, value: doc.digest, mono: true });
+      docFacts.push({ label: F.digestHere(doc.alg ?? "?"), value: doc.digest, mono: true });
       if (docCheck !== undefined) {
-        docFacts.push({ label: "Matches the proof", value: docCheck.ok ? "yes" : docCheck.skipped === true ? "not checked" : "no" });
+        docFacts.push({ label: F.matches, value: docCheck.ok ? F.yes : docCheck.skipped === true ? F.notChecked : F.no });
       }
     } else {
-      docFacts.push({ label: "Its digest", value: "not computed", note: doc.note ?? undefined });
+      docFacts.push({ label: F.digest, value: F.notComputed, note: doc.note ?? undefined });
     }
   }
-  groups.push({ title: "Your document", facts: docFacts });
+  groups.push({ title: F.documentTitle, facts: docFacts });
 
   groups.push({
-    title: "How it was checked",
+    title: F.howTitle,
     facts: [
       ctx.chain.kind === "relay"
-        ? {
-            label: "Blockchain source",
-            value: "this service’s relay",
-            note: `The blockchain data came through this service (${ctx.chain.url}). For full independence, verify with your own node.`,
-          }
+        ? { label: F.source, value: F.relay, note: F.relayNote(ctx.chain.url) }
         : ctx.chain.kind === "custom"
-          ? { label: "Blockchain source", value: ctx.chain.url, mono: true, note: "Your own node." }
-          : { label: "Blockchain source", value: "none (offline)", note: "The blockchain was not asked." },
-      { label: "Minimum confirmations", value: String(ctx.minConfirmations) },
+          ? { label: F.source, value: ctx.chain.url, mono: true, note: F.ownNode }
+          : { label: F.source, value: F.offline, note: F.offlineNote },
+      { label: F.minConfirmations, value: String(ctx.minConfirmations) },
     ],
   });
 
+  const check = verdict.failed ?? verdict.unavailable;
   return {
     kind: verdict.kind,
-    label: VERDICT_LABELS[verdict.kind],
-    headline: headlineBody(verdict.headline),
+    label: M.verdictLabels[verdict.kind],
+    headline:
+      M.headline === null
+        ? headlineBody(verdict.headline)
+        : M.headline({
+            kind: verdict.kind,
+            check: check === null ? null : { name: check.name, detail: check.detail },
+            digest: bundle?.evidence.digest ?? null,
+            chainId: anchor?.chainId ?? null,
+            blockNumber: anchor?.blockNumber ?? null,
+            anchoredAt: anchoredTimes?.utc ?? null,
+          }),
     meaning,
     groups,
-    checks: result.checks.map((c) => ({ name: c.name, state: checkState(c), title: CHECK_TITLES[c.name] ?? c.name, detail: c.detail })),
+    checks: result.checks.map((c) => ({ name: c.name, state: checkState(c), title: M.checkTitles[c.name] ?? c.name, detail: M.detail(c.detail) })),
   };
 }
 
@@ -399,19 +393,20 @@ type StatedEvent = { occurredAt?: unknown; verification?: { anchoredAt?: unknown
 export function buildReportView(
   result: ReportVerification,
   doc: { events?: StatedEvent[]; caseId?: unknown; id?: unknown },
-  ctx: { chain: ChainSource; keysUrl: string; timeZone?: string },
+  ctx: { chain: ChainSource; keysUrl: string; timeZone?: string; lang?: Lang },
 ): ResultView {
-  const R = MESSAGES.report;
+  const M = messagesFor(ctx.lang);
+  const R = M.report;
   const stated = Array.isArray(doc.events) ? doc.events : [];
   const events: Fact[] = result.events.map((e) => {
     const s = stated[e.n - 1];
     const anchoredAt = typeof s?.verification?.anchoredAt === "string" ? s.verification.anchoredAt : null;
     const occurredAt = typeof s?.occurredAt === "string" ? s.occurredAt : null;
     const notes = [
-      ...(e.failing.length > 0 ? [`failing: ${e.failing.join(", ")}`] : []),
-      ...e.problems,
-      ...(e.link.ok ? [] : [e.link.detail]),
-      ...(anchoredAt === null ? [] : [R.anchoredAt(formatTimes(anchoredAt, "UTC").utc.replace(/ UTC$/, ""), `${formatTimes(anchoredAt, BEIJING_ZONE).local} Beijing time (UTC+08:00)`)]),
+      ...(e.failing.length > 0 ? [M.reportFailing(e.failing.join(", "))] : []),
+      ...e.problems.map(M.detail),
+      ...(e.link.ok ? [] : [M.detail(e.link.detail)]),
+      ...(anchoredAt === null ? [] : [R.anchoredAt(formatTimes(anchoredAt, "UTC", ctx.lang).local, M.reportBeijing(formatTimes(anchoredAt, BEIJING_ZONE, ctx.lang).local))]),
       ...(occurredAt === null ? [] : [R.claimed(occurredAt)]),
     ];
     return { label: R.event(e.n), value: `${R.eventState[e.verdict]} · ${e.evidenceId}`, ...(notes.length > 0 ? { note: notes.join(" · ") } : {}) };
@@ -426,13 +421,15 @@ export function buildReportView(
   }
   const meaning =
     result.verdict === "inconclusive"
-      ? [MESSAGES.inconclusiveChain(ctx.chain.kind === "relay")]
+      ? [M.inconclusiveChain(ctx.chain.kind === "relay")]
       : result.verdict === "consistent"
-        ? ["The signature and every proof check out, but the blockchain was not asked, so the anchor times are not confirmed. Choose a blockchain source and verify again."]
+        ? [M.reportConsistent]
         : [];
   return {
     kind: result.verdict,
     label: R.labels[result.verdict],
+    // The report's headline is the library's sentence; in Chinese the label and the meaning
+    // carry the verdict, and the sentence follows as the library wrote it.
     headline: headlineBody(result.headline),
     meaning,
     groups,
