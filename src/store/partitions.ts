@@ -22,18 +22,21 @@ import { queryRows, type DbOrTx } from "./db.ts";
 
 const DAY_MS = 86_400_000;
 
-/** The last id's time and 12-bit counter: ids of this process never go backwards. */
+/** The last id's time and 12-bit counter: ids of this process do not go backwards. */
 let last = { ms: 0, counter: 0 };
+const STEP_BACK_MS = 10_000;
 
 /**
  * A new evidence id: a UUIDv7 of `nowMs` (48-bit time, version 7, then a 12-bit counter and
  * 62 random bits: RFC 9562 section 6.2, method 1). Within a process each id is greater than
- * the one before, also within one millisecond or when the clock steps back, so a request's
+ * the one before, also within one millisecond or when the clock steps back a little, so a request's
  * rows, inserted in the order made, land at the right edge of the primary key's index
  * instead of splitting its pages (random order within a millisecond left them 2/3 full).
  */
 export function newEvidenceId(nowMs: number = Date.now()): string {
-  if (nowMs > last.ms) last = { ms: nowMs, counter: randomBytes(2).readUInt16BE(0) & 0x1ff };
+  // A clock set back by more than STEP_BACK_MS is taken as it is: ids must not stay pinned to a
+  // wrong future time (whose partition may not exist).
+  if (nowMs > last.ms || last.ms - nowMs > STEP_BACK_MS) last = { ms: nowMs, counter: randomBytes(2).readUInt16BE(0) & 0x1ff };
   else if (++last.counter > 0xfff) last = { ms: last.ms + 1, counter: 0 };
   const b = randomBytes(16);
   b.writeUIntBE(last.ms, 0, 6);

@@ -38,6 +38,8 @@ describe("evidence ids", () => {
     expect(msOf(ids[9_999]!) - ms).toBeGreaterThan(0);
     expect(msOf(ids[9_999]!) - ms).toBeLessThan(10);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A clock set back far is believed: ids do not stay pinned to the wrong time.
+    expect(msOf(newEvidenceId(ms))).toBe(ms);
   });
 
   it("name their partition by the UTC day of their time; any other id is in partition 0", () => {
