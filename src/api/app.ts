@@ -60,6 +60,10 @@ export interface AppDeps {
   tsa?: TimeStampAuthority | undefined;
   /** The X.509 identity whose CA certificates /.well-known/evidence-ca.pem serves. */
   pki?: PkiIdentity | undefined;
+  /** TSA_URL and its settings: the authority asked first for a PDF signature's time-stamp. */
+  tsaUrl?: string | undefined;
+  tsaTimeoutMs?: number | undefined;
+  tsaAuthorization?: string | undefined;
   /** The origin users reach the service at, when a proxy stands in front (PUBLIC_URL). */
   publicUrl?: string | undefined;
   /** The built verification page; read from dist/web/ when not given. */
