@@ -90,7 +90,10 @@ describe("a report dropped on the /verify page", () => {
     const r = await dropReport("report-changed.json", changed);
     expect(r.kind, r.result).toBe("invalid");
     expect(r.banner).toContain("REPORT NOT VALID");
-    expect(r.banner).toContain("the report's signature does not check out");
+    expect(r.banner).toMatch(/the report's signature does not check out/i);
+    expect(r.result).toContain("the signature does not match the document: it was changed after signing, or signed by another key");
+    // And the changed event is named: its digest no longer matches its own proof's.
+    expect(r.result).toContain(`digest is "${changed.slice(at - digest.length + 1, at + 1)}" in the report, "${digest}" in its proof`);
     expect(r.result).not.toContain("REPORT VALID");
     await r.page.context().close();
   });
