@@ -106,9 +106,14 @@ export function claimedTimeWarnings(events: readonly ClaimedTime[]): string[] {
  * states. Empty for a proof that cannot be read, claims no time or is not anchored yet.
  */
 export function proofClaimedTimeWarnings(bundle: ProofBundleV1 | null, anchoredAt: string | null = null): string[] {
+  return proofClaimedTimeFindings(bundle, anchoredAt).map(claimedTimeSentence);
+}
+
+/** proofClaimedTimeWarnings as data, for a caller that words them in another language. */
+export function proofClaimedTimeFindings(bundle: ProofBundleV1 | null, anchoredAt: string | null = null): ClaimedTimeFinding[] {
   const occurredAt = bundle?.evidence.meta.occurredAt;
   if (bundle === null || occurredAt === undefined) return [];
   const confirmed = anchoredAt === null ? Number.NaN : Date.parse(anchoredAt) / 1000;
   const anchorTimestamp = Number.isFinite(confirmed) ? confirmed : (bundle.anchor?.blockTimestamp ?? null);
-  return claimedTimeFindings([{ n: 1, occurredAt, anchorTimestamp }]).map(claimedTimeSentence);
+  return claimedTimeFindings([{ n: 1, occurredAt, anchorTimestamp }]);
 }

@@ -245,6 +245,12 @@ export const MESSAGES_ZH: Messages = {
   reportFailing: (names) => `未通过的校验：${names}`,
   reportBeijing: (t) => `北京时间 ${t}（UTC+08:00）`,
   reportConsistent: "签名和每个证明均已核对无误，但未查询区块链，因此锚定时间未经确认。请选择区块链来源并重新验证。",
+  claimedTime: (f) =>
+    f.kind === "after-anchor"
+      ? `平台称其发生于 ${f.claimed}，晚于其锚定时间 ${f.anchored}：记录不可能在其所描述的事件发生之前被锚定，因此所称时间有误（以锚定时间为准）。`
+      : f.kind === "out-of-order"
+        ? `平台称其发生于 ${f.claimed}，早于排在其前面的事件 ${f.before.n}（${f.before.claimed}）：平台所称时间顺序错乱。`
+        : `平台所称时间 ${JSON.stringify(f.claimed)} 无法识别为时间。`,
   page: {
     title: "验证存证证明",
     skip: "跳到表单",

@@ -3,7 +3,7 @@
 // practice: 存证, 哈希值/摘要值, 默克尔树, 区块高度, 交易哈希, 时间戳) have the same shape, so the
 // compiler finds a sentence missing from one. Parameterised sentences are functions. The
 // static page (index.html) names its strings with data-i18n keys into `page`. Pure data: no DOM.
-import type { VerdictKind } from "../../verify/index.ts";
+import { type ClaimedTimeFinding, claimedTimeSentence, type VerdictKind } from "../../verify/index.ts";
 
 export type CheckState = "ok" | "failed" | "skipped" | "unavailable";
 
@@ -203,6 +203,8 @@ export const MESSAGES = {
   reportFailing: (names: string) => `failing: ${names}`,
   reportBeijing: (t: string) => `${t} Beijing time (UTC+08:00)`,
   reportConsistent: "The signature and every proof check out, but the blockchain was not asked, so the anchor times are not confirmed. Choose a blockchain source and verify again.",
+  /** A proof's claimed occurredAt that cannot be true (the amber note under the verdict; never a change of it). */
+  claimedTime: (f: ClaimedTimeFinding): string => `${claimedTimeSentence(f).charAt(0).toUpperCase()}${claimedTimeSentence(f).slice(1)}.`,
   /** The static page (index.html): element key → text. */
   page: {
     title: "Verify an evidence proof",

@@ -59,6 +59,16 @@ export function renderDetails(view: ResultView, M: Messages = MESSAGES): Fragmen
   for (const p of view.meaning) meaning.append(el("p", undefined, p));
   frag.append(meaning);
 
+  if (view.warnings !== undefined && view.warnings.length > 0) {
+    const note = el("div", "claimed-time-warning");
+    note.id = "claimed-time-warning";
+    note.setAttribute("role", "note");
+    note.append(el("p", "claimed-time-warning__title", M.report.warnings));
+    for (const w of view.warnings) note.append(el("p", undefined, w));
+    note.append(el("p", "claimed-time-warning__note", M.report.warningsNote));
+    frag.append(note);
+  }
+
   for (const g of view.groups) {
     const section = el("section", "facts");
     const h = el("h3", undefined, g.title);

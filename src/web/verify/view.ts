@@ -1,6 +1,6 @@
 // What the verification page says about a result, as plain data: the verdict in words, the
 // facts and every check. Pure (no DOM, no clock), so unit tests read exactly what a clerk reads.
-import { type Check, type ReportVerification, type VerificationResult, type Verdict, type VerdictKind, BEIJING_ZONE, outcomeOf } from "../../verify/index.ts";
+import { type Check, type ReportVerification, type VerificationResult, type Verdict, type VerdictKind, BEIJING_ZONE, outcomeOf, proofClaimedTimeFindings } from "../../verify/index.ts";
 import { type CheckState, type Lang, type Messages, MESSAGES } from "./messages.ts";
 import { MESSAGES_ZH } from "./messages-zh.ts";
 
@@ -66,6 +66,8 @@ export interface ResultView {
   meaning: string[];
   groups: FactGroup[];
   checks: CheckRow[];
+  /** The platform's claimed time that cannot be true as stated: an amber note, never a change of verdict. */
+  warnings?: string[];
 }
 
 export const VERDICT_LABELS: Record<VerdictKind, string> = MESSAGES.verdictLabels;
@@ -359,6 +361,7 @@ export function buildView(result: VerificationResult, verdict: Verdict, ctx: Vie
     meaning,
     groups,
     checks: result.checks.map((c) => ({ name: c.name, state: checkState(c), title: M.checkTitles[c.name] ?? c.name, detail: M.detail(c.detail) })),
+    warnings: proofClaimedTimeFindings(bundle, result.anchoredAt).map(M.claimedTime),
   };
 }
 
