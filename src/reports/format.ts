@@ -60,11 +60,42 @@ export interface ReportEvent {
     blockHash: string | null;
     transaction: string | null;
     confirmations: number | null;
+    /**
+     * The RFC 3161 token an external authority (TSA_URL) gave over this event's batch root,
+     * as checked when the report was generated; null when the batch has none (no TSA_URL,
+     * not stamped yet, not in a batch). Absent in reports made before the member existed.
+     */
+    batchTimestamp?: ReportBatchTimestamp | null;
   };
   /** Seconds from receivedAt to the anchoring block's time, or null when not anchored. */
   anchoringDelaySeconds: number | null;
   /** Whether meta.prev names the previous event of this timeline (null prev for the first). */
   link: { ok: boolean; detail: string };
+}
+
+/**
+ * A batch root's RFC 3161 time-stamp in a report: the second clock beside the chain's. `ok`
+ * says whether the token's signature, ESSCertID(v2) and imprint (= `imprint`, the batch root)
+ * checked out at generation; whether its certificate is trusted is the reader's call, made
+ * against the authority's CA (`evidence verify-report` does both).
+ */
+export interface ReportBatchTimestamp {
+  /** The TimeStampToken (DER), base64: `openssl ts -verify -token_in` reads it. */
+  token: string;
+  /** The token's genTime: when the authority says the batch root existed. */
+  time: string;
+  /** Subject of the certificate that signed the token. */
+  authority: string;
+  /** The authority's URL the service asked (TSA_URL). */
+  tsa: string;
+  serialNumber: string;
+  policy: string;
+  /** The batch whose root was stamped, and that root (0x-hex), which is the token's imprint. */
+  batchSeq: number;
+  imprint: string;
+  ok: boolean;
+  /** What was checked, and the token's time beside the anchor's, in the report's language. */
+  detail: string;
 }
 
 export interface ReportAuditEntry {

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { toHex } from "../core/bytes.ts";
+import { fromHex, toHex } from "../core/bytes.ts";
 import type { ProofBundleV1 } from "../core/bundle.ts";
 import { sha256 } from "../core/hash.ts";
 import { canonicalJson } from "../core/jcs.ts";
@@ -18,18 +18,21 @@ import {
   type EvidenceReportV1,
   type ReportAnchoring,
   type ReportAuditEntry,
+  type ReportBatchTimestamp,
   type ReportEvent,
 } from "../reports/format.ts";
 import { howToVerify } from "../reports/content.ts";
 import { DEFAULT_REPORT_LANGUAGE, type ReportLanguage } from "../reports/i18n/language.ts";
-import { reportAlgorithms, reportStatement, verdictTexts, type VerdictTexts } from "../reports/i18n/texts.ts";
+import { batchTimestampTexts, reportAlgorithms, reportStatement, verdictTexts, type BatchTimestampTexts, type VerdictTexts } from "../reports/i18n/texts.ts";
 import type { Signer } from "../signing/signer.ts";
 import { getPrincipal } from "../store/access.ts";
 import { appendAudit, lockAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
 import { caseEvidence, getEvidence } from "../store/evidence.ts";
 import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
-import type { EvidenceRow, ReportRow } from "../store/schema.ts";
+import type { BatchTimestampRow, EvidenceRow, ReportRow } from "../store/schema.ts";
+import { batchTimestampsOf } from "../store/timestamps.ts";
+import { checkToken } from "../tsa/token.ts";
 import { ADMIN_SCOPE, type Scope } from "../store/scope.ts";
 import { type ChainReader, claimedTimeFindings, verdictOf, verifyBundle } from "../verify/index.ts";
 import { SYSTEM_TENANT } from "./access.ts";
@@ -128,7 +131,7 @@ export class ReportService {
     const id = randomUUID();
     const language = req.language ?? this.#deps.defaultLanguage ?? DEFAULT_REPORT_LANGUAGE;
     const words = verdictTexts(language);
-    const events = await this.#checkEvents(rows, req.caseId !== undefined, words);
+    const events = await this.#checkEvents(rows, req.caseId !== undefined, words, batchTimestampTexts(language));
     const audit = req.caseId === undefined ? [] : await this.#audit(req.tenantId, req.caseId);
     const first = events.find((e) => e.proof.anchor !== null)?.proof.anchor ?? null;
     const timeline = timelineSummary(events, req.caseId !== undefined, words);
@@ -149,7 +152,7 @@ export class ReportService {
       events,
       timeline,
       audit,
-      verdict: verdictOfReport(events, timeline, req.caseId ?? null, words),
+      verdict: verdictOfReport(events, timeline, req.caseId ?? null, words, batchTimestampTexts(language)),
       statement: reportStatement(language),
       howToVerify: howToVerify(events, { origin, reportId: id, kid: this.#deps.signer.kid }, language),
       selfProof: {
@@ -250,14 +253,36 @@ export class ReportService {
     return rows.sort((a, b) => a.seq - b.seq);
   }
 
-  async #checkEvents(rows: EvidenceRow[], isCase: boolean, words: VerdictTexts): Promise<ReportEvent[]> {
+  async #checkEvents(rows: EvidenceRow[], isCase: boolean, words: VerdictTexts, stampWords: BatchTimestampTexts): Promise<ReportEvent[]> {
     const chain = this.#deps.chainReader();
+    // The tokens of the report's batches, in one query; each is checked once, for all its events.
+    const stamps = await batchTimestampsOf(this.#deps.db, rows.flatMap((r) => (r.batchSeq === null ? [] : [r.batchSeq])));
+    const stampChecks = new Map<number, Promise<{ ok: true; time: string; authority: string } | { ok: false; reason: string }>>();
     const links = isCase ? checkTimeline(rows.map((r) => ({ leafHash: toHex(r.leafHash), prev: r.meta.prev ?? null }))) : null;
     const events: ReportEvent[] = [];
     for (const [i, row] of rows.entries()) {
       const proof = await this.#deps.prover.proof(ADMIN_SCOPE, row.id);
       const result = await verifyBundle(proof, { ...(chain ? { chain } : {}), minConfirmations: this.#deps.minConfirmations });
       const anchor = proof.anchor;
+      const batch = proof.batch;
+      const stamp = batch === null ? undefined : stamps.get(batch.seq);
+      let batchTimestamp: ReportBatchTimestamp | null = null;
+      if (batch !== null && stamp !== undefined) {
+        if (!stampChecks.has(batch.seq)) stampChecks.set(batch.seq, checkBatchToken(stamp, batch.root));
+        const checked = await stampChecks.get(batch.seq)!;
+        batchTimestamp = {
+          token: Buffer.from(stamp.token).toString("base64"),
+          time: checked.ok ? checked.time : stamp.genTime.toISOString(),
+          authority: checked.ok ? checked.authority : stamp.tsaName,
+          tsa: stamp.tsaUrl,
+          serialNumber: stamp.serialNumber,
+          policy: stamp.policy,
+          batchSeq: batch.seq,
+          imprint: batch.root,
+          ok: checked.ok,
+          detail: checked.ok ? stampWords.checked(checked.time, checked.authority, result.anchoredAt ?? (anchor === null ? null : new Date(anchor.blockTimestamp * 1000).toISOString())) : stampWords.failed(checked.reason),
+        };
+      }
       events.push({
         n: i + 1,
         evidenceId: row.id,
@@ -279,6 +304,7 @@ export class ReportService {
           blockHash: anchor?.blockHash ?? null,
           transaction: anchor?.txHash ?? null,
           confirmations: result.confirmations,
+          batchTimestamp,
         },
         anchoringDelaySeconds: anchor === null ? null : Math.max(0, Math.round(anchor.blockTimestamp - row.receivedAt.getTime() / 1000)),
         link: links === null ? { ok: true, detail: words.linkNotChecked } : { ok: links.events[i]!.ok, detail: words.linkDetail(links.events[i]!.detail) },
@@ -290,6 +316,21 @@ export class ReportService {
   async #audit(tenantId: string, caseId: string): Promise<ReportAuditEntry[]> {
     const rows = await auditAboutCase(this.#deps.db, tenantId, caseId, 1000);
     return rows.map((r) => ({ seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, target: r.target, hash: toHex(r.hash) }));
+  }
+}
+
+/**
+ * Checks a kept batch token as the report states it: the signature over the signed attributes,
+ * the ESSCertID(v2) hash of the signing certificate, and that the imprint is the proof's batch
+ * root. Whom to trust for the certificate is the reader's choice (verify-report asks for it).
+ */
+async function checkBatchToken(stamp: BatchTimestampRow, root: string): Promise<{ ok: true; time: string; authority: string } | { ok: false; reason: string }> {
+  try {
+    const info = await checkToken(stamp.token, { hashedMessage: fromHex(root) });
+    if (info.genTime.getTime() !== stamp.genTime.getTime()) return { ok: false, reason: `the token's time ${info.genTime.toISOString()} is not the time kept with it (${stamp.genTime.toISOString()})` };
+    return { ok: true, time: info.genTime.toISOString(), authority: info.signerName };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
   }
 }
 
@@ -311,12 +352,21 @@ function timelineSummary(events: ReportEvent[], isCase: boolean, words: VerdictT
     : { ok: false, events: events.length, detail: warned(words.brokenLinks(broken.map((e) => e.n).join(", "), broken[0]!.link.detail)) };
 }
 
-function verdictOfReport(events: ReportEvent[], timeline: EvidenceReportV1["timeline"], caseId: string | null, words: VerdictTexts): EvidenceReportV1["verdict"] {
+function verdictOfReport(
+  events: ReportEvent[],
+  timeline: EvidenceReportV1["timeline"],
+  caseId: string | null,
+  words: VerdictTexts,
+  stampWords: BatchTimestampTexts,
+): EvidenceReportV1["verdict"] {
   const what = words.what(caseId, events.length);
   const list = (xs: ReportEvent[]): string => xs.map((e) => e.n).join(", ");
   const failed = events.filter((e) => e.verification.verdict === "invalid");
   const pending = events.filter((e) => e.verification.verdict === "pending" || e.verification.verdict === "consistent");
   if (failed.length > 0) return { ok: false, sentence: words.failed(failed.length, what, list(failed)) };
+  // A kept token that does not check out is a failed check, as a proof's would be.
+  const badStamps = events.filter((e) => e.verification.batchTimestamp?.ok === false);
+  if (badStamps.length > 0) return { ok: false, sentence: stampWords.verdictFailed(what, list(badStamps)) };
   if (!timeline.ok) return { ok: false, sentence: words.brokenTimeline(what, timeline.detail) };
   // A check that could not run (the chain unreachable) is neither a pass nor a failure.
   const unchecked = events.filter((e) => e.verification.verdict === "inconclusive");

@@ -172,3 +172,33 @@ export function verdictTexts(lang: ReportLanguage): VerdictTexts {
 
 /** A sentence from the report's own JSON (timeline detail, link detail) in Chinese, for old English reports rendered in Chinese. */
 export const timelineDetailZh = linkDetailZh;
+
+/** Sentences about a batch root's RFC 3161 time-stamp (an event's verification.batchTimestamp), in one language. */
+export interface BatchTimestampTexts {
+  /** The token checked out: its time and authority, beside the anchor's time (two clocks, not compared strictly). */
+  checked(time: string, authority: string, anchoredAt: string | null): string;
+  /** The token did not check out (`reason` is the checker's English sentence). */
+  failed(reason: string): string;
+  /** The report's verdict when some event's batch token failed. */
+  verdictFailed(what: string, list: string): string;
+}
+
+const STAMP_EN: BatchTimestampTexts = {
+  checked: (time, authority, anchoredAt) =>
+    `RFC 3161 time-stamp of the batch root: ${time} UTC by ${authority}; its signature, signing-certificate hash (ESSCertID) and imprint (the batch root) check out` +
+    (anchoredAt === null ? "" : `; the anchor's block time is ${anchoredAt} UTC (two independent clocks, shown side by side, not compared strictly)`),
+  failed: (reason) => `RFC 3161 time-stamp of the batch root does NOT check out: ${reason}`,
+  verdictFailed: (what, list) => `NOT VERIFIED: the RFC 3161 time-stamp of the batch of event ${list} of ${what} does not check out.`,
+};
+
+const STAMP_ZH: BatchTimestampTexts = {
+  checked: (time, authority, anchoredAt) =>
+    `批次根的 RFC 3161 时间戳：${time} UTC，由 ${authority} 签发；其签名、签名证书哈希（ESSCertID）与消息印记（即批次根）均核验通过` +
+    (anchoredAt === null ? "" : `；链上锚定区块时间为 ${anchoredAt} UTC（两个相互独立的时钟，并列列出，不作严格比较）`),
+  failed: (reason) => `批次根的 RFC 3161 时间戳核验未通过：${reason}`,
+  verdictFailed: (what, list) => `验证未通过：${what}中事件 ${list} 所在批次的 RFC 3161 时间戳核验未通过。`,
+};
+
+export function batchTimestampTexts(lang: ReportLanguage): BatchTimestampTexts {
+  return lang === "zh-CN" ? STAMP_ZH : STAMP_EN;
+}
