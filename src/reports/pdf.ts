@@ -555,6 +555,18 @@ function eventBlock(w: Writer, report: EvidenceReportV1, e: ReportEvent, total: 
     },
   ];
   if (p.batch !== null) rows.push({ label: t("Batch root", "批次根哈希"), value: p.batch.root, mono: true });
+  // The second clock: the batch root's RFC 3161 token (TSA_URL), as checked at generation.
+  const stamp = v.batchTimestamp;
+  if (stamp !== undefined && stamp !== null) {
+    rows.push({
+      label: t("RFC 3161 time-stamp", "RFC 3161 时间戳"),
+      value: stamp.ok
+        ? t(`RFC 3161 time-stamp of the batch root: ${utc(stamp.time, { ms: true })} UTC by ${stamp.authority} ✓`, `批次根的 RFC 3161 时间戳：${utc(stamp.time, { ms: true })} UTC，由 ${stamp.authority} 签发 ✓`)
+        : `× ${stamp.detail}`,
+      color: stamp.ok ? COLOR.green : COLOR.red,
+      face: stamp.ok ? "sans" : "bold",
+    });
+  }
   rows.push({ label: t("Leaf hash", "叶子哈希值"), value: e.leafHash, mono: true });
   if (report.caseId !== null) {
     rows.push({ label: t("Previous (meta.prev)", "前一事件（meta.prev）"), value: e.prev ?? t("— none: the first event of the case", "—无：本案第一个事件"), mono: e.prev !== null });

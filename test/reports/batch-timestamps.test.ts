@@ -24,6 +24,7 @@ import { checkToken, tokenOfResponse } from "../../src/tsa/token.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { freePort } from "../helpers/chain.ts";
 import { describeDbKind } from "../helpers/db.ts";
+import { pdfPageTexts } from "../helpers/pdf-tools.ts";
 import { tempDir } from "../helpers/service.ts";
 
 const HAS_OPENSSL = spawnSync("openssl", ["version"]).status === 0;
@@ -47,13 +48,23 @@ async function submit(caseId: string, n: number): Promise<number> {
   return item.batch.seq;
 }
 
-async function report(caseId: string, language: "en" | "zh-CN"): Promise<{ text: string; json: EvidenceReportV1 }> {
+async function report(caseId: string, language: "en" | "zh-CN"): Promise<{ id: string; text: string; json: EvidenceReportV1 }> {
   const res = await h.rawApp.request("/v1/reports", jsonRequest("POST", { tenantId: TEST_TENANT, caseId, purpose: "test", requestedBy: "tester", language }, bearer(h.keys.admin)));
   expect(res.status, await res.clone().text()).toBe(201);
   const { id } = (await res.json()) as { id: string };
   const text = await (await h.rawApp.request(`/v1/reports/${id}`, { headers: bearer(h.keys.admin) })).text();
-  return { text, json: JSON.parse(text) as EvidenceReportV1 };
+  return { id, text, json: JSON.parse(text) as EvidenceReportV1 };
 }
+
+/** The PDF's text, spaces collapsed (line breaks and runs of spaces differ between extractors). */
+async function pdfText(id: string): Promise<string> {
+  const res = await h.rawApp.request(`/v1/reports/${id}/pdf`, { headers: bearer(h.keys.admin) });
+  expect(res.status).toBe(200);
+  const file = join(dir, `${id}.pdf`);
+  writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
+  return (await pdfPageTexts(file)).join("\n").replace(/\s+/g, " ");
+}
+const pdfTime = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, iso.endsWith(".000Z") ? 19 : 23)}`;
 
 /** The CLI in-process; the report's origin (http://localhost) is the app, unless `serviceDown`: then it is a real closed port 80. */
 async function run(args: string[], serviceDown = false): Promise<{ code: number; out: string; err: string }> {
@@ -125,7 +136,7 @@ afterAll(async () => {
 });
 
 describe(`batch-root time-stamps in reports on ${describeDbKind()}`, () => {
-  let good: { text: string; json: EvidenceReportV1 };
+  let good: { id: string; text: string; json: EvidenceReportV1 };
 
   it("a report states each event's batch token, checked at generation, beside the anchor's time", async () => {
     good = await report("stamped", "en");
@@ -152,11 +163,21 @@ describe(`batch-root time-stamps in reports on ${describeDbKind()}`, () => {
     expect(new Set(good.json.events.map((e) => e.verification.batchTimestamp!.batchSeq))).toEqual(new Set(stampedSeqs));
   });
 
-  it("says so in Chinese in a Chinese report", async () => {
+  it("the PDF has one line per event for the token, with its time and authority", async () => {
+    const text = await pdfText(good.id);
+    for (const e of good.json.events) {
+      const s = e.verification.batchTimestamp!;
+      expect(text, `event ${e.n}`).toContain(`RFC 3161 time-stamp of the batch root: ${pdfTime(s.time)} UTC by ${s.authority} ✓`);
+    }
+    expect(text.match(/RFC 3161 time-stamp of the batch root: /g)).toHaveLength(3);
+  });
+
+  it("says so in Chinese in a Chinese report, and in its PDF", async () => {
     const zh = await report("stamped", "zh-CN");
     const s = zh.json.events[0]!.verification.batchTimestamp!;
     expect(s.ok).toBe(true);
     expect(s.detail).toMatch(/^批次根的 RFC 3161 时间戳：.* UTC，由 .* 签发；其签名、签名证书哈希（ESSCertID）与消息印记（即批次根）均核验通过；链上锚定区块时间为 /);
+    expect(await pdfText(zh.id)).toContain(`批次根的 RFC 3161 时间戳：${pdfTime(s.time)} UTC，由 ${s.authority} 签发 ✓`);
   });
 
   it("a batch without a token has null; a kept token over another hash fails the event's check and the report's verdict", async () => {
@@ -168,6 +189,7 @@ describe(`batch-root time-stamps in reports on ${describeDbKind()}`, () => {
     const s = liar.json.events[0]!.verification.batchTimestamp!;
     expect(s).toMatchObject({ ok: false, batchSeq: liarSeq });
     expect(s.detail).toBe("RFC 3161 time-stamp of the batch root does NOT check out: the token's imprint is not the hash that was sent");
+    expect(await pdfText(liar.id)).toContain("× RFC 3161 time-stamp of the batch root does NOT check out: the token's imprint is not the hash that was sent");
     expect(liar.json.verdict).toEqual({ ok: false, sentence: "NOT VERIFIED: the RFC 3161 time-stamp of the batch of event 1 of case liar (1 events) does not check out." });
   });
 
