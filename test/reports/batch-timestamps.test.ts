@@ -255,5 +255,9 @@ describe(`batch-root time-stamps in reports on ${describeDbKind()}`, () => {
     // Saved, it checks offline as well.
     writeFileSync(join(dir, "ca.pem"), await (await h.rawApp.request("/.well-known/evidence-ca.pem")).text());
     expect((await run(["verify-report", "good.json", "--keys", "keys.json", "--rpc", h.node.url, "--tsa-ca", "ca.pem"], true)).code).toBe(0);
+    // A --tsa-ca file without a certificate is the user's mistake: exit 2, naming it.
+    const wrong = await run(["verify-report", "good.json", "--keys", "keys.json", "--rpc", h.node.url, "--tsa-ca", "keys.json"], true);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/--tsa-ca keys\.json: no PEM certificate in it/);
   });
 });

@@ -109,7 +109,7 @@ export async function checkBatchTimestamp(
     chain = { result: false, resultCode: -1, resultMessage: (err as Error).message };
   }
   if (!chain.result) return failed(`the signing certificate (${authority}) does not lead to a CA you trust: ${chain.resultMessage}`);
-  return out(true, `${time} UTC by ${authority}: signature, ESSCertID, certificate path and imprint (= batch root) check out`, time, authority);
+  return out(true, `by ${authority}: signature, ESSCertID, certificate path and imprint (= batch root) check out`, time, authority);
 }
 
 function certificatesInToken(token: Uint8Array): pkijs.Certificate[] {
