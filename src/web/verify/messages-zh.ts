@@ -145,6 +145,7 @@ export const MESSAGES_ZH: Messages = {
     warnings: "关于平台所称时间的提示",
     warningsNote: "这些时间是平台自己的陈述；锚定时间来自区块链。",
     eventState: { valid: "验证通过", consistent: "内部一致，未核验锚定", pending: "尚未上链锚定", inconclusive: "无法验证", invalid: "验证未通过" },
+    eventMismatch: "与报告不符：报告所述内容在其证明中不能得到印证",
     anchoredAt: (utc, beijing) => `锚定于 ${utc}（UTC）· ${beijing}`,
     claimed: (at) => `平台称发生于 ${at}`,
   },

@@ -92,6 +92,8 @@ export const MESSAGES = {
       VerdictKind,
       string
     >,
+    /** An event whose proof checks out but is not the one the report states (its digest, say). */
+    eventMismatch: "does not match the report: the report states something its proof does not show",
     anchoredAt: (utc: string, beijing: string) => `anchored ${utc} (UTC) · ${beijing}`,
     claimed: (at: string) => `occurred at ${at}, as the platform claims`,
   },

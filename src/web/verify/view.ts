@@ -412,7 +412,9 @@ export function buildReportView(
       ...(anchoredAt === null ? [] : [R.anchoredAt(formatTimes(anchoredAt, "UTC", ctx.lang).local, M.reportBeijing(formatTimes(anchoredAt, BEIJING_ZONE, ctx.lang).local))]),
       ...(occurredAt === null ? [] : [R.claimed(occurredAt)]),
     ];
-    return { label: R.event(e.n), value: `${R.eventState[e.verdict]} · ${e.evidenceId}`, ...(notes.length > 0 ? { note: notes.join(" · ") } : {}) };
+    // A proof that checks out but differs from what the report states is not "verified".
+    const state = e.problems.length > 0 && e.verdict !== "invalid" ? R.eventMismatch : R.eventState[e.verdict];
+    return { label: R.event(e.n), value: `${state} · ${e.evidenceId}`, ...(notes.length > 0 ? { note: notes.join(" · ") } : {}) };
   });
   const groups: FactGroup[] = [
     { title: R.signature, facts: [{ label: R.signature, value: result.signature.detail, note: R.keysFrom(ctx.keysUrl) }] },
