@@ -8,7 +8,7 @@ import { ServiceError, validationFailed } from "../errors.ts";
 import type { IngestService, SubmitItem } from "../services/ingest.ts";
 import { parseTimeStampQuery, TimeStampQueryError } from "../tsa/query.ts";
 import type { TimeStampAuthority } from "../tsa/authority.ts";
-import type { ImprintAlgorithm } from "../tsa/algorithms.ts";
+import type { ImprintAlgorithm } from "../verify/timestamp-algorithms.ts";
 import { sha256 } from "../core/hash.ts";
 import { callerOf, type AppEnv } from "./context.ts";
 

@@ -12,7 +12,7 @@ import { SignPdf } from "@signpdf/signpdf";
 import { Signer as SignpdfSigner } from "@signpdf/utils";
 import type { CertifiedKey } from "../pki/identity.ts";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs signs with
-import { IMPRINT_ALGORITHMS } from "../tsa/algorithms.ts";
+import { IMPRINT_ALGORITHMS } from "../verify/timestamp-algorithms.ts";
 import type { TimeStampAuthority } from "../tsa/authority.ts";
 import { requestTimestamp } from "../tsa/client.ts";
 import { buildTimeStampQuery, parseTimeStampQuery } from "../tsa/query.ts";

@@ -10,7 +10,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs and @peculiar/x509 use
 import { x509 } from "../pki/x509.ts";
-import { checkToken } from "../tsa/token.ts";
+import { checkToken } from "../verify/timestamp.ts";
 import { OID } from "./pdf-sign.ts";
 
 export type PdfSignatureErrorCode =

@@ -32,7 +32,7 @@ import { caseEvidence, getEvidence } from "../store/evidence.ts";
 import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
 import type { BatchTimestampRow, EvidenceRow, ReportRow } from "../store/schema.ts";
 import { batchTimestampsOf } from "../store/timestamps.ts";
-import { checkToken } from "../tsa/token.ts";
+import { checkToken } from "../verify/timestamp.ts";
 import { ADMIN_SCOPE, type Scope } from "../store/scope.ts";
 import { type ChainReader, claimedTimeFindings, verdictOf, verifyBundle } from "../verify/index.ts";
 import { SYSTEM_TENANT } from "./access.ts";

@@ -8,6 +8,7 @@ import * as pkijs from "pkijs";
 import type { CertifiedKey } from "../pki/identity.ts";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs signs with
 import { positiveInteger, type TimeStampQuery } from "./query.ts";
+import { OID } from "../verify/timestamp.ts";
 
 /**
  * The policy the tokens are issued under when TSA_POLICY_OID does not name one: a UUID OID
@@ -16,14 +17,7 @@ import { positiveInteger, type TimeStampQuery } from "./query.ts";
  */
 export const DEFAULT_TSA_POLICY = "2.25.118409227025116390991590385201113723273";
 
-export const OID = {
-  signedData: "1.2.840.113549.1.7.2",
-  tstInfo: "1.2.840.113549.1.9.16.1.4",
-  contentType: "1.2.840.113549.1.9.3",
-  messageDigest: "1.2.840.113549.1.9.4",
-  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
-  sha256: "2.16.840.1.101.3.4.2.1",
-} as const;
+export { OID };
 
 export interface IssueInput {
   query: TimeStampQuery;

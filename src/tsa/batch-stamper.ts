@@ -7,7 +7,7 @@ import { errorFields, type Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { batchesWithoutTimestamp, insertBatchTimestamp } from "../store/timestamps.ts";
 import { requestTimestamp, type TsaRequestOptions } from "./client.ts";
-import type { TokenInfo } from "./token.ts";
+import type { TokenInfo } from "../verify/timestamp.ts";
 
 export interface BatchStamperOptions {
   db: Db;

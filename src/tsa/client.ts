@@ -2,9 +2,9 @@
 // bounded by a timeout and a size cap, and the answer checked (status, signature, ESSCertID,
 // imprint, nonce, a plausible time) before anyone keeps it.
 import { randomBytes } from "node:crypto";
-import { IMPRINT_ALGORITHMS } from "./algorithms.ts";
+import { IMPRINT_ALGORITHMS } from "../verify/timestamp-algorithms.ts";
 import { buildTimeStampQuery } from "./query.ts";
-import { checkToken, tokenOfResponse, type TokenInfo } from "./token.ts";
+import { checkToken, tokenOfResponse, type TokenInfo } from "../verify/timestamp.ts";
 
 /** A reply larger than this is refused: a token with a long chain is a few KiB. */
 const MAX_REPLY_BYTES = 256 * 1024;

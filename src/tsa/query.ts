@@ -3,7 +3,8 @@
 // length or a tag it has not checked.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ACCEPTED_DESCRIPTION, describeRefused, imprintAlgorithm, oidText, type ImprintAlgorithm } from "./algorithms.ts";
+import { fromBER } from "../verify/timestamp.ts";
+import { ACCEPTED_DESCRIPTION, describeRefused, imprintAlgorithm, oidText, type ImprintAlgorithm } from "../verify/timestamp-algorithms.ts";
 
 export interface TimeStampQuery {
   algorithm: ImprintAlgorithm;
@@ -114,15 +115,4 @@ export function positiveInteger(bytes: Uint8Array): asn1js.Integer {
   return new asn1js.Integer({ valueHex: value.length === 0 ? Uint8Array.of(0) : value });
 }
 
-/**
- * asn1js.fromBER, which reports most malformed input in its result but throws for some (an
- * empty GeneralizedTime, found by the property test): both become a failed result here.
- */
-export function fromBER(der: Uint8Array): { offset: number; result: asn1js.AsnType; error: string } {
-  try {
-    const r = asn1js.fromBER(der);
-    return { offset: r.offset, result: r.result, error: r.result.error };
-  } catch (err) {
-    return { offset: -1, result: new asn1js.Primitive(), error: (err as Error).message };
-  }
-}
+export { fromBER } from "../verify/timestamp.ts";

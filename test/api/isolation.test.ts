@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
-import { IMPRINT_ALGORITHMS } from "../../src/tsa/algorithms.ts";
+import { IMPRINT_ALGORITHMS } from "../../src/verify/timestamp-algorithms.ts";
 import { buildTimeStampQuery } from "../../src/tsa/query.ts";
 
 const CALLERS = ["anonymous", "tenantA", "tenantB", "verifierLive", "verifierNone", "verifierExpired", "admin"] as const;

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { checkToken } from "../../src/tsa/token.ts";
+import { checkToken } from "../../src/verify/timestamp.ts";
 import { freePort, startTestChain } from "../helpers/chain.ts";
 import {
   anchoringEnv,

@@ -11,10 +11,10 @@ import { EKU_TIME_STAMPING, issueLeaf, issueRootCa, toPem } from "../../src/pki/
 import { loadIdentity, PKI_FILES } from "../../src/pki/identity.ts";
 import { generatePkiKey, importPrivateKeyPem, privateKeyPem } from "../../src/pki/keys.ts";
 import { x509 } from "../../src/pki/x509.ts";
-import { IMPRINT_ALGORITHMS } from "../../src/tsa/algorithms.ts";
+import { IMPRINT_ALGORITHMS } from "../../src/verify/timestamp-algorithms.ts";
 import { TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { buildTimeStampQuery, parseTimeStampQuery } from "../../src/tsa/query.ts";
-import { checkToken, tokenOfResponse } from "../../src/tsa/token.ts";
+import { checkToken, tokenOfResponse } from "../../src/verify/timestamp.ts";
 import { tempDir } from "../helpers/service.ts";
 
 const NAME = { commonName: "evidence.example", organization: "Evidence test" };

@@ -17,7 +17,7 @@ import { BatchStamper } from "../../src/tsa/batch-stamper.ts";
 import { parseTimeStampQuery, type TimeStampQuery } from "../../src/tsa/query.ts";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { checkToken } from "../../src/tsa/token.ts";
+import { checkToken } from "../../src/verify/timestamp.ts";
 import { batchesWithoutTimestamp, getBatchTimestamp, insertBatchTimestamp } from "../../src/store/timestamps.ts";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "../../src/api/app.ts";

@@ -5,7 +5,7 @@
 import * as asn1js from "asn1js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IMPRINT_ALGORITHMS, oidText } from "../../src/tsa/algorithms.ts";
+import { IMPRINT_ALGORITHMS, oidText } from "../../src/verify/timestamp-algorithms.ts";
 import { DEFAULT_TSA_POLICY } from "../../src/tsa/authority.ts";
 import { buildTimeStampQuery, parseTimeStampQuery, positiveInteger, TimeStampQueryError } from "../../src/tsa/query.ts";
 

@@ -4,7 +4,7 @@
 // batch root of the event's own proof. Kept out of src/verify: pkijs is not for the page's bundle.
 import * as pkijs from "pkijs";
 import { fromHex } from "../../core/bytes.ts";
-import { checkToken } from "../../tsa/token.ts";
+import { checkToken } from "../../verify/timestamp.ts";
 
 /** id-kp-timeStamping (RFC 3161 §2.3). */
 const TIME_STAMPING = "1.3.6.1.5.5.7.3.8";

@@ -1,14 +1,36 @@
 // Reading and checking an RFC 3161 time-stamp token with pkijs: the response status, the
 // signature over the signed attributes, the messageDigest of the TSTInfo, the ESSCertIDv2
 // (or v1) hash of the signing certificate, the imprint, and the nonce. Used for tokens an
-// external authority sends us (batch roots) and by the tests of our own.
-import { createHash, createPublicKey, verify as cryptoVerify } from "node:crypto";
+// external authority sends us (batch roots), by `evidence verify-report`, and by the tests of
+// our own. It lives with the verifier (Node only: the page does not import it) so that the
+// CLI checks tokens without the service's authority or keys.
+import { createHash, createPublicKey, verify as cryptoVerify, webcrypto } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import "../pki/keys.ts"; // sets the WebCrypto engine pkijs verifies with
-import { imprintAlgorithm, oidText, type ImprintAlgorithm } from "./algorithms.ts";
-import { OID } from "./authority.ts";
-import { fromBER } from "./query.ts";
+import { imprintAlgorithm, oidText, type ImprintAlgorithm } from "./timestamp-algorithms.ts";
+
+// pkijs verifies with node's WebCrypto (src/pki/keys.ts sets the same engine for signing).
+pkijs.setEngine("node", new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as pkijs.CryptoEngineParameters["crypto"] }));
+
+/** The object identifiers of RFC 3161 and CMS that tokens use. */
+export const OID = {
+  signedData: "1.2.840.113549.1.7.2",
+  tstInfo: "1.2.840.113549.1.9.16.1.4",
+  contentType: "1.2.840.113549.1.9.3",
+  messageDigest: "1.2.840.113549.1.9.4",
+  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
+  sha256: "2.16.840.1.101.3.4.2.1",
+} as const;
+
+/** asn1js.fromBER that never throws (it does on some malformed input): the error as text. */
+export function fromBER(der: Uint8Array): { offset: number; result: asn1js.AsnType; error: string } {
+  try {
+    const r = asn1js.fromBER(der);
+    return { offset: r.offset, result: r.result, error: r.result.error };
+  } catch (err) {
+    return { offset: -1, result: new asn1js.Primitive(), error: (err as Error).message };
+  }
+}
 
 export interface TokenInfo {
   /** The TimeStampToken (ContentInfo) DER, what is kept. */
