@@ -153,6 +153,14 @@ function utc(iso: string | null, o: { ms?: boolean } = {}): string {
   return `${s.slice(0, 10)} ${s.slice(11, o.ms === true && !s.endsWith(".000Z") ? 23 : 19)}`;
 }
 
+/** The same instant in Beijing time (UTC+08:00, no daylight saving), as utc() writes it. */
+function beijing(iso: string | null, o: { ms?: boolean } = {}): string {
+  if (iso === null) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return utc(new Date(d.getTime() + 8 * 3_600_000).toISOString(), o);
+}
+
 /** occurredAt as the platform wrote it, with the UTC equivalent when it had another offset. */
 function claimed(iso: string | null): string {
   if (iso === null) return t("— (the platform claimed no time)", "—（平台未声称时间）");
@@ -520,15 +528,21 @@ function eventBlock(w: Writer, report: EvidenceReportV1, e: ReportEvent, total: 
     },
     { label: t(`Digest (${e.hashAlg})`, `摘要值（${e.hashAlg}）`), value: e.digest, mono: true },
     { label: t("Claimed time", "声称时间"), value: claimed(e.occurredAt) },
-    { label: t("Received", "接收时间"), value: t(`${utc(e.receivedAt, { ms: true })} UTC, by the service's clock`, `${utc(e.receivedAt, { ms: true })} UTC，以本服务的时钟为准`) },
+    {
+      label: t("Received", "接收时间"),
+      value: t(
+        `${utc(e.receivedAt, { ms: true })} UTC (Beijing time ${beijing(e.receivedAt, { ms: true })}), by the service's clock`,
+        `${utc(e.receivedAt, { ms: true })} UTC（北京时间 ${beijing(e.receivedAt, { ms: true })}），以本服务的时钟为准`,
+      ),
+    },
     {
       label: t("Anchored", "锚定时间"),
       value:
         v.anchoredAt === null
           ? t(`not anchored (${status.word.toLowerCase()})`, `未锚定（${status.word}）`)
           : t(
-              `${utc(v.anchoredAt)} UTC, the time of block ${v.blockNumber ?? "?"} on the chain; ${duration(e.anchoringDelaySeconds)} after receipt`,
-              `${utc(v.anchoredAt)} UTC，即链上区块 ${v.blockNumber ?? "?"} 的时间戳；接收后 ${duration(e.anchoringDelaySeconds)}`,
+              `${utc(v.anchoredAt)} UTC (Beijing time ${beijing(v.anchoredAt)}), the time of block ${v.blockNumber ?? "?"} on the chain; ${duration(e.anchoringDelaySeconds)} after receipt`,
+              `${utc(v.anchoredAt)} UTC（北京时间 ${beijing(v.anchoredAt)}），即链上区块 ${v.blockNumber ?? "?"} 的时间戳；接收后 ${duration(e.anchoringDelaySeconds)}`,
             ),
     },
     { label: t("Transaction", "交易哈希"), value: v.transaction ?? "—", mono: v.transaction !== null },

@@ -82,6 +82,18 @@ for (const c of CASES) {
       }
     });
 
+    it("shows Beijing time beside UTC for each anchor", () => {
+      const bj = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3_600_000).toISOString().slice(0, 19).replace("T", " ");
+      const label = c.lang === "zh-CN" ? "北京时间" : "Beijing time";
+      for (const [how, pages] of extractions) {
+        const all = squash(pages.join("\n"));
+        for (const e of report.events) {
+          if (e.verification.anchoredAt === null) continue;
+          expect(all, `${how}: event ${e.n}`).toContain(squash(`${label} ${bj(e.verification.anchoredAt)}`));
+        }
+      }
+    });
+
     if (c.lang === "zh-CN") {
       it("names the articles of the Online Litigation Rules and the Evidence Provisions", () => {
         const all = squash(extractions[0]![1].join("\n"));
