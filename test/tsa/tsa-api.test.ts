@@ -156,6 +156,13 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
     const verdict = await verifyBundle(bundle, { chain: jsonRpcReader(h.node.url), documentDigest: "0x" + Buffer.from(imprint).toString("hex") });
     expect(verdict.checks.filter((c) => !c.ok)).toEqual([]);
     expect(verdict.valid).toBe(true);
+    // And with the independent verifier (Python, stdlib only), against the same chain.
+    writeFileSync(join(dir, "tsa-proof.json"), JSON.stringify(bundle));
+    const script = join(import.meta.dirname, "..", "independent", "verify_bundle.py");
+    const independent = await promisify(execFile)("python3", ["-I", "-S", script, join(dir, "tsa-proof.json"), "--rpc", h.node.url], { encoding: "utf8" });
+    // It exits 0 (execFile would reject otherwise) with every step OK, none skipped or failed.
+    expect(independent.stdout).not.toMatch(/: (FAIL|SKIP) /);
+    expect(independent.stdout.trim().split("\n").length).toBeGreaterThanOrEqual(5);
   });
 
   it.each([
