@@ -10,6 +10,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { SignPdf } from "@signpdf/signpdf";
 import { Signer as SignpdfSigner } from "@signpdf/utils";
+import { signerInfo as cmsSignerInfo, signingCertificateV2 } from "../pki/cms.ts";
 import type { CertifiedKey } from "../pki/identity.ts";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs signs with
 import { IMPRINT_ALGORITHMS } from "../verify/timestamp-algorithms.ts";
@@ -143,21 +144,7 @@ export class ReportPdfSigner {
       version: 1,
       // Detached: the signed content is the PDF's ByteRange, not carried here.
       encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-      signerInfos: [
-        new pkijs.SignerInfo({
-          version: 1,
-          sid: new pkijs.IssuerAndSerialNumber({ issuer: this.#cert.issuer, serialNumber: this.#cert.serialNumber }),
-          signedAttrs: new pkijs.SignedAndUnsignedAttributes({
-            type: 0,
-            // In DER order (by encoding: each is longer than the one before).
-            attributes: [
-              new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-              new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: sha256(covered) })] }),
-              this.#signingCertificateV2,
-            ],
-          }),
-        }),
-      ],
+      signerInfos: [cmsSignerInfo(this.#cert, this.#signingCertificateV2, OID.data, sha256(covered))],
       certificates: this.#certs,
     });
     await signedData.sign(this.signer.key.privateKey, 0, "SHA-256");
@@ -182,22 +169,6 @@ export class ReportPdfSigner {
   }
 }
 
-/**
- * SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 of the certificate (the
- * default algorithm, so left out as DER requires) and its issuer and serial number. PAdES
- * B-B requires it: it binds the signature to this certificate, not just to its key.
- * (src/tsa/authority.ts builds the same attribute for tokens; it does not export it.)
- */
-function signingCertificateV2(cert: pkijs.Certificate, der: Uint8Array): pkijs.Attribute {
-  const issuerSerial = new asn1js.Sequence({
-    value: [new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }).toSchema(), cert.serialNumber],
-  });
-  const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: sha256(der) }), issuerSerial] });
-  return new pkijs.Attribute({
-    type: OID.signingCertificateV2,
-    values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })],
-  });
-}
 
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(data).digest());

@@ -9,6 +9,7 @@ import type { CertifiedKey } from "../pki/identity.ts";
 import "../pki/keys.ts"; // sets the WebCrypto engine pkijs signs with
 import { positiveInteger, type TimeStampQuery } from "./query.ts";
 import { OID } from "../verify/timestamp.ts";
+import { signerInfo, signingCertificateV2 } from "../pki/cms.ts";
 
 /**
  * The policy the tokens are issued under when TSA_POLICY_OID does not name one: a UUID OID
@@ -69,20 +70,7 @@ export class TimeStampAuthority {
         eContentType: OID.tstInfo,
         eContent: new asn1js.OctetString({ valueHex: content }),
       }),
-      signerInfos: [
-        new pkijs.SignerInfo({
-          version: 1,
-          sid: new pkijs.IssuerAndSerialNumber({ issuer: this.#signer.issuer, serialNumber: this.#signer.serialNumber }),
-          signedAttrs: new pkijs.SignedAndUnsignedAttributes({
-            type: 0,
-            attributes: [
-              new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.tstInfo })] }),
-              new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: sha256(content) })] }),
-              this.#signingCertificateV2,
-            ],
-          }),
-        }),
-      ],
+      signerInfos: [signerInfo(this.#signer, this.#signingCertificateV2, OID.tstInfo, sha256(content))],
       ...(query.certReq ? { certificates: this.#certs } : {}),
     });
     // With signed attributes present, pkijs signs their DER SET (RFC 5652 §5.4), not `content`.
@@ -91,23 +79,6 @@ export class TimeStampAuthority {
   }
 }
 
-/**
- * SigningCertificateV2 (RFC 5035) with one ESSCertIDv2: SHA-256 of the certificate (the
- * default algorithm, so left out as DER requires) and its issuer and serial number.
- */
-function signingCertificateV2(cert: pkijs.Certificate, der: Uint8Array): pkijs.Attribute {
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }).toSchema(),
-      cert.serialNumber,
-    ],
-  });
-  const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: sha256(der) }), issuerSerial] });
-  return new pkijs.Attribute({
-    type: OID.signingCertificateV2,
-    values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })],
-  });
-}
 
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(data).digest());
