@@ -60,6 +60,14 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
  */
 export async function readRawBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   checkMediaType(c);
+  return readBodyBytes(c, maxBytes);
+}
+
+/**
+ * The raw bytes of a request body of any media type: 413 when the declared or the actual
+ * length passes `maxBytes`. Consumes the request stream.
+ */
+export async function readBodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   const header = c.req.header("content-length");
   const declared = Number(header ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);

@@ -11,6 +11,7 @@ import type { TimeStampAuthority } from "../tsa/authority.ts";
 import type { ImprintAlgorithm } from "../verify/timestamp-algorithms.ts";
 import { sha256 } from "../core/hash.ts";
 import { callerOf, type AppEnv } from "./context.ts";
+import { readBodyBytes } from "./body.ts";
 
 export const TIMESTAMP_QUERY = "application/timestamp-query";
 export const TIMESTAMP_REPLY = "application/timestamp-reply";
@@ -26,7 +27,7 @@ export function tsaRoutes(deps: { ingest: IngestService; tsa?: TimeStampAuthorit
     if (!/^application\/timestamp-query\s*(;|$)/i.test(type)) {
       throw new ServiceError("unsupported-media-type", `content-type must be ${TIMESTAMP_QUERY} (a DER TimeStampReq), got "${type || "none"}"`);
     }
-    const body = await readCapped(c.req.raw, TSA_BODY);
+    const body = await readBodyBytes(c, TSA_BODY);
     const tsa = deps.tsa;
     if (!tsa) throw new ServiceError("service-unavailable", "this instance has no time-stamping certificate");
     let query;
@@ -68,27 +69,4 @@ function uuidBytes(id: string): Uint8Array {
   return Uint8Array.from(Buffer.from(id.replaceAll("-", ""), "hex"));
 }
 
-/** The body, refused past `maxBytes` whether or not a length was declared. */
-async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Uint8Array.from(Buffer.concat(chunks));
-}
 
-function tooLarge(maxBytes: number): ServiceError {
-  return new ServiceError("payload-too-large", `the body exceeds ${maxBytes} bytes`);
-}
