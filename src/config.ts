@@ -103,6 +103,8 @@ const EnvSchema = z.object({
   PUBLIC_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(300),
   AUDIT_ANCHOR_INTERVAL_MS: int(1000, 86_400_000).default(600_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** json (default): one JSON object per line; pretty: readable lines for a terminal. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   /** This instance's name in logs, /readyz and pg_stat_activity; default hostname:pid (docs/operations.md). */
   INSTANCE_ID: z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters without spaces").optional(),
   /** How often a follower tries the sequencer's lock and the leader checks it still holds it; default 1000. */

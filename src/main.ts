@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(cfg.LOG_LEVEL);
+  const log = createLogger(cfg.LOG_LEVEL, undefined, cfg.LOG_FORMAT);
   const service = await startService(cfg, log);
   const target = service.target();
   const { election } = service;

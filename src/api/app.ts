@@ -1,9 +1,10 @@
 // createApp(deps): the whole HTTP API as a Hono app, built from services handed in, so tests
 // drive the real app with app.request() and their own database.
 //
-// Every request passes, in order: request log → security headers → CORS (public
+// Every request passes, in order: request id and log line → security headers → CORS (public
 // verification only) → route registry lookup → authentication and role check → rate limit
 // → Idempotency-Key → the route. Who may call what is in one table, ./operations.ts.
+import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
@@ -77,16 +78,27 @@ export interface AppDeps {
   now?: () => Date;
 }
 
+/** A request id a proxy may hand us: 1 to 128 printable ASCII characters, no spaces. */
+const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Every request has an id, taken from a proxy in front (X-Request-Id) when it is a usable
+  // token, returned in X-Request-Id and written in the one log line each request gets: the
+  // route as registered (no ids or digests of the path), status and latency.
   app.use(async (c, next) => {
     const started = performance.now();
+    const given = c.req.header("x-request-id");
+    const requestId = given !== undefined && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    c.set("requestId", requestId);
+    c.header("X-Request-Id", requestId);
     await next();
-    deps.log.debug("request", {
+    deps.log.info("request", {
+      requestId,
       method: c.req.method,
-      path: c.req.path,
+      route: c.var.operation ? c.var.operation.key.slice(c.req.method.length + 1) : null,
       status: c.res.status,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round((performance.now() - started) * 10) / 10,
       ...(c.var.caller ? { principal: c.var.caller.principalId, keyId: c.var.caller.keyId } : {}),
     });
   });

@@ -11,6 +11,8 @@ export type Caller = AuthenticatedPrincipal;
 
 export interface AppEnv {
   Variables: {
+    /** This request's id: the proxy's X-Request-Id when it sent a usable one, else ours. */
+    requestId: string;
     /** The registry entry of the route being served ("METHOD path"); unset for unknown routes. */
     operation?: { key: string; op: Operation };
     /** Set by the auth middleware on every non-public route. */

@@ -41,7 +41,7 @@ export function onError(log: Logger) {
     }
     // No stack for database errors: drizzle's message (repeated in the stack) holds the parameters.
     const fields = errorFields(err);
-    log.error("unhandled error", { ...fields, method: c.req.method, path: c.req.path });
+    log.error("unhandled error", { ...fields, requestId: c.get("requestId"), method: c.req.method, path: c.req.path });
     return problemResponse(c, "internal-error", "an unexpected error occurred; it has been logged");
   };
 }

@@ -63,4 +63,30 @@ describe(`response headers on ${describeDbKind()}`, () => {
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  it("gives every request an id: the proxy's when usable, else its own; returned and in the request's one log line", async () => {
+    const mine = await h.app.request("/v1/evidence", jsonRequest("POST", { digest: randomDigest() }));
+    expect(mine.status).toBe(202);
+    const id = mine.headers.get("x-request-id")!;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const line = h.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "request" && l.requestId === id);
+    // The route as registered, not the path; status and latency; who called.
+    expect(line).toMatchObject({ level: "info", method: "POST", route: "/v1/evidence", status: 202 });
+    expect(typeof line!.ms).toBe("number");
+    expect(line!.principal).toBeDefined();
+
+    const proxied = await h.app.request("/healthz", { headers: { "x-request-id": "edge-7f3a.42" } });
+    expect(proxied.headers.get("x-request-id")).toBe("edge-7f3a.42");
+    // An id with spaces or past 128 characters is not taken (it goes into every log line).
+    for (const bad of ["two words", "x".repeat(129)]) {
+      const res = await h.app.request("/healthz", { headers: { "x-request-id": bad } });
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // A path with an id is logged by its route, so ids and digests stay out of the route field.
+    const unknown = await h.app.request(`/v1/evidence/${"0".repeat(8)}-0000-7000-8000-${"0".repeat(12)}`);
+    const rid = unknown.headers.get("x-request-id");
+    const logged = h.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === rid);
+    expect(logged).toMatchObject({ route: "/v1/evidence/:id" });
+  });
 });
+

@@ -7,6 +7,7 @@ const KEY = "0x" + "11".repeat(32);
 
 /** Defaults of the anchoring-transaction and endpoint variables (src/chain/fees.ts, endpoints.ts). */
 const NEW_DEFAULTS = {
+  LOG_FORMAT: "json",
   MAX_FEE_PER_GAS_GWEI: 200_000_000_000n,
   MAX_PRIORITY_FEE_GWEI: 5_000_000_000n,
   FEE_BUMP_PERCENT: 12.5,

@@ -43,3 +43,15 @@ it("passes ordinary errors through", () => {
   expect(errorFields(new TypeError("boom"))).toEqual({ error: "boom", errorName: "TypeError" });
   expect(errorFields("plain")).toEqual({ error: "plain" });
 });
+
+it("writes one JSON object per line, or one readable line with LOG_FORMAT=pretty", () => {
+  const json: string[] = [];
+  createLogger("info", (l) => json.push(l)).info("request", { requestId: "r-1", status: 202, route: "/v1/evidence" });
+  expect(JSON.parse(json[0]!)).toMatchObject({ level: "info", msg: "request", requestId: "r-1", status: 202, route: "/v1/evidence" });
+  const pretty: string[] = [];
+  const log = createLogger("info", (l) => pretty.push(l), "pretty");
+  log.debug("hidden");
+  log.warn("slow", { requestId: "r-2", ms: 12.5, detail: "two words", none: undefined });
+  expect(pretty).toHaveLength(1);
+  expect(pretty[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  slow requestId=r-2 ms=12.5 detail="two words"$/);
+});
