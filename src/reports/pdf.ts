@@ -12,6 +12,7 @@ import { CHECK_NAMES_ZH, checkDetailZh } from "../web/verify/check-details-zh.ts
 import { languageOf, type ReportLanguage } from "./i18n/language.ts";
 import { legalMapping } from "./i18n/legal.ts";
 import { reportStatement } from "./i18n/texts.ts";
+import { BEIJING_ZONE, wallClock } from "../verify/times.ts";
 
 // The language of the report being drawn. Set once per render, after the only await before
 // drawing: from there to finish() every line runs synchronously, so two renders in one
@@ -153,13 +154,11 @@ function utc(iso: string | null, o: { ms?: boolean } = {}): string {
   return `${s.slice(0, 10)} ${s.slice(11, o.ms === true && !s.endsWith(".000Z") ? 23 : 19)}`;
 }
 
-/** The same instant in Beijing time (UTC+08:00, no daylight saving), as utc() writes it. */
-function beijing(iso: string | null, o: { ms?: boolean } = {}): string {
-  if (iso === null) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return utc(new Date(d.getTime() + 8 * 3_600_000).toISOString(), o);
+/** The same instant in Beijing time, as the verifier writes it ("2026-12-04 05:16:05"). */
+function beijing(iso: string): string {
+  return wallClock(iso, BEIJING_ZONE) ?? iso;
 }
+
 
 /** occurredAt as the platform wrote it, with the UTC equivalent when it had another offset. */
 function claimed(iso: string | null): string {
@@ -531,8 +530,8 @@ function eventBlock(w: Writer, report: EvidenceReportV1, e: ReportEvent, total: 
     {
       label: t("Received", "接收时间"),
       value: t(
-        `${utc(e.receivedAt, { ms: true })} UTC (Beijing time ${beijing(e.receivedAt, { ms: true })}), by the service's clock`,
-        `${utc(e.receivedAt, { ms: true })} UTC（北京时间 ${beijing(e.receivedAt, { ms: true })}），以本服务的时钟为准`,
+        `${utc(e.receivedAt, { ms: true })} UTC (Beijing time ${beijing(e.receivedAt)}), by the service's clock`,
+        `${utc(e.receivedAt, { ms: true })} UTC（北京时间 ${beijing(e.receivedAt)}），以本服务的时钟为准`,
       ),
     },
     {
