@@ -8,6 +8,7 @@ export const PROBLEMS = {
   "unsupported-media-type": { status: 415, title: "The request body must be application/json" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
   "unauthorized": { status: 401, title: "A valid API key is required" },
+  "forbidden": { status: 403, title: "This key may not use this route" },
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "conflict": { status: 409, title: "The resource already exists" },

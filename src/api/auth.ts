@@ -12,7 +12,6 @@ import type { AccessService } from "../services/access.ts";
 import { clientAddress } from "./client-address.ts";
 import { scopeOf, type AppEnv } from "./context.ts";
 import type { Operation } from "./operations.ts";
-import { notFoundResponse } from "./problem.ts";
 
 /** Sets c.var.operation to the registry entry of the route that will answer, if any. */
 export function operationLookup(operations: Record<string, Operation>): MiddlewareHandler<AppEnv> {
@@ -63,8 +62,13 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
         headers: { "www-authenticate": header === undefined ? UNAUTHORIZED : `${UNAUTHORIZED}, error="invalid_token"` },
       });
     }
-    // A route the caller's role may not use answers exactly as a route that does not exist.
-    if (!op.access.includes(caller.kind)) return notFoundResponse(c);
+    // A route the caller's role may not use says so. That tells nothing: which role may call
+    // which route is public (the OpenAPI document's x-roles), and it is decided before any
+    // data is read, so the answer is the same whatever exists. Data outside the caller's
+    // scope is another matter: it answers 404, exactly as a thing that does not exist.
+    if (!op.access.includes(caller.kind)) {
+      throw new ServiceError("forbidden", `this route exists, but a ${caller.kind} key may not use it; it is for: ${op.access.join(", ")}`);
+    }
     c.set("caller", caller);
     c.set("scope", scopeOf(caller, (deps.now ?? (() => new Date()))()));
     await next();

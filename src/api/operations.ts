@@ -387,5 +387,6 @@ export const OPERATIONS: Record<string, Operation> = {
 /** Statuses every non-public route can answer, added to the OpenAPI document once here. */
 export const AUTH_PROBLEMS = {
   401: problem("no key, or a key that is malformed, unknown, revoked or expired (one answer for all)"),
+  403: problem("the key is valid, but its role may not use this route (x-roles says which may)"),
   429: problem("too many requests for this key; see Retry-After"),
 };

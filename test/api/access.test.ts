@@ -267,9 +267,9 @@ describe(`disclosures on ${describeDbKind()}`, () => {
     expect(d).toMatchObject({ tenantId: TEST_TENANT, status: "active", grantedBy: TEST_TENANT });
     expect((await h.rawApp.request(`/v1/evidence/${submitted.id}/proof`, as(courtKey))).status).toBe(200);
     expect((await h.rawApp.request(`/v1/cases/${TEST_TENANT}/c-77/proofs`, as(courtKey))).status).toBe(200);
-    // The court sees the disclosure but may not revoke it (answered as for a route it lacks).
+    // The court sees the disclosure but may not revoke it (403: its role may not).
     expect((await h.rawApp.request(`/v1/disclosures/${d.id}`, as(courtKey))).status).toBe(200);
-    expect((await h.rawApp.request(`/v1/disclosures/${d.id}/revoke`, as(courtKey, { method: "POST" }))).status).toBe(404);
+    expect((await h.rawApp.request(`/v1/disclosures/${d.id}/revoke`, as(courtKey, { method: "POST" }))).status).toBe(403);
     const revoked = await h.app.request(`/v1/disclosures/${d.id}/revoke`, { method: "POST" });
     expect(await revoked.json()).toMatchObject({ status: "revoked", revokedBy: TEST_TENANT });
     expect((await h.rawApp.request(`/v1/evidence/${submitted.id}/proof`, as(courtKey))).status).toBe(404);

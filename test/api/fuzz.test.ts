@@ -8,7 +8,7 @@
 //   - never a 5xx, never a crash, nothing logged as an unhandled error;
 //   - every non-2xx is application/problem+json with type, title and status = the HTTP status;
 //   - the answer is the one the registry implies: 401 for a bad key (the same 401 for every bad
-//     key), 404 for a role the route does not admit and for another tenant's thing, and only
+//     key), 403 for a role the route does not admit, 404 for another tenant's thing, and only
 //     statuses the registry (so the OpenAPI document) lists for the route;
 //   - nothing from a rejected request is stored: row counts of every table before and after
 //     every request (the one thing a rejected request may add, the audit entry of a burst of
@@ -1056,7 +1056,7 @@ class Fuzzer {
       if (op && match.key) {
         if (!isPublic && blocked) check(status === 429, `the address has failed ${BLOCK} times this window: expected 429`, "not blocked after too many failures");
         else if (!isPublic && !principal) check(status === 401, "no valid key: expected 401");
-        else if (!admits) check(status === 404, "a role the route does not admit: expected 404, as for a route that does not exist");
+        else if (!admits) check(status === 403, "a role the route does not admit: expected 403");
         else {
           const documented = new Set([...Object.keys(op.responses).map(Number), ...(isPublic ? [] : [401, 429])]);
           check(documented.has(status), `${status} is not among the statuses the registry lists for ${match.key} (${[...documented].join(", ")})`, `undocumented status ${status}`);

@@ -2,18 +2,29 @@
 // with data of two tenants and verifiers with a live, a missing and an expired disclosure.
 // Each route needs an entry in CASES saying who may use it and how to call it: a new route
 // without one fails the first test. What a caller may not see must answer 404 exactly as a
-// thing that does not exist does (same body but for the path), so a 404 tells nothing.
+// thing that does not exist does (same body but for the path), so a 404 tells nothing. A role
+// a route is not for gets 403 whatever the data (the tables below say 404 for both; the role
+// check turns those into 403, and the test checks the 403 body names no data).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { apiHarnessOnChain, bearer, jsonRequest, randomDigest, TEST_TENANT, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
 import { IMPRINT_ALGORITHMS } from "../../src/verify/timestamp-algorithms.ts";
 import { buildTimeStampQuery } from "../../src/tsa/query.ts";
+import { OPERATIONS, type Role } from "../../src/api/operations.ts";
 
 const CALLERS = ["anonymous", "tenantA", "tenantB", "verifierLive", "verifierNone", "verifierExpired", "admin"] as const;
 type Who = (typeof CALLERS)[number];
+const ROLE_OF: Record<Exclude<Who, "anonymous">, Role> = {
+  tenantA: "tenant",
+  tenantB: "tenant",
+  verifierLive: "verifier",
+  verifierNone: "verifier",
+  verifierExpired: "verifier",
+  admin: "admin",
+};
 /** ok: 2xx; noneOfA: 200 with a list holding nothing of tenant A's; or the exact status. */
-type Outcome = "ok" | "noneOfA" | 401 | 404;
+type Outcome = "ok" | "noneOfA" | 401 | 403 | 404;
 
 interface Fixtures {
   tenantA: string;
@@ -276,7 +287,12 @@ describe(`access to every route, by every kind of caller, on ${describeDbKind()}
       for (const who of CALLERS) {
         const call = await c.call(fx);
         const res = await send(who, call);
-        const want = c.expect[who];
+        // A role the route is not for: 403, before any data is looked at.
+        const access = OPERATIONS[route]!.access;
+        const role = who === "anonymous" ? undefined : ROLE_OF[who];
+        const roleRefused = role !== undefined && access !== "public" && !access.includes(role);
+        if (roleRefused && c.expect[who] === "ok") failures.push(`${who}: the table says ok, but the registry does not allow ${role}`);
+        const want = roleRefused ? 403 : c.expect[who];
         const got = res.status;
         const ok = want === "ok" ? got >= 200 && got < 300 : want === "noneOfA" ? got === 200 : got === want;
         if (!ok) {
@@ -296,6 +312,10 @@ describe(`access to every route, by every kind of caller, on ${describeDbKind()}
           if (JSON.stringify(theirs) !== JSON.stringify(expected)) {
             failures.push(`${who}: 404 differs from not-there: ${JSON.stringify(theirs)} vs ${JSON.stringify(expected)}`);
           }
+        } else if (want === 403) {
+          const body = (await res.json()) as { code?: string; detail?: string };
+          // The same words for every call of this route by this role: nothing of the data.
+          expect(body.detail).toBe(`this route exists, but a ${role} key may not use it; it is for: ${(access as readonly string[]).join(", ")}`);
         } else if (want === 401) {
           expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="evidence"/);
         }

@@ -142,8 +142,8 @@ describe(`access control in the running service (${process.env.DATABASE_URL ? "p
     for (const [p, kind] of [[tenantA, "tenant"], [tenantB, "tenant"], [court1, "verifier"], [court2, "verifier"]] as const) {
       expect((await as(p.key)("GET", "/v1/me")).body).toEqual({ principalId: p.id, kind, keyId: p.keyId });
     }
-    // Only admins manage principals: a tenant asking is told the route does not exist.
-    expect((await as(tenantA.key)("POST", "/v1/tenants", { id: "platform-x", name: "x" })).status).toBe(404);
+    // Only admins manage principals: a tenant asking is told its role may not (403).
+    expect((await as(tenantA.key)("POST", "/v1/tenants", { id: "platform-x", name: "x" })).status).toBe(403);
 
     items.a1 = await submit(tenantA.key, "case-a-1");
     items.a1b = await submit(tenantA.key, "case-a-1");
@@ -208,8 +208,8 @@ describe(`access control in the running service (${process.env.DATABASE_URL ? "p
     expect((await c1("GET", "/v1/cases/platform-a/case-a-2/proofs")).status).toBe(404);
     expect((await c1("GET", `/v1/evidence/${items.b1.id}/proof`)).status).toBe(404);
     expect((await c1("GET", "/v1/cases/platform-b/case-b-1/proofs")).status).toBe(404);
-    // Verifiers read proofs, not the items' records.
-    expect((await c1("GET", `/v1/evidence/${items.a1.id}`)).status).toBe(404);
+    // Verifiers read proofs, not the items' records: their role may not use that route.
+    expect((await c1("GET", `/v1/evidence/${items.a1.id}`)).status).toBe(403);
   });
 
   it("stops honouring a disclosure when it expires, without a restart", async () => {
@@ -305,6 +305,8 @@ describe(`access control in the running service (${process.env.DATABASE_URL ? "p
     // Stopped, so its output is complete.
     expect(await later.stop("SIGINT")).toBe(0);
     expect(later.output()).toContain("listening on");
+    // The banner says what it is bound to (the helper binds 127.0.0.1), not only a URL.
+    expect(later.output()).toMatch(/\n {2}bound to: 127\.0\.0\.1:\d+ only\n/);
     expect(later.output()).not.toContain("first start");
     expect(later.output().match(KEY_LIKE_RE)).toBeNull();
   });
