@@ -14,9 +14,12 @@ import { BATCH_BODY, SMALL_BODY } from "./limits.ts";
 
 export const MAX_BATCH_ITEMS = 10_000;
 
+// The 0x is optional: `sha256sum` prints bare hex, and refusing what is unambiguous only
+// makes a platform's first request fail. Stored and answered as 0x + lowercase.
 export const digestSchema = z
-  .string({ error: "required: 0x followed by 64 hex digits" })
-  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (32 bytes)");
+  .string({ error: "required: 64 hex digits (32 bytes), 0x optional" })
+  .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 64 hex digits (32 bytes), optionally after 0x")
+  .transform((s) => `0x${s.slice(s.length - 64).toLowerCase()}`);
 
 /** One evidence item. Strict: unknown fields (a forged `submitter`, say) are refused. */
 export const SubmitItemSchema = z.strictObject({

@@ -189,6 +189,19 @@ describe(`evidence API on ${describeDbKind()} with a Hardhat node`, () => {
     expect(viewUpper.id).toBe(json.id);
   });
 
+  it("accepts a digest without 0x (what sha256sum prints) and stores and answers it with 0x", async () => {
+    const bytes = new TextEncoder().encode(`contract ${Math.random()}`);
+    const bare = createHash("sha256").update(bytes).digest("hex");
+    const { res, json } = await submit({ digest: bare.toUpperCase() });
+    expect(res.status).toBe(202);
+    const { row, recomputed } = await storedLeaf(json.id);
+    expect(toHex(row.digest)).toBe(`0x${bare}`);
+    expect(json.leafHash).toBe(recomputed);
+    expect((json as unknown as { receipt: { digest: string } }).receipt.digest).toBe(`0x${bare}`);
+    const found = await getJson<{ items: { id: string }[] }>(`/v1/evidence?digest=${bare}`);
+    expect(found.items.map((i) => i.id)).toEqual([json.id]);
+  });
+
   it("POST /v1/evidence/batch answers with one receipt per item, in order", async () => {
     const items = [
       { digest: randomDigest(), hashAlg: "sha3-256" },
