@@ -4,6 +4,12 @@ import { ConfigError, parseConfig } from "./config.ts";
 import { createLogger, errorFields } from "./log.ts";
 import { startService } from "./service.ts";
 
+/** What the HTTP server is bound to, in words an operator cannot misread. */
+function bindDescription(host: string, port: number): string {
+  if (host === "0.0.0.0" || host === "::") return `${host}:${port}, every network interface (set HOST=127.0.0.1 to keep it to this machine)`;
+  return `${host.includes(":") ? `[${host}]` : host}:${port} only`;
+}
+
 async function main(): Promise<void> {
   let cfg;
   try {
@@ -22,7 +28,11 @@ async function main(): Promise<void> {
   const { election } = service;
   process.stdout.write(
     [
+      // The first line's URL is one to reach it from this machine (tests read it); the
+      // second says what it is bound to, so "all interfaces" is never a surprise.
       `evidence service listening on ${service.url}`,
+      `  bound to: ${bindDescription(cfg.HOST, service.port)}`,
+      ...(cfg.PUBLIC_URL ? [`  public:   ${cfg.PUBLIC_URL}`] : []),
       `  instance: ${election.instanceId} (${election.isLeader ? "leader: runs the sequencer" : "follower: another instance runs the sequencer"})`,
       `  chain:    ${service.rpcUrl} (chain id ${target?.chain.chainId ?? (election.isLeader ? "not connected yet" : "connected by the leader")})`,
       `  contract: ${target?.contract ?? (election.isLeader ? "not deployed yet" : "resolved by the leader")}`,
