@@ -22,7 +22,7 @@ const LIMIT = 256;
 const TTL_MS = 60 * 60 * 1000;
 const STALE_MS = 60 * 1000;
 
-const op = (extra: Partial<Operation>): Operation => ({ summary: "test", access: ["tenant"], responses: {}, ...extra });
+const op = (extra: Partial<Operation>): Operation => ({ operationId: "test", tags: [], summary: "test", access: ["tenant"], responses: {}, ...extra });
 const OPS: Record<string, Operation> = {
   "POST /things": op({ bodyLimit: LIMIT, idempotent: true }),
   "POST /things/fail": op({ bodyLimit: LIMIT, idempotent: true }),
