@@ -9,7 +9,8 @@ import type { AppEnv } from "./context.ts";
 import { DEFAULT_IDEMPOTENCY_TTL_MS, MAX_KEY_LENGTH } from "./idempotency.ts";
 import { AUTH_PROBLEMS, OPERATIONS, TAGS, type Operation, type OperationResponse } from "./operations.ts";
 import { RATE_LIMIT_WINDOW_MS } from "./rate-limit.ts";
-import { ProblemSchema } from "./schemas.ts";
+import { PROBLEMS, problemType, type ProblemCode } from "../errors.ts";
+import { EXAMPLE, ProblemSchema } from "./schemas.ts";
 
 const COMPONENT_REF = "#/components/schemas/";
 
@@ -90,6 +91,18 @@ const PARAMETERS = {
   },
 };
 
+/**
+ * A problem as this operation answers it with this status: the problem code of that status
+ * (./errors.ts), the response's description as its detail. 422s keep the field list example.
+ */
+export function problemExample(key: string, status: number, detail: string): Problem {
+  const code = (Object.keys(PROBLEMS) as ProblemCode[]).find((c) => PROBLEMS[c].status === status) ?? "internal-error";
+  const instance = key.slice(key.indexOf(" ") + 1).replace(/:([A-Za-z]+)/g, "{$1}");
+  const base = { type: problemType(code), title: PROBLEMS[code].title, status, detail, instance };
+  return status === 422 ? { ...base, errors: EXAMPLE.problem.errors } : base;
+}
+type Problem = z.infer<typeof ProblemSchema>;
+
 function response(
   key: string,
   status: string,
@@ -106,7 +119,7 @@ function response(
   let content: Record<string, unknown> | undefined;
   if (r.schema) {
     const type = Number(status) >= 400 ? "application/problem+json" : "application/json";
-    const example = exampleOf(r.schema);
+    const example = r.schema === ProblemSchema ? problemExample(key, Number(status), r.description) : exampleOf(r.schema);
     if (example === undefined) throw new Error(`${key} ${status}: the response schema has no example`);
     content = { [type]: { schema: jsonSchema(r.schema, components), example } };
   } else if (r.media) {
@@ -174,7 +187,6 @@ export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
         "Digests in, RFC 6962 Merkle batches anchored on an EVM chain, self-verifying evidence-proof/v1 bundles out.\n\n" +
         "Errors are RFC 9457 problem details (`application/problem+json`, schema `Problem`). Every response carries " +
         "`X-Request-Id`; requests under `/v1/` are rate-limited per key (per address without one) and say so in `RateLimit` headers.",
-      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
     // A relative URL means "where this document was fetched from": right behind any proxy.
     servers: [opts.publicUrl ? { url: opts.publicUrl.replace(/\/+$/, ""), description: "this service (PUBLIC_URL)" } : { url: "/", description: "this service" }],

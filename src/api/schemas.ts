@@ -120,7 +120,7 @@ export const EXAMPLE = {
   },
   problem: {
     type: "urn:evidence:problem:validation-failed",
-    title: "Validation failed",
+    title: "The request did not pass validation",
     status: 422,
     detail: "the request body does not fit the schema",
     instance: "/v1/evidence",

@@ -1514,7 +1514,7 @@ export interface components {
          * @description RFC 9457 problem details
          * @example {
          *       "type": "urn:evidence:problem:validation-failed",
-         *       "title": "Validation failed",
+         *       "title": "The request did not pass validation",
          *       "status": 422,
          *       "detail": "the request body does not fit the schema",
          *       "instance": "/v1/evidence",
@@ -2067,17 +2067,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:service-unavailable",
+                     *       "title": "A dependency of the service is unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency does not answer",
+                     *       "instance": "/readyz"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2160,17 +2154,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no CA certificate is known (configured certificates came without their chain)",
+                     *       "instance": "/.well-known/evidence-ca.pem"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2212,17 +2200,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "this instance has no time-stamping certificate",
+                     *       "instance": "/.well-known/evidence-tsa.pem"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2331,17 +2313,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such file",
+                     *       "instance": "/docs/{file}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2464,17 +2440,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2491,17 +2461,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2518,17 +2482,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2546,10 +2504,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/verify",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -2573,17 +2531,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2648,17 +2600,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/chain/rpc"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2675,17 +2621,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/chain/rpc"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2702,17 +2642,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/chain/rpc"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2730,10 +2664,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/chain/rpc",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -2757,17 +2691,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/chain/rpc"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2784,17 +2712,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:service-unavailable",
+                     *       "title": "A dependency of the service is unavailable",
+                     *       "status": 503,
+                     *       "detail": "no chain node is configured, or it did not answer",
+                     *       "instance": "/v1/chain/rpc"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2836,17 +2758,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:service-unavailable",
+                     *       "title": "A dependency of the service is unavailable",
+                     *       "status": 503,
+                     *       "detail": "the page was not built",
+                     *       "instance": "/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2891,17 +2807,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such file",
+                     *       "instance": "/verify/{file}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2954,17 +2864,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/me"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2982,17 +2886,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/me"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3071,17 +2969,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3099,9 +2991,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
                      *       "instance": "/v1/evidence",
                      *       "errors": [
                      *         {
@@ -3126,17 +3018,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3222,17 +3108,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3249,17 +3129,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3276,17 +3150,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3303,17 +3171,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3330,17 +3192,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3358,9 +3214,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
                      *       "instance": "/v1/evidence",
                      *       "errors": [
                      *         {
@@ -3385,17 +3241,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/evidence"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3492,17 +3342,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3519,17 +3363,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3546,17 +3384,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3573,17 +3405,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3600,17 +3426,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3628,10 +3448,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
+                     *       "instance": "/v1/evidence/batch",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -3655,17 +3475,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/evidence/batch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3740,17 +3554,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3767,17 +3575,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such item, or not yours to see",
+                     *       "instance": "/v1/evidence/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3795,17 +3597,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/evidence/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3902,17 +3698,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3929,17 +3719,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such item, or not yours to see",
+                     *       "instance": "/v1/evidence/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3957,17 +3741,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/evidence/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4017,17 +3795,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tsa"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4044,17 +3816,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/tsa"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4071,17 +3837,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/timestamp-query",
+                     *       "instance": "/v1/tsa"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4099,10 +3859,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "not a DER TimeStampReq, or a field refused (`errors[0].field` names it as a pointer: /messageImprint/hashAlgorithm, /reqPolicy...)",
+                     *       "instance": "/v1/tsa",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -4126,17 +3886,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/tsa"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4153,17 +3907,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:service-unavailable",
+                     *       "title": "A dependency of the service is unavailable",
+                     *       "status": 503,
+                     *       "detail": "this instance has no time-stamping certificate",
+                     *       "instance": "/v1/tsa"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4230,17 +3978,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/batches/{seq}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4257,17 +3999,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such batch, or not yours to see",
+                     *       "instance": "/v1/batches/{seq}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4285,17 +4021,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/batches/{seq}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4374,17 +4104,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/cases/{caseId}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4401,17 +4125,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such case, or not yours to see",
+                     *       "instance": "/v1/cases/{caseId}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4429,10 +4147,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "tenantId missing, or the case has more than 10,000 events (read it with GET /v1/cases/{tenantId}/{caseId}/proofs)",
+                     *       "instance": "/v1/cases/{caseId}",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -4456,17 +4174,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/cases/{caseId}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4570,17 +4282,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/cases/{tenantId}/{caseId}/proofs"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4597,17 +4303,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such case, or not yours to see",
+                     *       "instance": "/v1/cases/{tenantId}/{caseId}/proofs"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4625,10 +4325,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/cases/{tenantId}/{caseId}/proofs",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -4652,17 +4352,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/cases/{tenantId}/{caseId}/proofs"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4728,17 +4422,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4756,10 +4444,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/tenants",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -4783,17 +4471,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4865,17 +4547,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4892,17 +4568,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4919,17 +4589,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "the id is taken, or the Idempotency-Key is in use",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4946,17 +4610,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4973,17 +4631,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5001,10 +4653,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/tenants",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -5028,17 +4680,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/tenants"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5097,17 +4743,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5124,17 +4764,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such tenant, or not yours to see",
+                     *       "instance": "/v1/tenants/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5152,17 +4786,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/tenants/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5221,17 +4849,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5248,17 +4870,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such tenant, or not yours to see",
+                     *       "instance": "/v1/tenants/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5276,17 +4892,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/tenants/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5352,17 +4962,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5380,10 +4984,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/verifiers",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -5407,17 +5011,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5489,17 +5087,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5516,17 +5108,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5543,17 +5129,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "the id is taken, or the Idempotency-Key is in use",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5570,17 +5150,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5597,17 +5171,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5625,10 +5193,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/verifiers",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -5652,17 +5220,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/verifiers"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5721,17 +5283,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5748,17 +5304,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such verifier, or not yours to see",
+                     *       "instance": "/v1/verifiers/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5776,17 +5326,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/verifiers/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5845,17 +5389,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5872,17 +5410,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such verifier, or not yours to see",
+                     *       "instance": "/v1/verifiers/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5900,17 +5432,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/verifiers/{id}/disable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5981,17 +5507,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6009,10 +5529,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/keys",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -6036,17 +5556,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6123,17 +5637,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6150,17 +5658,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6177,17 +5679,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6204,17 +5700,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6231,17 +5721,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6259,10 +5743,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
+                     *       "instance": "/v1/keys",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -6286,17 +5770,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/keys"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6358,17 +5836,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6385,17 +5857,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such key, or not yours to see",
+                     *       "instance": "/v1/keys/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6413,17 +5879,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/keys/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6493,17 +5953,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6521,10 +5975,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/disclosures",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -6548,17 +6002,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6636,17 +6084,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6663,17 +6105,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6690,17 +6126,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such tenant, or not yours to see",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6717,17 +6147,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6744,17 +6168,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6771,17 +6189,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6799,10 +6211,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
+                     *       "instance": "/v1/disclosures",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -6826,17 +6238,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/disclosures"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6899,17 +6305,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/disclosures/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6926,17 +6326,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such disclosure, or not yours to see",
+                     *       "instance": "/v1/disclosures/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6954,17 +6348,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/disclosures/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7027,17 +6415,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/disclosures/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7054,17 +6436,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such disclosure, or not yours to see",
+                     *       "instance": "/v1/disclosures/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7082,17 +6458,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/disclosures/{id}/revoke"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7163,17 +6533,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/audit"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7191,10 +6555,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/audit",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -7218,17 +6582,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/audit"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7290,17 +6648,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/audit/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7318,17 +6670,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/audit/verify"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7390,17 +6736,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/audit/anchor"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7417,17 +6757,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/audit/anchor"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7445,10 +6779,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
+                     *       "instance": "/v1/audit/anchor",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -7472,17 +6806,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/audit/anchor"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7559,17 +6887,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7586,17 +6908,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7613,17 +6929,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such case or evidence item, or not yours to see",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7640,17 +6950,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7667,17 +6971,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7694,17 +6992,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7722,10 +7014,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
+                     *       "title": "The request did not pass validation",
                      *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
+                     *       "detail": "validation failed, or this Idempotency-Key was used with another request body",
+                     *       "instance": "/v1/reports",
                      *       "errors": [
                      *         {
                      *           "field": "/digest",
@@ -7749,17 +7041,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/reports"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7831,17 +7117,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/reports/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7858,17 +7138,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such report, or not yours to see",
+                     *       "instance": "/v1/reports/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7886,17 +7160,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/reports/{id}"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7945,17 +7213,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/reports/{id}/pdf"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7972,17 +7234,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such report, or not yours to see",
+                     *       "instance": "/v1/reports/{id}/pdf"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8000,17 +7256,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/reports/{id}/pdf"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8097,17 +7347,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/reports/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8124,17 +7368,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such report, or not yours to see",
+                     *       "instance": "/v1/reports/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8152,17 +7390,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:evidence:problem:validation-failed",
-                     *       "title": "Validation failed",
-                     *       "status": 422,
-                     *       "detail": "the request body does not fit the schema",
-                     *       "instance": "/v1/evidence",
-                     *       "errors": [
-                     *         {
-                     *           "field": "/digest",
-                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
-                     *         }
-                     *       ]
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/reports/{id}/proof"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
