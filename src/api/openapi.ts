@@ -110,7 +110,8 @@ function response(
   components: Record<string, unknown>,
 ): Record<string, unknown> {
   const headers: Record<string, unknown> = { "X-Request-Id": ref("headers", "X-Request-Id") };
-  if (isRateLimited(key)) {
+  // A 401 is answered before the limiter counts the request (src/api/app.ts: auth, then the limit).
+  if (isRateLimited(key) && status !== "401") {
     headers.RateLimit = ref("headers", "RateLimit");
     headers["RateLimit-Policy"] = ref("headers", "RateLimit-Policy");
   }

@@ -2,10 +2,12 @@
 // behind `redocly lint`) finds nothing, operation ids are unique, every JSON body has an
 // example that its own schema accepts, and the headers the service reads and sends are declared.
 import { createConfig, lintFromString } from "@redocly/openapi-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleOf, isRateLimited, openApiDocument, problemExample } from "../../src/api/openapi.ts";
 import { ProblemSchema } from "../../src/api/schemas.ts";
 import { PROBLEMS } from "../../src/errors.ts";
+import { apiHarness, bearer, jsonRequest, randomDigest, type ApiHarness } from "../helpers/api.ts";
+import { freePort } from "../helpers/chain.ts";
 import { OPERATIONS, TAGS } from "../../src/api/operations.ts";
 
 const doc = openApiDocument({ version: "0.1.0" }) as {
@@ -104,7 +106,7 @@ describe("the OpenAPI document", () => {
       expect(params, key).toContain("#/components/parameters/RequestId");
       for (const [status, r] of Object.entries<any>(opOf(key).responses)) {
         expect(Object.keys(r.headers), `${key} ${status}`).toContain("X-Request-Id");
-        if (isRateLimited(key)) expect(Object.keys(r.headers), `${key} ${status}`).toEqual(expect.arrayContaining(["RateLimit", "RateLimit-Policy"]));
+        if (isRateLimited(key) && status !== "401") expect(Object.keys(r.headers), `${key} ${status}`).toEqual(expect.arrayContaining(["RateLimit", "RateLimit-Policy"]));
         if (status === "429") expect(Object.keys(r.headers), `${key} ${status}`).toContain("Retry-After");
       }
       if (isRateLimited(key)) expect(Object.keys(opOf(key).responses), key).toContain("429");
@@ -116,5 +118,40 @@ describe("the OpenAPI document", () => {
     expect(doc.servers).toEqual([{ url: "/", description: "this service" }]);
     const behindProxy = openApiDocument({ version: "0.1.0", publicUrl: "https://evidence.example.cn/" }) as typeof doc;
     expect(behindProxy.servers.map((s) => s.url)).toEqual(["https://evidence.example.cn"]);
+  });
+});
+
+describe("the headers the document declares", () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness({ chainUrl: `http://127.0.0.1:${await freePort()}`, rateLimits: { perKeyPerMinute: 1000, publicPerMinute: 1000 } });
+  }, 180_000);
+  afterAll(() => h?.close());
+
+  it("are the ones real answers carry", async () => {
+    const tenant = bearer(h.keys.tenant);
+    const calls: [string, string, RequestInit][] = [
+      ["GET /v1/me", "/v1/me", { headers: tenant }],
+      ["POST /v1/evidence", "/v1/evidence", jsonRequest("POST", { digest: randomDigest() }, { ...tenant, "idempotency-key": "hdr-1" })],
+      ["POST /v1/evidence", "/v1/evidence", jsonRequest("POST", { digest: "0x1" }, tenant)],
+      ["GET /v1/evidence/:id", "/v1/evidence/00000000-0000-4000-8000-000000000000", { headers: tenant }],
+      ["GET /v1/me", "/v1/me", {}],
+      ["POST /v1/verify", "/v1/verify", jsonRequest("POST", { not: "a bundle" })],
+      ["GET /healthz", "/healthz", {}],
+    ];
+    for (const [key, url, init] of calls) {
+      const res = await h.rawApp.request(url, init);
+      const declared = opOf(key).responses[String(res.status)];
+      expect(declared, `${key} answered ${res.status}, which the document does not list`).toBeDefined();
+      for (const name of Object.keys(declared.headers)) {
+        // Sent only when they apply: a replay, a 429 or a 503.
+        if (name === "Idempotent-Replayed" || name === "Retry-After") continue;
+        expect(res.headers.get(name), `${key} ${res.status}: ${name}`).not.toBeNull();
+      }
+      // And the other way round: the rate-limit headers of an answer are declared.
+      for (const name of ["RateLimit", "RateLimit-Policy"]) {
+        if (res.headers.has(name)) expect(Object.keys(declared.headers), `${key} ${res.status}`).toContain(name);
+      }
+    }
   });
 });
