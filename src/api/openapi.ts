@@ -139,7 +139,7 @@ function operation(key: string, op: Operation, components: Record<string, unknow
   };
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(all)) responses[status] = response(key, status, r, components);
-  const parameters: unknown[] = (op.parameters ?? []).map((p) => ({ ...p, required: p.in === "path", schema: { type: "string" } }));
+  const parameters: unknown[] = (op.parameters ?? []).map((p) => ({ ...p, required: p.in === "path" || p.required === true, schema: p.schema ?? { type: "string" } }));
   if (op.idempotent) parameters.push(ref("parameters", "IdempotencyKey"));
   parameters.push(ref("parameters", "RequestId"));
   let requestBody: Record<string, unknown> | undefined;

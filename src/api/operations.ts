@@ -12,6 +12,7 @@ import { SubmitBatchSchema, SubmitItemSchema } from "./evidence.ts";
 import { CreateKeySchema } from "./keys.ts";
 import { TSA_BODY } from "./tsa.ts";
 import { BATCH_BODY, SMALL_BODY, VERIFY_BODY } from "./limits.ts";
+import { DEFAULT_PAGE, MAX_PAGE } from "./paging.ts";
 import { CreatePrincipalSchema } from "./principals.ts";
 import {
   BatchViewSchema,
@@ -69,6 +70,16 @@ export interface OperationResponse {
   retryAfter?: true;
 }
 
+/** A path or query parameter. Path parameters are required; query parameters unless `required`. */
+export interface OperationParameter {
+  name: string;
+  in: "path" | "query";
+  description: string;
+  required?: true;
+  /** Its JSON Schema; a string otherwise. Typed parameters make typed methods in generated clients. */
+  schema?: Record<string, unknown>;
+}
+
 export interface Operation {
   /** Stable, unique, camelCase: generated clients name their methods after it. */
   operationId: string;
@@ -91,7 +102,7 @@ export interface Operation {
   /** A request body that is not JSON: its media type (binary). */
   requestMedia?: string;
   responses: Record<number, OperationResponse>;
-  parameters?: { name: string; in: "path" | "query"; description: string }[];
+  parameters?: OperationParameter[];
 }
 
 /** A route module's schema under a name of its own in the OpenAPI document, with its example. */
@@ -179,10 +190,15 @@ const problem = (description: string) => ({ description, schema: ProblemSchema }
 const pem = (description: string) => ({ description, media: { type: "application/x-pem-file", text: true } });
 const invalid = problem("validation failed (each field named as a JSON pointer)");
 const notFound = (what: string) => problem(`no such ${what}, or not yours to see`);
-const path = (name: string, description: string) => ({ name, in: "path" as const, description });
-const query = (name: string, description: string) => ({ name, in: "query" as const, description });
-const idParam = path("id", "evidence id (a UUID)");
-const paging = [query("after", "cursor from the previous page's `next`"), query("limit", "1 to 1000, default 100")];
+const path = (name: string, description: string, schema?: Record<string, unknown>): OperationParameter => ({ name, in: "path", description, ...(schema ? { schema } : {}) });
+const query = (name: string, description: string, schema?: Record<string, unknown>): OperationParameter => ({ name, in: "query", description, ...(schema ? { schema } : {}) });
+const UUID = { type: "string", format: "uuid" };
+const HEX32 = { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" };
+const idParam = path("id", "evidence id (a UUID)", UUID);
+const paging = [
+  query("after", "cursor from the previous page's `next`"),
+  query("limit", `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}`, { type: "integer", minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE }),
+];
 /** What any route that reads a JSON body can answer besides success. */
 const bodyProblems = {
   400: problem("not JSON"),
@@ -311,7 +327,7 @@ export const OPERATIONS: Record<string, Operation> = {
     access: "public",
     bodyLimit: VERIFY_BODY,
     request: BundleSchema,
-    parameters: [query("documentDigest", "your own hash of the document (0x-hex, with the bundle's hashAlg): adds the `document` check")],
+    parameters: [query("documentDigest", "your own hash of the document (0x-hex, with the bundle's hashAlg): adds the `document` check", HEX32)],
     responses: {
       200: { description: "the verdict and every check", schema: VerificationSchema },
       ...bodyProblems,
@@ -387,7 +403,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [EVIDENCE],
     summary: "Look your items up by digest",
     access: ["tenant", "admin"],
-    parameters: [query("digest", "0x + 64 hex digits")],
+    parameters: [{ ...query("digest", "0x + 64 hex digits", HEX32), required: true }],
     responses: { 200: { description: "matching items", schema: EvidenceList }, 422: invalid },
   },
   "GET /v1/evidence/:id": {
@@ -437,7 +453,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [PROOFS],
     summary: "A sealed batch holding one of your items, its root and anchor",
     access: ["tenant", "admin"],
-    parameters: [path("seq", "batch sequence number")],
+    parameters: [path("seq", "batch sequence number", { type: "integer", minimum: 0 })],
     responses: { 200: { description: "the batch", schema: BatchViewSchema }, 404: notFound("batch") },
   },
   "GET /v1/cases/:caseId": {
@@ -531,7 +547,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [CASES],
     summary: "One disclosure",
     access: ANY_CALLER,
-    parameters: [path("id", "disclosure id (a UUID)")],
+    parameters: [path("id", "disclosure id (a UUID)", UUID)],
     responses: { 200: { description: "the disclosure", schema: DisclosureViewSchema }, 404: notFound("disclosure") },
   },
   "POST /v1/disclosures/:id/revoke": {
@@ -539,7 +555,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [CASES],
     summary: "Revoke a disclosure: effective at once (idempotent)",
     access: ["tenant", "admin"],
-    parameters: [path("id", "disclosure id (a UUID)")],
+    parameters: [path("id", "disclosure id (a UUID)", UUID)],
     responses: { 200: { description: "revoked", schema: DisclosureViewSchema }, 404: notFound("disclosure") },
   },
   "GET /v1/audit": {
@@ -585,7 +601,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [REPORTS],
     summary: "A report as signed (evidence-report/v1 JSON); admins, verifiers of the disclosed case, the owning tenant",
     access: ANY_CALLER,
-    parameters: [path("id", "report id (a UUID)")],
+    parameters: [path("id", "report id (a UUID)", UUID)],
     responses: { 200: { description: "the signed report, byte for byte as stored", schema: ReportDocument }, 404: notFound("report") },
   },
   "GET /v1/reports/:id/pdf": {
@@ -593,7 +609,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [REPORTS],
     summary: "The report as a PDF for people",
     access: ANY_CALLER,
-    parameters: [path("id", "report id (a UUID)")],
+    parameters: [path("id", "report id (a UUID)", UUID)],
     responses: { 200: { description: "the PDF, signed (PAdES B-T) when the service has a document certificate", media: { type: "application/pdf" } }, 404: notFound("report") },
   },
   "GET /v1/reports/:id/proof": {
@@ -601,7 +617,7 @@ export const OPERATIONS: Record<string, Operation> = {
     tags: [REPORTS],
     summary: "The proof (evidence-proof/v1) that the report existed by its anchor time",
     access: ANY_CALLER,
-    parameters: [path("id", "report id (a UUID)")],
+    parameters: [path("id", "report id (a UUID)", UUID)],
     responses: { 200: { description: "the proof of the report's digest", schema: BundleSchema }, 404: notFound("report") },
   },
 };

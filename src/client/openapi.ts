@@ -2898,9 +2898,9 @@ export interface operations {
     };
     findEvidenceByDigest: {
         parameters: {
-            query?: {
+            query: {
                 /** @description 0x + 64 hex digits */
-                digest?: string;
+                digest: string;
             };
             header?: {
                 /**
@@ -3917,7 +3917,7 @@ export interface operations {
             };
             path: {
                 /** @description batch sequence number */
-                seq: string;
+                seq: number;
             };
             cookie?: never;
         };
@@ -4174,7 +4174,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
@@ -4350,7 +4350,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
@@ -4882,7 +4882,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
@@ -5416,7 +5416,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
@@ -5855,7 +5855,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
@@ -6426,7 +6426,7 @@ export interface operations {
                 /** @description cursor from the previous page's `next` */
                 after?: string;
                 /** @description 1 to 1000, default 100 */
-                limit?: string;
+                limit?: number;
             };
             header?: {
                 /**
