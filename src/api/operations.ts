@@ -84,7 +84,7 @@ export interface Operation {
   /** Stable, unique, camelCase: generated clients name their methods after it. */
   operationId: string;
   /** One or two of TAGS: how the docs and generated clients group operations. */
-  tags: readonly Tag[];
+  tags: readonly [Tag, ...Tag[]];
   summary: string;
   /** "public": no key needed (and none looked at); otherwise the roles that may call it. */
   access: "public" | readonly Role[];
