@@ -34,13 +34,17 @@ export class EvidenceApiError extends Error {
   readonly problem: Problem | undefined;
   /** The body as received: the problem object, or text when it was not JSON. */
   readonly body: unknown;
+  /** Seconds to wait before asking again, from Retry-After (429s, some 503s). */
+  readonly retryAfter: number | undefined;
 
-  constructor(status: number, body: unknown) {
+  constructor(status: number, body: unknown, headers?: Headers) {
     const problem = isProblem(body) ? body : undefined;
     super(`the service answered ${status}${problem ? `: ${problem.title}: ${problem.detail}` : ""}`);
     this.status = status;
     this.problem = problem;
     this.body = body;
+    const retry = headers?.get("retry-after");
+    this.retryAfter = retry != null && /^\d{1,6}$/.test(retry) ? Number(retry) : undefined;
   }
 
   /** Worth asking again later: rate-limited, or the service (or what it needs) is in trouble. */
@@ -112,7 +116,7 @@ export function createEvidenceClient(opts: EvidenceClientOptions): EvidenceClien
 
   /** The data of a 2xx answer, or an EvidenceApiError. */
   const ok = <T>(r: { data?: T; error?: unknown; response: Response }): T => {
-    if (!r.response.ok) throw new EvidenceApiError(r.response.status, r.error);
+    if (!r.response.ok) throw new EvidenceApiError(r.response.status, r.error, r.response.headers);
     return r.data as T;
   };
 
@@ -140,15 +144,18 @@ export function createEvidenceClient(opts: EvidenceClientOptions): EvidenceClien
     let last: ProofBundle | undefined;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
+      let pause = intervalMs;
       try {
         last = await proof(id);
         if (last.anchor !== null) return last as AnchoredProof;
       } catch (e) {
         if (attempt === 0 || !transient(e)) throw e;
+        // Asking again before Retry-After would only be refused again.
+        if (e instanceof EvidenceApiError && e.retryAfter !== undefined) pause = Math.max(pause, e.retryAfter * 1000);
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new AnchorTimeoutError(id, timeoutMs, last);
-      await sleep(Math.min(intervalMs, left), signal);
+      await sleep(Math.min(pause, left), signal);
     }
   }
 

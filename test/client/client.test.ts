@@ -104,6 +104,19 @@ describe(`the typed client on ${describeDbKind()}`, () => {
     const anonymous = createEvidenceClient({ baseUrl: BASE, fetch: appFetch() });
     const noKey = await anonymous.submit(randomDigest()).catch((e: unknown) => e);
     expect((noKey as EvidenceApiError).status).toBe(401);
+    const limited = createEvidenceClient({
+      baseUrl: BASE,
+      apiKey: h.keys.tenant,
+      fetch: appFetch(() =>
+        Response.json(
+          { type: "urn:evidence:problem:too-many-requests", title: "Too many requests", status: 429, detail: "retry in 7 s", instance: "/" },
+          { status: 429, headers: { "content-type": "application/problem+json", "retry-after": "7" } },
+        ),
+      ),
+    });
+    const throttled = (await limited.proof("x").catch((e: unknown) => e)) as EvidenceApiError;
+    expect([throttled.status, throttled.retryAfter, throttled.transient, throttled.problem?.detail]).toEqual([429, 7, true, "retry in 7 s"]);
+
     // The first fetch's refusal ends a wait at once: a wrong id does not get better.
     await expect(client.waitForAnchor("00000000-0000-4000-8000-000000000000", { intervalMs: 10 })).rejects.toBeInstanceOf(EvidenceApiError);
   });
