@@ -62,6 +62,7 @@ describe("the OpenAPI document", () => {
       ];
       for (const { where, schema, media } of bodies) {
         const example = schema === ProblemSchema ? problemExample(key, Number(where), op.responses[Number(where)]!.description) : exampleOf(schema);
+        expect(example, `${key} ${where}: no example (give the schema .meta({ examples: [...] }))`).toBeDefined();
         expect(media.example, `${key} ${where}`).toEqual(example);
         const parsed = schema.safeParse(example);
         expect(parsed.success, `${key} ${where}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
