@@ -25,6 +25,7 @@ import { batchRoutes } from "./batches.ts";
 import { caseRoutes } from "./cases.ts";
 import type { AppEnv } from "./context.ts";
 import { disclosureRoutes } from "./disclosures.ts";
+import { DOCS_CSP, docsRoutes } from "./docs.ts";
 import { evidenceRoutes } from "./evidence.ts";
 import { healthRoutes, type HealthDeps } from "./health.ts";
 import { idempotency } from "./idempotency.ts";
@@ -109,7 +110,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     crossOriginResourcePolicy: "same-origin",
   });
   const pageHeaders = secureHeaders({ contentSecurityPolicy: PAGE_CSP, crossOriginResourcePolicy: "same-origin" });
-  app.use((c, next) => (c.req.path === "/verify" || c.req.path.startsWith("/verify/") ? pageHeaders : apiHeaders)(c, next));
+  // The API docs (Swagger UI) get theirs too (./docs.ts).
+  const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP, crossOriginResourcePolicy: "same-origin" });
+  app.use((c, next) => {
+    const p = c.req.path;
+    const headers = p === "/verify" || p.startsWith("/verify/") ? pageHeaders : p === "/docs" || p.startsWith("/docs/") ? docsHeaders : apiHeaders;
+    return headers(c, next);
+  });
   // Anyone may check a proof from their own page; every other route stays same-origin.
   app.use("/v1/verify", cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["content-type"], maxAge: 600 }));
   app.use(operationLookup(OPERATIONS));
@@ -126,7 +133,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(idempotency({ db: deps.db, log: deps.log, ...(deps.now ? { now: deps.now } : {}) }));
 
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
-  app.route("/", openApiRoutes(pkg.version));
+  app.route("/", openApiRoutes({ version: pkg.version, publicUrl: deps.publicUrl }));
+  app.route("/", docsRoutes());
   app.route("/", wellKnownRoutes(deps));
   app.route("/", pageRoutes(deps.webAssets ?? loadWebAssets()));
   app.route("/v1/chain/rpc", chainRpcRoutes({ chainRpcUrl: deps.chainRpcUrl ?? (() => undefined), log: deps.log }));

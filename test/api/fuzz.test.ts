@@ -551,6 +551,7 @@ const ROUTE_INPUTS: Record<string, RouteInputs> = {
   "POST /v1/verify": { body: (fx) => fc.oneof({ weight: 3, arbitrary: mutatedBundle(fx) }, { weight: 1, arbitrary: json }) },
   "POST /v1/chain/rpc": { body: () => fc.oneof({ weight: 4, arbitrary: rpcLike }, { weight: 1, arbitrary: json }) },
   "GET /verify/:file": { params: () => fc.constantFrom("verify.js", "verify.css", "index.html", "favicon.svg").map((file) => ({ values: { file } })) },
+  "GET /docs/:file": { params: () => fc.constantFrom("swagger-ui-bundle.js", "swagger-ui.css", "start.js", "index.html", "package.json").map((file) => ({ values: { file } })) },
   "POST /v1/evidence": { body: () => fc.oneof({ weight: 4, arbitrary: itemLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/evidence/batch": { body: () => fc.oneof({ weight: 4, arbitrary: batchLike }, { weight: 1, arbitrary: json }) },
   "POST /v1/reports": { body: (fx) => fc.oneof({ weight: 4, arbitrary: reportLike(fx) }, { weight: 1, arbitrary: json }) },
@@ -1035,7 +1036,7 @@ class Fuzzer {
     } else if (status === 204) {
       check(req.method === "OPTIONS" && url.pathname === "/v1/verify", "a 204 other than the CORS preflight of POST /v1/verify");
       check(text === "", "a 204 with a body");
-    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.endsWith("/pdf") && !url.pathname.endsWith(".pem") && url.pathname !== "/v1/tsa") {
+    } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.startsWith("/docs") && !url.pathname.endsWith("/pdf") && !url.pathname.endsWith(".pem") && url.pathname !== "/v1/tsa") {
       check(/^application\/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")} on a success`, "success is not JSON");
       try {
         answer = JSON.parse(text);

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { readBody } from "../../src/api/body.ts";
 import type { AppEnv } from "../../src/api/context.ts";
 import { idempotency, parseIdempotencyKey, requestFingerprint, type IdempotencyDeps } from "../../src/api/idempotency.ts";
-import type { Operation } from "../../src/api/operations.ts";
+import { TAGS, type Operation } from "../../src/api/operations.ts";
 import { onError, onNotFound } from "../../src/api/problem.ts";
 import { problemType } from "../../src/errors.ts";
 import type { Logger } from "../../src/log.ts";
@@ -22,7 +22,7 @@ const LIMIT = 256;
 const TTL_MS = 60 * 60 * 1000;
 const STALE_MS = 60 * 1000;
 
-const op = (extra: Partial<Operation>): Operation => ({ summary: "test", access: ["tenant"], responses: {}, ...extra });
+const op = (extra: Partial<Operation>): Operation => ({ operationId: "test", tags: [TAGS.EVIDENCE], summary: "test", access: ["tenant"], responses: {}, ...extra });
 const OPS: Record<string, Operation> = {
   "POST /things": op({ bodyLimit: LIMIT, idempotent: true }),
   "POST /things/fail": op({ bodyLimit: LIMIT, idempotent: true }),

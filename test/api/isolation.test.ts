@@ -93,6 +93,8 @@ const CASES: Record<string, RouteCase> = {
   "POST /v1/chain/rpc": { call: () => post("/v1/chain/rpc", { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), expect: PUBLIC },
   "GET /verify": { call: () => ({ path: "/verify" }), expect: PUBLIC },
   "GET /verify/:file": { call: () => ({ path: "/verify/verify.js" }), missing: () => ({ path: "/verify/nothing.js" }), expect: PUBLIC },
+  "GET /docs": { call: () => ({ path: "/docs" }), expect: PUBLIC },
+  "GET /docs/:file": { call: () => ({ path: "/docs/start.js" }), missing: () => ({ path: "/docs/package.json" }), expect: PUBLIC },
   "GET /v1/me": { call: () => ({ path: "/v1/me" }), expect: ANY_KEY },
   "POST /v1/evidence": { call: () => post("/v1/evidence", { digest: randomDigest() }), expect: SUBMIT },
   "POST /v1/evidence/batch": { call: () => post("/v1/evidence/batch", { items: [{ digest: randomDigest() }] }), expect: SUBMIT },

@@ -41,14 +41,16 @@ describe(`the OpenAPI document on ${describeDbKind()}`, () => {
   it("is served as OpenAPI 3.1 with a request schema where a body is taken", async () => {
     const res = await h.app.request("/openapi.json");
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
     expect(doc.openapi).toBe("3.1.0");
+    // Named schemas are $refs into components.schemas.
+    const resolve = (s: { $ref?: string }) => (s.$ref ? doc.components.schemas[s.$ref.split("/").at(-1)!] : s);
     const submit = doc.paths["/v1/evidence"]!.post;
-    expect(submit.requestBody.content["application/json"].schema.required).toEqual(["digest"]);
-    expect(submit.requestBody.content["application/json"].schema.additionalProperties).toBe(false);
+    expect(resolve(submit.requestBody.content["application/json"].schema).required).toEqual(["digest"]);
+    expect(resolve(submit.requestBody.content["application/json"].schema).additionalProperties).toBe(false);
     expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(["202", "422"]));
     // Responses stay open to fields added later (the proof format's own rule).
-    const receipt = submit.responses["202"].content["application/json"].schema;
+    const receipt = resolve(submit.responses["202"].content["application/json"].schema);
     expect(receipt.required).toEqual(expect.arrayContaining(["id", "leafHash"]));
     expect(receipt.additionalProperties).toBeUndefined();
     expect(doc.paths["/v1/evidence/{id}/proof"]!.get.parameters[0]).toMatchObject({ name: "id", in: "path", required: true });

@@ -1,9 +1,10 @@
 // `evidence submit`, `proof` and `wait`: the platform's side of the service's HTTP API
-// (EVIDENCE_URL, EVIDENCE_KEY as a bearer token). Documents are hashed here: only their
+// (EVIDENCE_URL, EVIDENCE_KEY as a bearer token), through the typed client (src/client). Documents are hashed here: only their
 // digest is sent. The API key is never printed, not even in an error.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RFC3339_RE } from "../../core/leaf.ts";
+import { createEvidenceClient, EvidenceApiError, type EvidenceClient } from "../../client/index.ts";
 import { isoSeconds } from "../../verify/index.ts";
 import {
   CliError,
@@ -77,7 +78,7 @@ be reached; 2 usage, I/O or configuration error.`;
 interface Service {
   /** Without a trailing slash. */
   base: string;
-  key: string;
+  client: EvidenceClient;
 }
 
 function serviceOf(ctx: Ctx, usage: string): Service {
@@ -91,7 +92,7 @@ function serviceOf(ctx: Ctx, usage: string): Service {
   if (!/^[\x21-\x7e]+$/.test(key)) {
     throw new CliError("EVIDENCE_KEY contains spaces or characters that cannot be sent: copy the key again", EXIT_USAGE);
   }
-  return { base, key };
+  return { base, client: createEvidenceClient({ baseUrl: base, apiKey: key, fetch: exchange(ctx, base) }) };
 }
 
 interface Reply {
@@ -113,45 +114,38 @@ class Refused extends CliError {
 }
 
 /**
- * One exchange with the service. A connection that failed midway (reset, closed) is tried
- * once more: every request here is safe to repeat (a GET, or a POST with an Idempotency-Key).
- * Refused connections, unknown hosts and timeouts are not: trying again would not help.
+ * The client's fetch: one exchange with the service, bounded in time. A connection that failed
+ * midway (reset, closed) is tried once more: every request here is safe to repeat (a GET, or a
+ * POST with an Idempotency-Key). Refused connections, unknown hosts and timeouts are not: trying
+ * again would not help.
  */
-async function call(ctx: Ctx, svc: Service, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const url = svc.base + path;
-  const send = () =>
-    ctx.fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${svc.key}`,
-        accept: "application/json, application/problem+json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  let res: Response;
-  try {
+function exchange(ctx: Ctx, base: string): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const send = (r: Request) => ctx.fetch(r, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     try {
-      res = await send();
+      const spare = request.clone();
+      try {
+        return await send(request);
+      } catch (e) {
+        if (notWorthRetrying(e)) throw e;
+        return await send(spare);
+      }
     } catch (e) {
-      if (notWorthRetrying(e)) throw e;
-      res = await send();
+      throw unreachable(base, e);
     }
+  };
+}
+
+/** A client call, its refusals as messages (`hint` added to a 404's). */
+async function ask<T>(call: () => Promise<T>, hint?: (status: number) => string | undefined): Promise<T> {
+  try {
+    return await call();
   } catch (e) {
-    throw unreachable(svc.base, e);
+    if (e instanceof EvidenceApiError) throw refused({ status: e.status, body: e.body }, hint?.(e.status));
+    // A 2xx whose body is not JSON: a proxy's page, say, not the service.
+    if (e instanceof SyntaxError) throw new CliError(`the service answered with something that is not JSON (${e.message})`, EXIT_NO);
+    throw e;
   }
-  const text = await res.text().catch(() => "");
-  let parsed: unknown = text;
-  if (/json/.test(res.headers.get("content-type") ?? "") && text !== "") {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Left as text: the error message shows it.
-    }
-  }
-  return { status: res.status, body: parsed };
 }
 
 function causeCode(e: unknown): string | undefined {
@@ -224,16 +218,13 @@ export async function submitCommand(args: string[], ctx: Ctx): Promise<number> {
   const isDigest = DIGEST_RE.test(target);
   const digest = isDigest ? target.toLowerCase() : await hashFile(ctx, target, hashAlg);
 
-  const body = {
-    digest,
+  const meta = {
     hashAlg,
     ...(values.case === undefined ? {} : { caseId: values.case }),
     ...(values.event === undefined ? {} : { eventType: values.event }),
     ...(occurredAt === undefined ? {} : { occurredAt }),
   };
-  const reply = await call(ctx, svc, "POST", "/v1/evidence", body, { "idempotency-key": idempotencyKey });
-  if (reply.status !== 202 && reply.status !== 200) throw refused(reply);
-  const receipt = reply.body as { id: string; status?: string; receivedAt?: string };
+  const receipt: { id: string; status?: string; receivedAt?: string } = await ask(() => svc.client.submit(digest, { ...meta, idempotencyKey }));
   if (values.json) {
     printJson(ctx, { ...receipt, digest, hashAlg, file: isDigest ? null : target });
     return EXIT_OK;
@@ -255,11 +246,10 @@ interface FetchedProof {
 }
 
 async function fetchProof(ctx: Ctx, svc: Service, id: string): Promise<FetchedProof> {
-  const reply = await call(ctx, svc, "GET", `/v1/evidence/${encodeURIComponent(id)}/proof`);
-  if (reply.status !== 200) {
-    throw refused(reply, reply.status === 404 ? `no evidence ${id} that this key may read: check the id (evidence submit printed it)` : undefined);
-  }
-  const proof = reply.body;
+  const proof: unknown = await ask(
+    () => svc.client.proof(id),
+    (status) => (status === 404 ? `no evidence ${id} that this key may read: check the id (evidence submit printed it)` : undefined),
+  );
   if (typeof proof !== "object" || proof === null || !("anchor" in proof)) {
     throw new CliError(`the service answered with something that is not a proof bundle: ${JSON.stringify(proof).slice(0, 200)}`, EXIT_NO);
   }
