@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./context.ts";
 import { DEFAULT_IDEMPOTENCY_TTL_MS, MAX_KEY_LENGTH } from "./idempotency.ts";
-import { AUTH_PROBLEMS, OPERATIONS, TAGS, type Operation, type OperationResponse } from "./operations.ts";
+import { AUTH_PROBLEMS, OPERATIONS, ROLES, TAGS, type Operation, type OperationResponse } from "./operations.ts";
 import { RATE_LIMIT_WINDOW_MS } from "./rate-limit.ts";
 import { PROBLEMS, problemType, type ProblemCode } from "../errors.ts";
 import { EXAMPLE, ProblemSchema } from "./schemas.ts";
@@ -133,7 +133,9 @@ function operation(key: string, op: Operation, components: Record<string, unknow
   const limited = isRateLimited(key);
   const all: Record<string, OperationResponse> = {
     ...op.responses,
-    ...(op.access === "public" ? {} : AUTH_PROBLEMS),
+    ...(op.access === "public" ? {} : { 401: AUTH_PROBLEMS[401], 429: AUTH_PROBLEMS[429] }),
+    // 403 only where some role is turned away (src/api/auth.ts).
+    ...(op.access !== "public" && ROLES.some((r) => !op.access.includes(r)) ? { 403: AUTH_PROBLEMS[403] } : {}),
     // Public routes under /v1/ are limited per address (src/api/rate-limit.ts).
     ...(limited && op.access === "public" ? { 429: AUTH_PROBLEMS[429] } : {}),
   };

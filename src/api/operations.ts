@@ -623,7 +623,7 @@ export const OPERATIONS: Record<string, Operation> = {
 };
 
 /** Statuses every non-public route can answer, added to the OpenAPI document once here. */
-export const AUTH_PROBLEMS: Record<401 | 429, OperationResponse> = {
+export const AUTH_PROBLEMS: Record<401 | 403 | 429, OperationResponse> = {
   401: problem("no key, or a key that is malformed, unknown, revoked or expired (one answer for all)"),
   403: problem("the key is valid, but its role may not use this route (x-roles says which may)"),
   429: problem("too many requests for this key; see Retry-After"),

@@ -1836,22 +1836,6 @@ export interface components {
             receivedAt: string;
             signature: components["schemas"]["Signature"];
         };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-         *           "caseId": "contract-2026-0117",
-         *           "eventType": "signed"
-         *         },
-         *         {
-         *           "digest": "0x2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
-         *           "caseId": "contract-2026-0117",
-         *           "eventType": "countersigned"
-         *         }
-         *       ]
-         *     }
-         */
         SubmitBatch: {
             items: {
                 digest: string;
@@ -1862,15 +1846,6 @@ export interface components {
                 occurredAt?: string;
             }[];
         };
-        /**
-         * @example {
-         *       "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-         *       "hashAlg": "sha256",
-         *       "caseId": "contract-2026-0117",
-         *       "eventType": "signed",
-         *       "occurredAt": "2026-11-27T09:30:00Z"
-         *     }
-         */
         SubmitItem: {
             digest: string;
             /** @enum {string} */
@@ -2975,6 +2950,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description validation failed (each field named as a JSON pointer) */
             422: {
                 headers: {
@@ -3127,6 +3123,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/evidence"
                      *     }
                      */
@@ -3365,6 +3382,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/evidence/batch"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a request with this Idempotency-Key is still being processed */
             409: {
                 headers: {
@@ -3548,6 +3586,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/evidence/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/evidence/{id}"
                      *     }
                      */
@@ -3791,6 +3850,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/tsa"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3966,6 +4046,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/batches/{seq}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/batches/{seq}"
                      *     }
                      */
@@ -4410,6 +4511,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/tenants"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description validation failed (each field named as a JSON pointer) */
             422: {
                 headers: {
@@ -4548,6 +4670,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/tenants"
                      *     }
                      */
@@ -4727,6 +4870,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/tenants/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no such tenant, or not yours to see */
             404: {
                 headers: {
@@ -4825,6 +4989,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/tenants/{id}/disable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/tenants/{id}/disable"
                      *     }
                      */
@@ -4936,6 +5121,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/verifiers"
                      *     }
                      */
@@ -5080,6 +5286,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/verifiers"
                      *     }
                      */
@@ -5259,6 +5486,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/verifiers/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no such verifier, or not yours to see */
             404: {
                 headers: {
@@ -5357,6 +5605,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/verifiers/{id}/disable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/verifiers/{id}/disable"
                      *     }
                      */
@@ -5473,6 +5742,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/keys"
                      *     }
                      */
@@ -5622,6 +5912,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/keys"
                      *     }
                      */
@@ -5798,6 +6109,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/keys/{id}/revoke"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/keys/{id}/revoke"
                      *     }
                      */
@@ -6063,6 +6395,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/disclosures"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/disclosures"
                      *     }
                      */
@@ -6375,6 +6728,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/disclosures/{id}/revoke"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no such disclosure, or not yours to see */
             404: {
                 headers: {
@@ -6485,6 +6859,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/audit"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/audit"
                      *     }
                      */
@@ -6604,6 +6999,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/audit/verify"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests for this key; see Retry-After */
             429: {
                 headers: {
@@ -6684,6 +7100,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/audit/anchor"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/audit/anchor"
                      *     }
                      */
@@ -6854,6 +7291,27 @@ export interface operations {
                      *       "title": "A valid API key is required",
                      *       "status": 401,
                      *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/reports"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
                      *       "instance": "/v1/reports"
                      *     }
                      */
