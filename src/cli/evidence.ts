@@ -19,7 +19,7 @@ Check a proof (no account needed):
   verify-report <report.json|-> [--keys <file|url>] [--rpc <url> | --offline] [--json]
 
 As a platform (needs EVIDENCE_KEY):
-  submit <file|0xdigest> [--alg …] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]
+  submit <file|digest> [--alg …] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]
   proof <id> [-o <file>] [--json]
   wait <id> [--timeout <seconds>] [--interval <ms>] [-o <file>] [--json]
 

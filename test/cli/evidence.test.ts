@@ -554,6 +554,11 @@ describe(`evidence against a real chain and the real app (${describeDbKind()})`,
     const human = await cli(["submit", digest.toUpperCase().replace("0X", "0x")], io);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^submitted +digest 0x(ab){32} \(sha256\)\nid +\S+\nstatus +pending\n/);
+
+    // Bare hex, as sha256sum prints it, is a digest too (no file has that name here).
+    const bare = await cli(["submit", "CD".repeat(32), "--json"], io);
+    expect(bare.code).toBe(0);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ digest: "0x" + "cd".repeat(32), file: null });
   });
 
   it("shows the service's problem: a wrong key (401, exit 1), a refused field (422), an unknown id (404)", async () => {

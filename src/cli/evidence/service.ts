@@ -2,6 +2,7 @@
 // (EVIDENCE_URL, EVIDENCE_KEY as a bearer token), through the typed client (src/client). Documents are hashed here: only their
 // digest is sent. The API key is never printed, not even in an error.
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RFC3339_RE } from "../../core/leaf.ts";
 import { createEvidenceClient, EvidenceApiError, type EvidenceClient } from "../../client/index.ts";
@@ -29,11 +30,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const ENV_NOTE = `Environment: EVIDENCE_URL (default ${DEFAULT_SERVICE_URL}), EVIDENCE_KEY (your API key, evk_…).`;
 
 export const SUBMIT_USAGE =
-  "usage: evidence submit <file|0xdigest> [--alg sha256|sha3-256|sm3] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]";
+  "usage: evidence submit <file|digest> [--alg sha256|sha3-256|sm3] [--case <caseId>] [--event <eventType>] [--occurred-at <RFC 3339>] [--json]";
 export const SUBMIT_HELP = `${SUBMIT_USAGE}
 
 Records a document's digest with the service. A file is hashed here: the file itself never
-leaves this machine. A 0x digest (64 hex digits) is sent as it is.
+leaves this machine. A digest (64 hex digits, with or without 0x, as sha256sum prints it) is
+sent as it is.
 
   --alg <alg>               ${HASH_ALGS.join(", ")} (default sha256): how the digest is made
   --case <caseId>           the case (a contract, a file number) this evidence belongs to
@@ -187,6 +189,8 @@ function refused(reply: Reply, hint?: string): Refused {
 }
 
 const DIGEST_RE = /^0x[0-9a-fA-F]{64}$/;
+/** 64 hex digits with no 0x, as `sha256sum` prints them: a digest unless a file has that name. */
+const BARE_DIGEST_RE = /^[0-9a-fA-F]{64}$/;
 
 export async function submitCommand(args: string[], ctx: Ctx): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -215,8 +219,8 @@ export async function submitCommand(args: string[], ctx: Ctx): Promise<number> {
   const idempotencyKey = values["idempotency-key"] ?? randomUUID();
   // Configuration first: hashing a large file only to learn the key is missing wastes minutes.
   const svc = serviceOf(ctx, SUBMIT_USAGE);
-  const isDigest = DIGEST_RE.test(target);
-  const digest = isDigest ? target.toLowerCase() : await hashFile(ctx, target, hashAlg);
+  const isDigest = DIGEST_RE.test(target) || (BARE_DIGEST_RE.test(target) && !existsSync(target));
+  const digest = isDigest ? `0x${target.slice(-64).toLowerCase()}` : await hashFile(ctx, target, hashAlg);
 
   const meta = {
     hashAlg,
