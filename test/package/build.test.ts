@@ -71,6 +71,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** After a failure: nothing of the service may outlive the test, whatever state it is in. */
+function killTree(pid: number): void {
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 async function answers(url: string): Promise<boolean> {
   return fetch(`${url}/v1/health`).then(
     () => true,
@@ -185,7 +196,7 @@ describe("npm run build", () => {
 
       await stopsCleanly(service, npmPid, "SIGTERM");
     } finally {
-      service.proc.kill("SIGKILL");
+      killTree(service.proc.pid!);
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
@@ -198,7 +209,7 @@ describe("npm run build", () => {
         await stopsCleanly(service, service.proc.pid!, signal);
         expect(await service.exited).toBe(0);
       } finally {
-        service.proc.kill("SIGKILL");
+        killTree(service.proc.pid!);
         rmSync(dataDir, { recursive: true, force: true });
       }
     }

@@ -1,0 +1,148 @@
+// Start-up time and resident memory of the service started the old way and from the build
+// (issue 13, docs/benchmarks.md): spawn to the "listening on" banner, then the resident set
+// (VmRSS from /proc) of every process of the service, after start and after some load.
+// `npm run build` first; then `tsx bench/startup.ts` (BENCH_DATABASE_URL=postgres://… adds a
+// run of the build on PostgreSQL instead of the embedded PGlite). Linux only (/proc).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../test/helpers/chain.ts";
+import { apiClient, createTenant, readAdminKey, waitFor } from "../test/helpers/service.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const LOAD = Number(process.env.BENCH_STARTUP_LOAD ?? 500);
+
+interface Mode {
+  name: string;
+  argv: [string, ...string[]];
+  databaseUrl?: string;
+}
+
+const modes: Mode[] = [
+  {
+    name: "before: `npm start` (hardhat build, build-web, tsx src/main.ts)",
+    argv: ["sh", "-c", "hardhat build --quiet && tsx scripts/build-web.ts && tsx src/main.ts"],
+  },
+  { name: "`node --import tsx src/main.ts` (`npm run dev`'s last step)", argv: [process.execPath, "--import", "tsx", "src/main.ts"] },
+  { name: "after: `node dist/server/main.js` (`npm start`)", argv: [process.execPath, "dist/server/main.js"] },
+];
+if (process.env.BENCH_DATABASE_URL) {
+  modes.push({ name: "after, on PostgreSQL (DATABASE_URL)", argv: [process.execPath, "dist/server/main.js"], databaseUrl: process.env.BENCH_DATABASE_URL });
+}
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  rssKiB: number;
+  label: string;
+}
+
+function label(cmd: string): string {
+  if (cmd.includes("hardhat") && cmd.includes(" node ")) return "hardhat node";
+  if (/esbuild.*--service/.test(cmd)) return "esbuild (tsx)";
+  if (cmd.startsWith("sh ")) return "sh";
+  if (/main\.(ts|js)/.test(cmd)) return cmd.includes("tsx/dist/cli") || cmd.startsWith("tsx ") ? "tsx cli" : "service";
+  return cmd.slice(0, 40);
+}
+
+function tree(root: number): Proc[] {
+  const all: Proc[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, "utf8"));
+      const cmd = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0").join(" ").trim();
+      all.push({ pid: Number(e), ppid, rssKiB: rss ? Number(rss[1]) : 0, label: label(cmd) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: Proc[] = [];
+  const walk = (p: number) => {
+    for (const c of all) if (c.ppid === p) (out.push(c), walk(c.pid));
+  };
+  const self = all.find((p) => p.pid === root);
+  if (self) out.push(self);
+  walk(root);
+  return out;
+}
+
+const mib = (kib: number) => Math.round(kib / 1024);
+const summary = (procs: Proc[]) =>
+  `${mib(procs.reduce((s, p) => s + p.rssKiB, 0))} MiB (${procs
+    .filter((p) => p.rssKiB > 4096)
+    .map((p) => `${p.label} ${mib(p.rssKiB)}`)
+    .join(", ")})`;
+
+async function measure(mode: Mode): Promise<string[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), "evidence-startup-"));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+    HOME: process.env.HOME ?? "",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOCAL_CHAIN_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    RATE_LIMIT_PER_MINUTE: "0",
+    ...(mode.databaseUrl ? { DATABASE_URL: mode.databaseUrl } : {}),
+  };
+  const t0 = performance.now();
+  const child = spawn(mode.argv[0], mode.argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise<void>((r) => child.once("close", () => r()));
+  const ready = await new Promise<number>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes("listening on")) resolve(performance.now() - t0);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    void exited.then(() => reject(new Error(`exited before its banner:\n${out}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  // The service is up; let the start-up work it does after the banner (first anchors) finish.
+  await new Promise((r) => setTimeout(r, 2000));
+  const afterStart = tree(child.pid!);
+  const tenant = await createTenant(url, readAdminKey(dataDir), "bench");
+  const api = apiClient(url, tenant.key);
+  const ids: string[] = [];
+  const t1 = performance.now();
+  for (let i = 0; i < LOAD; i += 25) {
+    const replies = await Promise.all(
+      Array.from({ length: Math.min(25, LOAD - i) }, (_, j) =>
+        api<{ id: string }>("POST", "/v1/evidence", { digest: `0x${(i + j + 1).toString(16).padStart(64, "0")}`, eventType: "bench" }),
+      ),
+    );
+    for (const r of replies) ids.push(r.body.id);
+  }
+  await waitFor("the last proof anchored", async () => {
+    const r = await api<{ anchor: unknown }>("GET", `/v1/evidence/${ids.at(-1)}/proof`);
+    return r.status === 200 && r.body.anchor !== null;
+  }, 120_000);
+  for (const id of ids) await api("GET", `/v1/evidence/${id}/proof`);
+  const loadMs = performance.now() - t1;
+  const afterLoad = tree(child.pid!);
+  child.kill("SIGTERM");
+  await exited;
+  rmSync(dataDir, { recursive: true, force: true });
+  return [mode.name + (mode.databaseUrl ? "" : ", PGlite"), `${(ready / 1000).toFixed(1)} s`, summary(afterStart), summary(afterLoad), `${(loadMs / 1000).toFixed(1)} s`];
+}
+
+const rows: string[][] = [];
+for (const mode of modes) {
+  process.stderr.write(`${mode.name}…\n`);
+  rows.push(await measure(mode));
+}
+process.stdout.write(
+  [
+    `| how it is started (first start, empty DATA_DIR) | spawn to banner | resident after start | resident after ${LOAD} submissions + ${LOAD} proofs | load took |`,
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ].join("\n"),
+);
