@@ -41,11 +41,13 @@ interface Proc {
   label: string;
 }
 
-function label(cmd: string): string {
+function label(cmd: string, parent: string | undefined): string {
   if (cmd.includes("hardhat") && cmd.includes(" node ")) return "hardhat node";
-  if (/esbuild.*--service/.test(cmd)) return "esbuild (tsx)";
+  // tsx's transform service: under the service (tsx) or under the Hardhat node (its config loader).
+  if (/esbuild.*--service/.test(cmd)) return parent === "hardhat node" ? "esbuild (hardhat's tsx)" : "esbuild (tsx)";
   if (cmd.startsWith("sh ")) return "sh";
-  if (/main\.(ts|js)/.test(cmd)) return cmd.includes("tsx/dist/cli") || cmd.startsWith("tsx ") ? "tsx cli" : "service";
+  if (/\.bin\/tsx |tsx\/dist\/cli/.test(cmd)) return "tsx cli";
+  if (/main\.(ts|js)/.test(cmd)) return "service";
   return cmd.slice(0, 40);
 }
 
@@ -58,7 +60,7 @@ function tree(root: number): Proc[] {
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, "utf8"));
       const cmd = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0").join(" ").trim();
-      all.push({ pid: Number(e), ppid, rssKiB: rss ? Number(rss[1]) : 0, label: label(cmd) });
+      all.push({ pid: Number(e), ppid, rssKiB: rss ? Number(rss[1]) : 0, label: cmd });
     } catch {
       // exited meanwhile
     }
@@ -70,7 +72,10 @@ function tree(root: number): Proc[] {
   const self = all.find((p) => p.pid === root);
   if (self) out.push(self);
   walk(root);
-  return out;
+  // Parents come before their children in `out`: label them in that order.
+  const labels = new Map<number, string>();
+  for (const p of out) labels.set(p.pid, label(p.label, labels.get(p.ppid)));
+  return out.map((p) => ({ ...p, label: labels.get(p.pid)! }));
 }
 
 const mib = (kib: number) => Math.round(kib / 1024);
@@ -111,25 +116,11 @@ async function measure(mode: Mode): Promise<string[]> {
     RATE_LIMIT_PER_MINUTE: "0",
     ...(mode.databaseUrl ? { DATABASE_URL: mode.databaseUrl } : {}),
   };
-  const t0 = performance.now();
-  // A process group of its own, signalled as a whole below, as a terminal's Ctrl-C is: the old
-  // start's `sh -c` does not pass a SIGTERM on (issue 13), and this measures, not tests that.
-  const child = spawn(mode.argv[0], mode.argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let out = "";
-  const exited = new Promise<void>((r) => child.once("close", () => r()));
-  const ready = await new Promise<number>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (out.includes("listening on")) resolve(performance.now() - t0);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    void exited.then(() => reject(new Error(`exited before its banner:\n${out}`)));
-  });
+  const first = await start(mode, env);
   const url = `http://127.0.0.1:${port}`;
   // The service is up; let the start-up work it does after the banner (first anchors) finish.
   await new Promise((r) => setTimeout(r, 2000));
-  const afterStart = tree(child.pid!);
+  const afterStart = tree(first.pid);
   const tenant = await createTenant(url, readAdminKey(dataDir), "bench");
   const api = apiClient(url, tenant.key);
   const ids: string[] = [];
@@ -148,11 +139,51 @@ async function measure(mode: Mode): Promise<string[]> {
   }, 120_000);
   for (const id of ids) await api("GET", `/v1/evidence/${id}/proof`);
   const loadMs = performance.now() - t1;
-  const afterLoad = tree(child.pid!);
-  process.kill(-child.pid!, "SIGTERM");
-  await exited;
+  const afterLoad = tree(first.pid);
+  await first.stop();
+  // A restart on the same data: no initdb, no bootstrap; the chain is new (re-anchoring).
+  const again = await start(mode, env);
+  await new Promise((r) => setTimeout(r, 2000));
+  const afterRestart = tree(again.pid);
+  await again.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  return [mode.name + (mode.databaseUrl ? "" : ", PGlite"), `${(ready / 1000).toFixed(1)} s`, summary(afterStart), summary(afterLoad), `${(loadMs / 1000).toFixed(1)} s`];
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return [
+    mode.name + (mode.databaseUrl ? "" : ", PGlite"),
+    s(first.readyMs),
+    summary(afterStart),
+    summary(afterLoad),
+    s(loadMs),
+    s(again.readyMs),
+    summary(afterRestart),
+  ];
+}
+
+/** Spawns the service and resolves when it prints its banner. */
+async function start(mode: Mode, env: Record<string, string>): Promise<{ pid: number; readyMs: number; stop(): Promise<void> }> {
+  const t0 = performance.now();
+  // A process group of its own, signalled as a whole below, as a terminal's Ctrl-C is: the old
+  // start's `sh -c` does not pass a SIGTERM on (issue 13), and this measures, not tests that.
+  const child = spawn(mode.argv[0], mode.argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let out = "";
+  const exited = new Promise<void>((r) => child.once("close", () => r()));
+  const ready = await new Promise<number>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes("listening on")) resolve(performance.now() - t0);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    void exited.then(() => reject(new Error(`exited before its banner:\n${out}`)));
+  });
+  return {
+    pid: child.pid!,
+    readyMs: ready,
+    stop: async () => {
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    },
+  };
 }
 
 const rows: string[][] = [];
@@ -162,8 +193,8 @@ for (const mode of modes) {
 }
 process.stdout.write(
   [
-    `| how it is started (first start, empty DATA_DIR) | spawn to banner | resident after start | resident after ${LOAD} submissions + ${LOAD} proofs | load took |`,
-    "| --- | --- | --- | --- | --- |",
+    `| how it is started | first start (empty DATA_DIR): spawn to banner | resident after start | resident after ${LOAD} submissions + ${LOAD} proofs | load took | restart on the same data: spawn to banner | resident after restart |`,
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
   ].join("\n"),
