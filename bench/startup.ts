@@ -28,10 +28,11 @@ const modes: Mode[] = [
     argv: ["sh", "-c", "hardhat build --quiet && tsx scripts/build-web.ts && tsx src/main.ts"],
   },
   { name: "`node --import tsx src/main.ts` (`npm run dev`'s last step)", argv: [process.execPath, "--import", "tsx", "src/main.ts"] },
-  { name: "after: `node dist/server/main.js` (`npm start`)", argv: [process.execPath, "dist/server/main.js"] },
+  { name: "after: `node dist/server/main.js`", argv: [process.execPath, "dist/server/main.js"] },
+  { name: "after: `node --expose-gc dist/server/main.js` (`npm start`)", argv: [process.execPath, "--expose-gc", "dist/server/main.js"] },
 ];
 if (process.env.BENCH_DATABASE_URL) {
-  modes.push({ name: "after, on PostgreSQL (DATABASE_URL)", argv: [process.execPath, "dist/server/main.js"], databaseUrl: process.env.BENCH_DATABASE_URL });
+  modes.push({ name: "after (`npm start`), on PostgreSQL (DATABASE_URL)", argv: [process.execPath, "--expose-gc", "dist/server/main.js"], databaseUrl: process.env.BENCH_DATABASE_URL });
 }
 
 interface Proc {
