@@ -213,7 +213,7 @@ describe("npm run build", () => {
         rmSync(dataDir, { recursive: true, force: true });
       }
     }
-  }, 120_000);
+  }, 180_000);
 
   it("the project's ./verify export is the built JavaScript, which plain Node imports", async () => {
     const out = await ok(
