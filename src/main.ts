@@ -24,6 +24,11 @@ async function main(): Promise<void> {
   }
   const log = createLogger(cfg.LOG_LEVEL, undefined, cfg.LOG_FORMAT);
   const service = await startService(cfg, log);
+  // A first start on the embedded database runs PostgreSQL's initdb in WebAssembly and leaves
+  // ~240 MB of its memory as garbage that V8, with a small heap of its own, does not collect
+  // for a long time (docs/benchmarks.md, issue 13). `npm start` runs node with --expose-gc for
+  // this one collection; without the flag it is skipped.
+  (globalThis as { gc?: () => void }).gc?.();
   const target = service.target();
   const { election } = service;
   process.stdout.write(

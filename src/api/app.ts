@@ -17,7 +17,7 @@ import type { Prover } from "../services/prover.ts";
 import type { Db } from "../store/db.ts";
 import type { ChainReader } from "../verify/index.ts";
 import type { Signer } from "../signing/signer.ts";
-import pkg from "../../package.json" with { type: "json" };
+import { PACKAGE as pkg } from "../runtime.ts";
 import { auditRoutes } from "./audit.ts";
 import { chainRpcRoutes } from "./chain-rpc.ts";
 import { authenticate, operationLookup } from "./auth.ts";

@@ -5,12 +5,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import { ServiceError } from "../errors.ts";
+import { PROJECT_ROOT } from "../runtime.ts";
 import type { AppEnv } from "./context.ts";
 
-export const WEB_DIR = fileURLToPath(new URL("../../dist/web/", import.meta.url));
+export const WEB_DIR = join(PROJECT_ROOT, "dist/web/");
 
 /**
  * Script and style from our origin only, nothing inline. `connect-src` is open to any http(s)

@@ -7,6 +7,7 @@ import { buildTree } from "../core/merkle.ts";
 import { assertLength, concatBytes } from "../core/bytes.ts";
 import { CoreError, InvariantError } from "../core/errors.ts";
 import { buildLevels, type Levels } from "../core/levels.ts";
+import { workerEntry } from "../runtime.ts";
 
 export interface BuiltTree {
   root: Uint8Array;
@@ -247,8 +248,8 @@ export class TreeBuilder {
 
   #ensureWorker(): Worker {
     if (!this.#worker) {
-      // tsx lets the worker load TypeScript the same way the main thread does.
-      this.#worker = new Worker(new URL("./tree-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+      const { url, execArgv } = workerEntry("tree-worker", import.meta.url);
+      this.#worker = new Worker(url, { execArgv });
     }
     return this.#worker;
   }

@@ -1,8 +1,9 @@
 // The EvidenceAnchor contract as the service sees it: its compiled artifact (ABI and
 // bytecode produced by `hardhat build`) and an ethers Interface over that ABI.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Interface } from "ethers";
+import { PROJECT_ROOT } from "../runtime.ts";
 
 export interface ContractArtifact {
   contractName: string;
@@ -10,9 +11,7 @@ export interface ContractArtifact {
   bytecode: string;
 }
 
-const artifactPath = fileURLToPath(
-  new URL("../../artifacts/contracts/EvidenceAnchor.sol/EvidenceAnchor.json", import.meta.url),
-);
+const artifactPath = join(PROJECT_ROOT, "artifacts/contracts/EvidenceAnchor.sol/EvidenceAnchor.json");
 
 let cached: ContractArtifact | undefined;
 

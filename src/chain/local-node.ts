@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../runtime.ts";
 
 export interface LocalNode {
   url: string;
@@ -12,7 +12,7 @@ export interface LocalNode {
   stop(): Promise<void>;
 }
 
-const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+const projectRoot = PROJECT_ROOT;
 
 function hardhatCli(): string {
   const require = createRequire(import.meta.url);

@@ -48,9 +48,22 @@ const COMMANDS: Record<string, Command> = {
   wait: { run: waitCommand, help: WAIT_HELP },
 };
 
+/**
+ * The version of the package this CLI came in: the nearest package.json above this file (the
+ * project from src/ or dist/server/, evidence-anchor-verify when installed). The single-file
+ * build has none beside it: packages/verifier/build.ts writes the version in, in place of
+ * globalThis.EVIDENCE_CLI_VERSION.
+ */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  const built = (globalThis as { EVIDENCE_CLI_VERSION?: string }).EVIDENCE_CLI_VERSION;
+  if (built !== undefined) return built;
+  for (let dir = new URL("./", import.meta.url); ; dir = new URL("../", dir)) {
+    try {
+      return (JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { version: string }).version;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || dir.pathname === "/") throw err;
+    }
+  }
 }
 
 export async function runEvidence(argv: string[], io: EvidenceIo): Promise<number> {

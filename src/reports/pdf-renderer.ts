@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import type { EvidenceReportV1, ReportAnchoring } from "./format.ts";
 import type { PlaceholderOptions } from "./pdf-placeholder.ts";
+import { workerEntry } from "../runtime.ts";
 
 export interface PdfOptions {
   anchoring: ReportAnchoring | null;
@@ -35,8 +36,8 @@ export class PdfRenderer {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    // tsx lets the worker load TypeScript the same way the main thread does.
-    const worker = new Worker(new URL("./pdf-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+    const { url, execArgv } = workerEntry("pdf-worker", import.meta.url);
+    const worker = new Worker(url, { execArgv });
     worker.unref();
     worker.on("message", (msg: PdfAnswer) => {
       const job = this.#pending.get(msg.id);

@@ -4,9 +4,6 @@
 // system tenant, so that when the report existed is provable too.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { fromHex, toHex } from "../core/bytes.ts";
 import type { ProofBundleV1 } from "../core/bundle.ts";
 import { sha256 } from "../core/hash.ts";
@@ -40,14 +37,15 @@ import type { IngestService } from "./ingest.ts";
 import type { Prover } from "./prover.ts";
 import { receiptOf } from "./receipts.ts";
 import { signingStatement } from "../reports/signing-statement.ts";
+import { PACKAGE, PROJECT_ROOT } from "../runtime.ts";
 
 /**
  * Name, version and commit of this build, for the report's provenance. The commit comes from
  * GIT_COMMIT, or from the checkout the service runs in; null when neither is there.
  */
 export function softwareIdentity(env: Record<string, string | undefined> = process.env): ReportDeps["software"] {
-  const root = fileURLToPath(new URL("../../", import.meta.url));
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string };
+  const root = PROJECT_ROOT;
+  const pkg = PACKAGE;
   let commit = env.GIT_COMMIT ?? null;
   if (commit === null) {
     try {

@@ -12,6 +12,7 @@
 import { Worker } from "node:worker_threads";
 import type { SigningKey } from "./keys.ts";
 import type { Signed } from "./signer.ts";
+import { workerEntry } from "../runtime.ts";
 
 /** Documents one message carries at most (unless one request alone brings more). */
 export const GROUP_MAX_DOCS = 4000;
@@ -76,8 +77,8 @@ export class SigningPool {
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     const privateKey = this.#key.privateKey.export({ format: "der", type: "pkcs8" });
-    // tsx lets the worker load TypeScript the same way the main thread does.
-    const worker = new Worker(new URL("./sign-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"], workerData: { privateKey } });
+    const { url, execArgv } = workerEntry("sign-worker", import.meta.url);
+    const worker = new Worker(url, { execArgv, workerData: { privateKey } });
     worker.unref();
     worker.on("message", (m: { job: number; results: SignResult[] }) => {
       const sent = this.#pending.get(m.job);

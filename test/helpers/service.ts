@@ -39,12 +39,13 @@ export function tempDir(prefix = "evidence-"): string {
 /**
  * Starts the service and resolves once it prints its URL. `env` is all it gets besides PATH
  * and HOME: the test's own DATABASE_URL (a server URL) must never leak into it by accident.
+ * `command` replaces `node --import tsx src/main.ts` (the build: `npm start`, `node dist/server/main.js`).
  */
-export async function spawnService(env: Record<string, string | undefined>): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string | undefined>, command: [string, ...string[]] = [process.execPath, "--import", "tsx", "src/main.ts"]): Promise<ServiceProcess> {
   const port = env.PORT ?? String(await freePort());
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: port, HOST: "127.0.0.1" };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const proc = spawn(command[0], command.slice(1), {
     cwd: root,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],

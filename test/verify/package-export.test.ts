@@ -14,8 +14,10 @@ console.log(JSON.stringify({ exports: Object.keys(v).sort(), verdict: v.verdictO
 
 describe("evidence-anchor/verify", () => {
   it("resolves through package.json exports and verifies a proof in a plain Node process", async () => {
-    // tsx registers TypeScript for Node versions before 22.18, whose own type stripping is off.
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    // The "development" condition picks the sources (the default is dist/server/, from `npm run
+    // build`: test/package/build.test.ts imports that one); tsx registers TypeScript for Node
+    // versions before 22.18, whose own type stripping is off.
+    const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=development", "--import", "tsx", "--input-type=module", "-e", script], {
       cwd: new URL("../../", import.meta.url),
     });
     const out = JSON.parse(stdout) as { exports: string[]; verdict: string };
