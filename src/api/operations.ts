@@ -41,6 +41,11 @@ export interface Operation {
   summary: string;
   /** "public": no key needed (and none looked at); otherwise the roles that may call it. */
   access: "public" | readonly Role[];
+  /**
+   * Also admits the configured METRICS_TOKEN as the bearer: a scraper's shared secret, not an
+   * API key (no principal, no scope), so only for routes that show no tenant data.
+   */
+  metricsToken?: true;
   /** Largest request body in bytes; routes without one read no body. */
   bodyLimit?: number;
   /** Whether an Idempotency-Key header makes retries of this POST safe. */
@@ -139,6 +144,12 @@ export const OPERATIONS: Record<string, Operation> = {
     responses: { 200: { description: "application/x-pem-file" }, 404: problem("this instance has no time-stamping certificate") },
   },
   "GET /openapi.json": { summary: "This document", access: "public", responses: { 200: { description: "OpenAPI 3.1" } } },
+  "GET /metrics": {
+    summary: "Prometheus metrics (text format 0.0.4): an admin's key, or the METRICS_TOKEN bearer (docs/operations.md, Metrics)",
+    access: ADMIN,
+    metricsToken: true,
+    responses: { 200: { description: "text/plain; version=0.0.4" } },
+  },
   "POST /v1/verify": {
     summary: "Verify a proof bundle against the chain (not our database)",
     access: "public",
