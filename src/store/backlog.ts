@@ -59,11 +59,11 @@ export async function readBacklog(db: DbOrTx): Promise<Backlog> {
   }
   let oldestReceivedAt: Date | null = null;
   if (pending > 0) {
-    // Batch numbers have no gaps and a batch's leaves are placed in commit order: the oldest
-    // pending leaf is the first leaf of the batch after the newest anchored one.
+    // A batch's leaves are placed in commit order: the oldest pending leaf is the first leaf
+    // of the first batch after the newest anchored one (one ordered read of evidence_batch_idx).
     const [first] = await queryRows<{ received_at: string | Date }>(
       db,
-      sql`select received_at from evidence where batch_seq = ${anchored + 1} order by leaf_index limit 1`,
+      sql`select received_at from evidence where batch_seq > ${anchored} order by batch_seq, leaf_index limit 1`,
     );
     if (first) oldestReceivedAt = new Date(first.received_at);
   }
