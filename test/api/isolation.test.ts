@@ -75,6 +75,7 @@ const CASES: Record<string, RouteCase> = {
   "GET /healthz": { call: () => ({ path: "/healthz" }), expect: PUBLIC },
   "GET /readyz": { call: () => ({ path: "/readyz" }), expect: PUBLIC },
   "GET /openapi.json": { call: () => ({ path: "/openapi.json" }), expect: PUBLIC },
+  "GET /metrics": { call: () => ({ path: "/metrics" }), expect: ADMIN_ONLY },
   "GET /.well-known/evidence-keys.json": { call: () => ({ path: "/.well-known/evidence-keys.json" }), expect: PUBLIC },
   "GET /.well-known/evidence-ca.pem": { call: () => ({ path: "/.well-known/evidence-ca.pem" }), expect: PUBLIC },
   "GET /.well-known/evidence-tsa.pem": { call: () => ({ path: "/.well-known/evidence-tsa.pem" }), expect: PUBLIC },
