@@ -20,7 +20,7 @@ import { createLogger } from "../../src/log.ts";
 import { startService, type RunningService } from "../../src/service.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { sql } from "drizzle-orm";
-import { freePort, startTestChain } from "../helpers/chain.ts";
+import { freePort, rpc, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { apiClient, createPrincipal, createTenant, tempDir, type ApiCall } from "../helpers/service.ts";
 
@@ -280,6 +280,39 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
     expect(connections.reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(1);
     if (describeDbKind() === "pglite") expect(connections).toEqual([{ name: "evidence_db_connections", labels: { state: "embedded" }, value: 1 }]);
     expect(value(after, "evidence_metrics_source_errors_total", { source: "db" }) ?? 0).toBe(0);
+  });
+
+  it("counts a stuck anchor's replacement and what the mined one paid", async () => {
+    const text = async () => (await asAdmin<string>("GET", "/metrics")).body;
+    const start = await text();
+    const count = (t: string, event: string) => value(t, "evidence_anchor_transactions_total", { event })!;
+    const mine = async (baseFeeGwei: number) => {
+      await rpc(node.url, "hardhat_setNextBlockBaseFeePerGas", ["0x" + (BigInt(baseFeeGwei) * 1_000_000_000n).toString(16)]);
+      await rpc(node.url, "evm_mine");
+    };
+    await rpc(node.url, "evm_setAutomine", [false]);
+    try {
+      expect((await asTenant("POST", "/v1/evidence", { digest: toHex(new Uint8Array(randomBytes(32))) })).status).toBe(202);
+      await service.batcher.tick(); // sealed and sent, not mined
+      expect(count(await text(), "sent")).toBe(count(start, "sent") + 1);
+      // Three blocks at a base fee above what it offers: it is stuck (STUCK_AFTER_BLOCKS = 3).
+      for (let i = 0; i < 3; i++) await mine(60);
+      await service.batcher.tick(); // re-priced
+      const replaced = await text();
+      expect(count(replaced, "replaced")).toBe(count(start, "replaced") + 1);
+      expect(count(replaced, "mined")).toBe(count(start, "mined"));
+      await mine(50);
+      await service.batcher.tick(); // mined at the new price, confirmed
+    } finally {
+      await rpc(node.url, "evm_setAutomine", [true]);
+    }
+    const end = await text();
+    expect(count(end, "mined")).toBe(count(start, "mined") + 1);
+    expect(value(end, "evidence_anchors_total", { outcome: "confirmed" })).toBe(value(start, "evidence_anchors_total", { outcome: "confirmed" })! + 1);
+    expect(value(end, "evidence_anchor_fee_per_gas_gwei")).toBeGreaterThanOrEqual(50);
+    const cost = value(end, "evidence_anchor_last_cost_ether")!;
+    expect(cost).toBeCloseTo((value(end, "evidence_anchor_fee_per_gas_gwei")! * 1e-9) * (value(end, "evidence_anchor_gas_used_sum")! - value(start, "evidence_anchor_gas_used_sum")!), 12);
+    expect(value(end, "evidence_anchor_cost_ether_total")).toBeCloseTo(value(start, "evidence_anchor_cost_ether_total")! + cost, 12);
   });
 
   it("counts webhook deliveries handed to it", async () => {
