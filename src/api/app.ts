@@ -82,8 +82,6 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** METRICS_TOKEN: a bearer GET /metrics also takes. */
   metricsToken?: string | undefined;
-  /** Off: requests are not observed (the bench's baseline for the metrics' overhead). */
-  httpMetrics?: boolean;
 }
 
 /** A request id a proxy may hand us: 1 to 128 printable ASCII characters, no spaces. */
@@ -92,7 +90,6 @@ const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const metrics = deps.metrics ?? new ServiceMetrics({ log: deps.log });
-  const observe = deps.httpMetrics !== false;
   // Every request has an id, taken from a proxy in front (X-Request-Id) when it is a usable
   // token, returned in X-Request-Id and written in the one log line each request gets: the
   // route as registered (no ids or digests of the path), status and latency.
@@ -103,10 +100,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
     await next();
-    const route = c.var.operation ? c.var.operation.key.slice(c.req.method.length + 1) : null;
+    // After the key's method, not the request's: a HEAD is served by the GET entry.
+    const route = c.var.operation ? c.var.operation.key.slice(c.var.operation.key.indexOf(" ") + 1) : null;
     const seconds = (performance.now() - started) / 1000;
     // The same point feeds the metrics: one observation per request, by route as registered.
-    if (observe) metrics.request({ method: c.req.method, route, status: c.res.status, seconds, ingestedItems: c.var.ingestedItems });
+    metrics.request({ method: c.req.method, route, status: c.res.status, seconds, ingestedItems: c.var.ingestedItems });
     deps.log.info("request", {
       requestId,
       method: c.req.method,

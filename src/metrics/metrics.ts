@@ -93,6 +93,8 @@ export interface MetricsOptions {
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  /** Whether request() records anything: the bench turns it off to measure what it costs. */
+  observeRequests = true;
   readonly #log: Logger;
   readonly #scrapeTimeoutMs: number;
   #sources: ScrapeSources | undefined;
@@ -289,6 +291,7 @@ export class ServiceMetrics {
 
   /** One finished HTTP request (called from the app's request log line). */
   request(o: RequestObservation): void {
+    if (!this.observeRequests) return;
     const route = o.route ?? "unmatched";
     this.#http.observe({ route, method: o.method, status: statusClass(o.status) }, o.seconds);
     const key = `${o.method} ${route}`;
