@@ -193,7 +193,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     applicationName: `evidence:${instanceId}`.slice(0, 63),
     probeChain: (timeoutMs) => probeEndpoints(chainUrls, timeoutMs),
     // The leader's anchoring account; a follower does not anchor and reports no balance.
-    balance: async () => (batcher?.target ? batcher.target.chain.balance() : null),
+    balance: async () => {
+      const chain = batcher?.target?.chain;
+      return chain ? { account: chain.sender, wei: await chain.balance() } : null;
+    },
   });
   const ingest = new IngestService({
     db: database.db,

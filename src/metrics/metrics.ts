@@ -35,8 +35,8 @@ export interface ScrapeSources {
   applicationName?: string;
   /** Every configured endpoint's head (src/chain/endpoints.ts probes). */
   probeChain?: (timeoutMs: number) => Promise<EndpointProbe[]>;
-  /** The anchor account's balance in wei, when this instance anchors (leads). */
-  balance?: () => Promise<bigint | null>;
+  /** The anchor account and its balance in wei, when this instance anchors (leads); null otherwise. */
+  balance?: () => Promise<{ account: string; wei: bigint } | null>;
 }
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -218,9 +218,12 @@ export class ServiceMetrics {
     labelNames: ["endpoint", "kind"] as const,
     registers: [this.registry],
   });
+  // Labelled by the account so that a follower, which anchors nothing, shows no sample at all
+  // rather than a balance of 0.
   readonly #balance = new Gauge({
     name: "evidence_anchor_balance_ether",
-    help: "The anchor account's balance in ether (reported by the leader)",
+    help: "The anchor account's balance in ether (the leader only)",
+    labelNames: ["account"] as const,
     registers: [this.registry],
   });
   // Database
@@ -404,7 +407,11 @@ export class ServiceMetrics {
     } else if (s.probeChain) {
       this.#chainUp.set(0);
     }
-    if (balance !== undefined && balance !== null) this.#balance.set(Number(balance) / 1e18);
+    if (balance === null) this.#balance.reset();
+    else if (balance !== undefined) {
+      this.#balance.reset();
+      this.#balance.set({ account: balance.account.toLowerCase() }, Number(balance.wei) / 1e18);
+    }
   }
 
   /**
