@@ -5,6 +5,7 @@
 // docs/operations.md's table lists exactly the evidence_* series served, and that its example
 // alert rules parse (promtool when installed, the PromQL parser always) and name served series.
 import { execFile } from "node:child_process";
+import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -374,3 +375,70 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
     }
   });
 });
+
+// Several instances share one database only on PostgreSQL; on PGlite the one process leads
+// (checked above: evidence_leader 1).
+if (process.env.DATABASE_URL) {
+  describe("GET /metrics on two instances of one PostgreSQL database", () => {
+    let node: LocalNode;
+    let database: TestDatabase;
+    const services: RunningService[] = [];
+
+    beforeAll(async () => {
+      [node, database] = await Promise.all([startTestChain(), freshDatabase()]);
+    });
+
+    afterAll(async () => {
+      for (const s of services) await s.stop();
+      await node?.stop();
+      await database?.close();
+    });
+
+    const start = async (id: string) => {
+      const cfg = parseConfig({
+        DATABASE_URL: database.url,
+        CHAIN_RPC_URL: node.url,
+        ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
+        DATA_DIR: tempDir(),
+        PORT: "0",
+        HOST: "127.0.0.1",
+        INSTANCE_ID: id,
+        METRICS_TOKEN: TOKEN,
+        LEADER_RETRY_MS: "100",
+        BATCH_INTERVAL_MS: "600000",
+        AUDIT_ANCHOR_INTERVAL_MS: "3600000",
+      });
+      const s = await startService(cfg, createLogger("error"));
+      services.push(s);
+      return s;
+    };
+
+    it("the follower reports evidence_leader 0 and no balance; when the leader stops it reports the election", async () => {
+      const a = await start("metrics-a");
+      const b = await start("metrics-b");
+      const scrape = async (s: RunningService) => (await apiClient(s.url, TOKEN)<string>("GET", "/metrics")).body;
+      const leaderText = await scrape(a);
+      const followerText = await scrape(b);
+      expect(value(leaderText, "evidence_leader")).toBe(1);
+      expect(value(leaderText, "evidence_leader_changes_total", { event: "elected" })).toBe(1);
+      expect(parseExposition(leaderText).samples.filter((x) => x.name === "evidence_anchor_balance_ether")).toHaveLength(1);
+      expect(value(followerText, "evidence_leader")).toBe(0);
+      expect(value(followerText, "evidence_leader_changes_total", { event: "elected" })).toBeUndefined();
+      expect(parseExposition(followerText).samples.filter((x) => x.name === "evidence_anchor_balance_ether")).toEqual([]);
+      // Both instances' pools and sessions, each counted under its own application_name.
+      for (const text of [leaderText, followerText]) {
+        const connections = parseExposition(text).samples.filter((x) => x.name === "evidence_db_connections");
+        expect(connections.reduce((n, x) => n + x.value, 0)).toBeGreaterThanOrEqual(1);
+      }
+
+      const elected = once(b.election, "elected");
+      await a.stop();
+      await elected;
+      await b.batcher.tick(); // connects to the chain: the balance is read through that connection
+      const after = await scrape(b);
+      expect(value(after, "evidence_leader")).toBe(1);
+      expect(value(after, "evidence_leader_changes_total", { event: "elected" })).toBe(1);
+      expect(parseExposition(after).samples.filter((x) => x.name === "evidence_anchor_balance_ether")).toHaveLength(1);
+    });
+  });
+}
