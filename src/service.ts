@@ -254,6 +254,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
           timeoutMs: cfg.TSA_TIMEOUT_MS,
           retryMs: cfg.TSA_RETRY_MS,
           log,
+          onRequest: (r) => metrics.tsaRequest(r),
         });
         stamper = s;
         batcher.on("sealed", () => s.wake());

@@ -274,6 +274,20 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  // RFC 3161 tokens over batch roots from TSA_URL (src/tsa/batch-stamper.ts)
+  readonly #tsaRequests = new Counter({
+    name: "evidence_tsa_requests_total",
+    help: "Requests to the external time-stamping authority (TSA_URL) for batch roots, by outcome (stamped, failed)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly #tsaDuration = new Histogram({
+    name: "evidence_tsa_request_duration_seconds",
+    help: "Time of one request to the external time-stamping authority",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor(opts: MetricsOptions) {
     this.#log = opts.log;
     this.#scrapeTimeoutMs = opts.scrapeTimeoutMs ?? 2000;
@@ -313,6 +327,12 @@ export class ServiceMetrics {
   webhookDelivery(o: { outcome: string; seconds: number }): void {
     this.#webhookDeliveries.inc({ outcome: o.outcome });
     this.#webhookDuration.observe(o.seconds);
+  }
+
+  /** One request of the batch stamper to TSA_URL. */
+  tsaRequest(r: { outcome: "stamped" | "failed"; seconds: number }): void {
+    this.#tsaRequests.inc({ outcome: r.outcome });
+    this.#tsaDuration.observe(r.seconds);
   }
 
   /** Follows a leadership: the gauge and its changes. */

@@ -20,6 +20,7 @@ import type { LocalNode } from "../../src/chain/local-node.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService, type RunningService } from "../../src/service.ts";
 import { queryRows } from "../../src/store/db.ts";
+import { BatchStamper } from "../../src/tsa/batch-stamper.ts";
 import { sql } from "drizzle-orm";
 import { freePort, rpc, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
@@ -314,6 +315,31 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
     const cost = value(end, "evidence_anchor_last_cost_ether")!;
     expect(cost).toBeCloseTo((value(end, "evidence_anchor_fee_per_gas_gwei")! * 1e-9) * (value(end, "evidence_anchor_gas_used_sum")! - value(start, "evidence_anchor_gas_used_sum")!), 12);
     expect(value(end, "evidence_anchor_cost_ether_total")).toBeCloseTo(value(start, "evidence_anchor_cost_ether_total")! + cost, 12);
+  });
+
+  it("counts batch-root time-stamp requests to an authority that answers and to one that hangs", async () => {
+    // The authority: this same service's POST /v1/tsa, which takes a tenant's key (docs/timestamps.md).
+    const tenant = await createTenant(service.url, adminKey, "platform-metrics-tsa");
+    const stamper = (url: string) =>
+      new BatchStamper({
+        db: service.database.db,
+        url,
+        authorization: `Bearer ${tenant.key}`,
+        timeoutMs: 1000,
+        retryMs: 60_000,
+        log: createLogger("error"),
+        perPass: 1,
+        onRequest: (r) => service.metrics.tsaRequest(r),
+      });
+    expect((await asTenant("POST", "/v1/evidence", { digest: toHex(new Uint8Array(randomBytes(32))) })).status).toBe(202);
+    await service.batcher.tick();
+    expect(await stamper(hung.url).runOnce()).toMatchObject({ stamped: 0, failed: true });
+    expect(await stamper(`${service.url}/v1/tsa`).runOnce()).toMatchObject({ stamped: 1, failed: false });
+    const text = (await asAdmin<string>("GET", "/metrics")).body;
+    expect(value(text, "evidence_tsa_requests_total", { outcome: "failed" })).toBe(1);
+    expect(value(text, "evidence_tsa_requests_total", { outcome: "stamped" })).toBe(1);
+    expect(value(text, "evidence_tsa_request_duration_seconds_count")).toBe(2);
+    expect(value(text, "evidence_tsa_request_duration_seconds_sum")).toBeGreaterThanOrEqual(1); // the hung one waited out its timeout
   });
 
   it("counts webhook deliveries handed to it", async () => {
