@@ -391,9 +391,10 @@ export class ServiceMetrics {
 
   async #refresh(): Promise<void> {
     const ms = this.#scrapeTimeoutMs;
-    if (this.#observing.size > 0) await within(Promise.all(this.#observing), ms);
+    // Alongside the reads below, not before them: the whole scrape stays within one timeout.
+    const observed = this.#observing.size > 0 ? within(Promise.all(this.#observing), ms) : undefined;
     const s = this.#sources;
-    if (!s) return;
+    if (!s) return void (await observed);
     const failed = (source: string) => (err?: unknown) => {
       this.#scrapeErrors.inc({ source });
       if (err !== undefined) this.#log.debug(`metrics: reading ${source} failed`, errorFields(err));
@@ -404,6 +405,7 @@ export class ServiceMetrics {
       s.probeChain ? within(s.probeChain(ms), ms + 100).then((v) => v ?? failed("chain")(), failed("chain")) : undefined,
       s.balance ? within(s.balance(), ms).then((v) => (v === undefined ? failed("balance")() : v), failed("balance")) : undefined,
       within(this.#readConnections(s), ms).then((v) => (v === undefined ? failed("connections")() : v), failed("connections")),
+      observed,
     ]);
     const now = Date.now();
     if (backlog) {
