@@ -468,3 +468,13 @@ if (process.env.DATABASE_URL) {
     });
   });
 }
+
+describe("metrics configuration", () => {
+  it("refuses a short or spaced METRICS_TOKEN and a bad METRICS_PORT, naming each", () => {
+    expect(() => parseConfig({ METRICS_TOKEN: "short", METRICS_PORT: "70000" })).toThrow(
+      /METRICS_TOKEN: must be 16 to 256 printable ASCII characters[\s\S]*METRICS_PORT: must be at most 65535/,
+    );
+    expect(() => parseConfig({ METRICS_TOKEN: "a token with spaces in it" })).toThrow(/METRICS_TOKEN/);
+    expect(parseConfig({ METRICS_TOKEN: "x".repeat(16), METRICS_PORT: "9464" })).toMatchObject({ METRICS_TOKEN: "x".repeat(16), METRICS_PORT: 9464 });
+  });
+});
