@@ -317,6 +317,24 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
     expect(value(end, "evidence_anchor_cost_ether_total")).toBeCloseTo(value(start, "evidence_anchor_cost_ether_total")! + cost, 12);
   });
 
+  it("counts an anchor the chain lost (a revert to a snapshot) as orphaned, and its re-anchoring", async () => {
+    const text = async () => (await asAdmin<string>("GET", "/metrics")).body;
+    const anchors = (t: string, outcome: string) => value(t, "evidence_anchors_total", { outcome })!;
+    const start = await text();
+    const snapshot = await rpc<string>(node.url, "evm_snapshot");
+    expect((await asTenant("POST", "/v1/evidence", { digest: toHex(new Uint8Array(randomBytes(32))) })).status).toBe(202);
+    await service.batcher.tick();
+    const anchored = await text();
+    expect(anchors(anchored, "confirmed")).toBe(anchors(start, "confirmed") + 1);
+    expect(await rpc<boolean>(node.url, "evm_revert", [snapshot])).toBe(true);
+    const orphaned = once(service.batcher, "orphaned");
+    await service.batcher.tick(); // finds the anchor gone, and anchors the batch again
+    expect((await orphaned)[0]).toBeGreaterThanOrEqual(1);
+    const end = await text();
+    expect(anchors(end, "orphaned")).toBe(anchors(start, "orphaned") + 1);
+    expect(anchors(end, "confirmed")).toBe(anchors(start, "confirmed") + 2);
+  });
+
   it("counts batch-root time-stamp requests to an authority that answers and to one that hangs", async () => {
     // The authority: this same service's POST /v1/tsa, which takes a tenant's key (docs/timestamps.md).
     const tenant = await createTenant(service.url, adminKey, "platform-metrics-tsa");
