@@ -1,7 +1,7 @@
 // `npm run bench`: runs every measurement in one process and one sitting, prints the tables,
 // and writes bench/results.json. BENCH_QUICK=1 is a ~2 minute smoke run with small counts;
 // DATABASE_URL=postgres://... runs the service parts on fresh databases on that server;
-// BENCH_SECTIONS=tree,seal,service,bigbatch (any subset) picks parts; BENCH_OUT=path writes
+// BENCH_SECTIONS=tree,seal,service,bigbatch,metrics (any subset) picks parts; BENCH_OUT=path writes
 // the JSON elsewhere. The first table printed puts each of issue 11's figures beside its
 // baseline from the same run and its target.
 import { writeFileSync } from "node:fs";
@@ -10,11 +10,12 @@ import { runTreeBench, type TreeBenchOptions, type TreeBenchResult } from "./tre
 import { runSealBench, type SealBenchResult } from "./seal-bench.ts";
 import { runServiceBench, type ServiceBenchOptions, type ServiceBenchResult } from "./service-bench.ts";
 import { runBigBatchBench, type BigBatchOptions, type BigBatchResult } from "./big-batch-bench.ts";
+import { runMetricsBench, type MetricsBenchResult } from "./metrics-bench.ts";
 import { currentLoadAvg, machineInfo } from "./lib/machine.ts";
 import { bigBatchTables, machineTable, sealTable, serviceTables, summaryTable, treeTables } from "./report.ts";
 
 const quick = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
-const sections = new Set((process.env.BENCH_SECTIONS ?? "tree,seal,service,bigbatch").split(",").map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? "tree,seal,service,bigbatch,metrics").split(",").map((s) => s.trim()));
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const outPath = process.env.BENCH_OUT ?? fileURLToPath(new URL("./results.json", import.meta.url));
 const started = performance.now();
@@ -76,12 +77,16 @@ const bigBatchOpts: Omit<BigBatchOptions, "log" | "databaseUrl"> = quick
   ? { small: 1_000, big: 100_000, ingest: { batchSize: 1000, concurrency: 4 }, proof: { total: 500, concurrency: 16, reps: 1, sampleIds: 1_000 } }
   : { small: 1_000, big: 1_000_000, ingest: { batchSize: 1000, concurrency: 4 }, proof: { total: 3_000, concurrency: 16, reps: 3, sampleIds: 20_000 } };
 
+// Single-item ingest with the metrics' request observation on and off, interleaved.
+const metricsOpts = quick ? { total: 1_000, concurrency: 16, reps: 2 } : { total: 5_000, concurrency: 16, reps: 4 };
+
 async function main(): Promise<void> {
   log(`bench ${quick ? "(quick)" : "(full)"}: sections ${[...sections].join(", ")}, database ${databaseUrl ? "postgres" : "pglite"}`);
   let tree: TreeBenchResult | undefined;
   let seal: SealBenchResult | undefined;
   let service: ServiceBenchResult | undefined;
   let big: BigBatchResult | undefined;
+  let metrics: MetricsBenchResult | undefined;
   if (sections.has("tree")) {
     log("section 1: tree build");
     tree = await runTreeBench({ ...treeOpts, log });
@@ -98,6 +103,10 @@ async function main(): Promise<void> {
     log(`section 7: proof fetch at ${bigBatchOpts.small}- and ${bigBatchOpts.big}-leaf batches`);
     big = await runBigBatchBench({ ...bigBatchOpts, databaseUrl, log });
   }
+  if (sections.has("metrics")) {
+    log("section 8: what the metrics cost (single ingest, request observation on and off)");
+    metrics = await runMetricsBench({ ...metricsOpts, databaseUrl, log });
+  }
   const machine = machineInfo(service?.database ?? big?.databaseInfo ?? { kind: databaseUrl ? "postgres" : "pglite" }, loadAtStart);
   const durationSec = Math.round((performance.now() - started) / 1000);
   const results = {
@@ -108,11 +117,12 @@ async function main(): Promise<void> {
     loadAvg1mAtEnd: currentLoadAvg(),
     loadAvg1mDuringRun: { mean: loadSamples.reduce((a, b) => a + b, 0) / Math.max(1, loadSamples.length), max: Math.max(0, ...loadSamples), samples: loadSamples.length },
     durationSec,
-    params: { tree: treeOpts, seal: sealOpts, service: serviceOpts, bigBatch: bigBatchOpts },
+    params: { tree: treeOpts, seal: sealOpts, service: serviceOpts, bigBatch: bigBatchOpts, metrics: metricsOpts },
     tree,
     seal,
     service,
     bigBatch: big,
+    metrics,
   };
   writeFileSync(outPath, JSON.stringify(results, null, 2) + "\n");
 
@@ -122,6 +132,20 @@ async function main(): Promise<void> {
   if (seal) out.push("## Sealing a batch", sealTable(seal), "");
   if (service) out.push("## Service", serviceTables(service), "");
   if (big) out.push("## Proof fetch at a big batch", bigBatchTables(big), "");
+  if (metrics) {
+    out.push(
+      "## What the metrics cost",
+      "| single ingest | req/s (median) |",
+      "| --- | --- |",
+      `| request observation on | ${metrics.onPerSec.toFixed(0)} |`,
+      `| request observation off | ${metrics.offPerSec.toFixed(0)} |`,
+      `| ratio off / on | ${metrics.overheadRatio.toFixed(3)} |`,
+      `| one observation alone | ${metrics.observeMicros.toFixed(2)} µs |`,
+      "",
+      `GET /metrics: ${metrics.scrapeMs.toFixed(1)} ms (median of 5), ${metrics.scrapeBytes} bytes; ${metrics.reps} reps of ${metrics.total} requests at concurrency ${metrics.concurrency}, ${metrics.database}.`,
+      "",
+    );
+  }
   const l = results.loadAvg1mDuringRun;
   out.push(
     `Total bench time ${durationSec} s; load average (1 min) ${machine.loadAvg1mAtStart} at start, ${results.loadAvg1mAtEnd} at end, ` +

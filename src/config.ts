@@ -130,6 +130,14 @@ const EnvSchema = z.object({
    * "Bearer evk_..." for another instance of this service (its POST /v1/tsa takes a tenant key).
    */
   TSA_AUTHORIZATION: z.string().regex(/^[\x21-\x7e][\x20-\x7e]*$/, "must be one line of printable ASCII (an HTTP header value)").optional(),
+  // Metrics (src/metrics/metrics.ts, docs/operations.md "Metrics").
+  /** A bearer token GET /metrics takes besides an admin's key: give it to the scraper, not an API key. */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, "must be 16 to 256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)")
+    .optional(),
+  /** A second listener (on HOST) serving only /metrics, for a scraper on a private network: no key unless METRICS_TOKEN is set. */
+  METRICS_PORT: int(0, 65535).optional(),
   /** Every request to TSA_URL gives up after this long. */
   TSA_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** After a failed request to TSA_URL, the next try waits this long (doubling, up to ten times as long). */

@@ -38,6 +38,8 @@ import { ReportService, softwareIdentity } from "./services/reports.ts";
 import { loadIdentity, type PkiIdentity } from "./pki/identity.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
 import { BatchStamper } from "./tsa/batch-stamper.ts";
+import { ServiceMetrics } from "./metrics/metrics.ts";
+import { metricsOnlyApp } from "./api/metrics.ts";
 
 export interface RunningService {
   url: string;
@@ -62,6 +64,10 @@ export interface RunningService {
   pki: PkiIdentity;
   /** The batch-root time-stamper of the current leadership term, when TSA_URL is set. */
   readonly stamper: BatchStamper | undefined;
+  /** This instance's metrics (GET /metrics); the webhook dispatcher reports deliveries to it. */
+  metrics: ServiceMetrics;
+  /** The METRICS_PORT listener's URL, when one is configured. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,8 +78,11 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     mkdirSync(dataDir, { recursive: true });
     releaseDataDir = claimDataDir(dataDir);
   }
+  const instanceId = cfg.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const database = await createDb({
     url: cfg.DATABASE_URL,
+    // The same name as the leadership session's: pg_stat_activity shows this instance's connections together.
+    applicationName: `evidence:${instanceId}`.slice(0, 63),
     dataDir: cfg.DATABASE_URL ? undefined : join(dataDir, "pglite"),
     partitionDays: cfg.PARTITION_DAYS,
   });
@@ -176,6 +185,19 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   // Receipts are signed in a worker thread: at 60-90 µs a signature, a 1,000-item request
   // would otherwise hold the event loop ~90 ms.
   const signingPool = new SigningPool(signer.key);
+  // Read at scrape time, each part bounded so that a hung node never hangs a scrape.
+  const metrics = new ServiceMetrics({ log, scrapeTimeoutMs: Math.min(cfg.CHAIN_TIMEOUT_MS, 2000) });
+  metrics.setSources({
+    db: database.db,
+    dbKind: database.kind,
+    applicationName: `evidence:${instanceId}`.slice(0, 63),
+    probeChain: (timeoutMs) => probeEndpoints(chainUrls, timeoutMs),
+    // The leader's anchoring account; a follower does not anchor and reports no balance.
+    balance: async () => {
+      const chain = batcher?.target?.chain;
+      return chain ? { account: chain.sender, wei: await chain.balance() } : null;
+    },
+  });
   const ingest = new IngestService({
     db: database.db,
     signer,
@@ -214,7 +236,6 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     software: softwareIdentity(),
     defaultLanguage: cfg.REPORT_LANGUAGE,
   });
-  const instanceId = cfg.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const lead = new LeaderElection({
     cluster: database.cluster,
     instanceId,
@@ -222,6 +243,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     log,
     onElected: () => {
       batcher = newBatcher();
+      metrics.watchBatcher(batcher, database.db);
       // Batch-root tokens are a step of their own: an authority that is down never holds
       // sealing or anchoring back.
       if (tsaUrl) {
@@ -232,6 +254,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
           timeoutMs: cfg.TSA_TIMEOUT_MS,
           retryMs: cfg.TSA_RETRY_MS,
           log,
+          onRequest: (r) => metrics.tsaRequest(r),
         });
         stamper = s;
         batcher.on("sealed", () => s.wake());
@@ -252,6 +275,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     onIngested: (n) => batcher?.notifyIngested(n),
   });
   election = lead;
+  metrics.watchLeadership(lead);
   const created = await access.bootstrap();
   let bootstrap: RunningService["bootstrap"] = null;
   if (created) {
@@ -281,6 +305,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     rateLimits: { perKeyPerMinute: cfg.RATE_LIMIT_PER_MINUTE, publicPerMinute: cfg.PUBLIC_RATE_LIMIT_PER_MINUTE },
     log,
+    metrics,
+    metricsToken: cfg.METRICS_TOKEN,
     health: {
       pingDb: () => database.ping(),
       pingChain: chainProbe(reader, sequencer),
@@ -317,11 +343,26 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : cfg.PORT;
   const url = `http://${cfg.HOST === "0.0.0.0" ? "127.0.0.1" : cfg.HOST}:${port}`;
+  // A scraper on a private network may use a port of its own that serves /metrics and nothing else.
+  let metricsServer: ServerType | undefined;
+  let metricsUrl: string | undefined;
+  if (cfg.METRICS_PORT !== undefined) {
+    const metricsApp = metricsOnlyApp(metrics, cfg.METRICS_TOKEN);
+    const listener: ServerType = await new Promise((resolveServer) => {
+      const s = serve({ fetch: metricsApp.fetch, port: cfg.METRICS_PORT, hostname: cfg.HOST }, () => resolveServer(s));
+    });
+    metricsServer = listener;
+    const a = listener.address();
+    metricsUrl = `http://${cfg.HOST === "0.0.0.0" ? "127.0.0.1" : cfg.HOST}:${typeof a === "object" && a ? a.port : cfg.METRICS_PORT}`;
+    log.info("metrics listener started", { url: metricsUrl, token: cfg.METRICS_TOKEN !== undefined });
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await new Promise<void>((r) => server.close(() => r()));
+      const ms = metricsServer;
+      if (ms) await new Promise<void>((r) => ms.close(() => r()));
       clearInterval(sweep);
       // Stops the batcher and the audit timer, then releases the lock: a follower takes over
       // at once rather than after its session timeout.
@@ -348,6 +389,8 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     get stamper() {
       return stamper;
     },
+    metrics,
+    metricsUrl,
     stop,
   };
 }

@@ -44,6 +44,8 @@ import { wellKnownRoutes } from "./well-known.ts";
 import { tsaRoutes } from "./tsa.ts";
 import type { TimeStampAuthority } from "../tsa/authority.ts";
 import type { PkiIdentity } from "../pki/identity.ts";
+import { ServiceMetrics } from "../metrics/metrics.ts";
+import { metricsRoutes } from "./metrics.ts";
 
 export interface AppDeps {
   db: Db;
@@ -77,6 +79,10 @@ export interface AppDeps {
   failures?: FailureTracker;
   log: Logger;
   now?: () => Date;
+  /** This instance's metrics (GET /metrics, and every request observed); a registry of its own when not given. */
+  metrics?: ServiceMetrics;
+  /** METRICS_TOKEN: a bearer GET /metrics also takes. */
+  metricsToken?: string | undefined;
 }
 
 /** A request id a proxy may hand us: 1 to 128 printable ASCII characters, no spaces. */
@@ -84,6 +90,7 @@ const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? new ServiceMetrics({ log: deps.log });
   // Every request has an id, taken from a proxy in front (X-Request-Id) when it is a usable
   // token, returned in X-Request-Id and written in the one log line each request gets: the
   // route as registered (no ids or digests of the path), status and latency.
@@ -94,12 +101,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
     await next();
+    // After the key's method, not the request's: a HEAD is served by the GET entry.
+    const route = c.var.operation ? c.var.operation.key.slice(c.var.operation.key.indexOf(" ") + 1) : null;
+    const seconds = (performance.now() - started) / 1000;
+    // The same point feeds the metrics: one observation per request, by route as registered.
+    metrics.request({ method: c.req.method, route, status: c.res.status, seconds, ingestedItems: c.var.ingestedItems });
     deps.log.info("request", {
       requestId,
       method: c.req.method,
-      route: c.var.operation ? c.var.operation.key.slice(c.req.method.length + 1) : null,
+      route,
       status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(seconds * 10_000) / 10,
       ...(c.var.caller ? { principal: c.var.caller.principalId, keyId: c.var.caller.keyId } : {}),
     });
   });
@@ -126,6 +138,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       failures: deps.failures ?? new FailureTracker(),
       log: deps.log,
       ...(deps.now ? { now: deps.now } : {}),
+      metricsToken: deps.metricsToken,
     }),
   );
   // Health probes come from orchestrators, often through one proxy address: never throttled.
@@ -135,6 +148,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes({ ...deps.health, log: deps.log }));
   app.route("/", openApiRoutes({ version: pkg.version, publicUrl: deps.publicUrl }));
   app.route("/", docsRoutes());
+  app.route("/", metricsRoutes(metrics));
   app.route("/", wellKnownRoutes(deps));
   app.route("/", pageRoutes(deps.webAssets ?? loadWebAssets()));
   app.route("/v1/chain/rpc", chainRpcRoutes({ chainRpcUrl: deps.chainRpcUrl ?? (() => undefined), log: deps.log }));

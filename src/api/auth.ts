@@ -2,6 +2,7 @@
 // first middleware finds the operation being served; the second checks the bearer key and
 // the caller's role against the operation's access rule and derives the caller's data
 // scope. A key is never logged or echoed; only its public id is.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { parseKey } from "../auth/keys.ts";
@@ -34,6 +35,18 @@ export interface AuthDeps {
   failures: FailureTracker;
   log: Logger;
   now?: () => Date;
+  /** METRICS_TOKEN: admitted as the bearer on routes marked `metricsToken` (GET /metrics). */
+  metricsToken?: string | undefined;
+}
+
+/**
+ * Whether `token` is the metrics token, in time that does not depend on where they differ:
+ * both are hashed first, so the comparison is of equal lengths whatever was sent.
+ */
+export function isMetricsToken(token: string | undefined, expected: string | undefined): boolean {
+  if (token === undefined || expected === undefined) return false;
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  return timingSafeEqual(digest(token), digest(expected));
 }
 
 const BEARER_RE = /^Bearer +(\S+) *$/i;
@@ -54,6 +67,13 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
     }
     const header = c.req.header("authorization");
     const token = header === undefined ? undefined : BEARER_RE.exec(header)?.[1];
+    // A scraper's token is no API key: it names no principal and gives no scope. Anything
+    // else sent to such a route is checked as a key, and fails (and counts) as one.
+    if (op.metricsToken && isMetricsToken(token, deps.metricsToken)) {
+      await next();
+      if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+      return;
+    }
     const caller = token === undefined ? null : await deps.access.authenticate(token);
     if (!caller) {
       await recordFailure(deps, c, address, token);
@@ -67,7 +87,8 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
     // data is read, so the answer is the same whatever exists. Data outside the caller's
     // scope is another matter: it answers 404, exactly as a thing that does not exist.
     if (!op.access.includes(caller.kind)) {
-      throw new ServiceError("forbidden", `this route exists, but a ${caller.kind} key may not use it; it is for: ${op.access.join(", ")}`);
+      const forWhom = `${op.access.join(", ")}${op.metricsToken ? ", or the metrics token" : ""}`;
+      throw new ServiceError("forbidden", `this route exists, but a ${caller.kind} key may not use it; it is for: ${forWhom}`);
     }
     c.set("caller", caller);
     c.set("scope", scopeOf(caller, (deps.now ?? (() => new Date()))()));

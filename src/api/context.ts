@@ -21,6 +21,8 @@ export interface AppEnv {
     scope?: Scope;
     /** The request body, when a middleware had to read it before the handler (idempotency). */
     rawBody?: Uint8Array;
+    /** Items a submission accepted, for the metrics (set by the evidence routes). */
+    ingestedItems?: number;
   };
 }
 

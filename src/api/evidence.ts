@@ -54,6 +54,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Hono<AppEnv> {
   app.post("/", async (c) => {
     const item = await readBody(c, SubmitItemSchema, SMALL_BODY);
     const [receipt] = await deps.ingest.submit(callerOf(c).caller.principalId, [item]);
+    c.set("ingestedItems", 1);
     c.header("location", `/v1/evidence/${receipt!.id}`);
     return c.json(receipt, 202);
   });
@@ -61,6 +62,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Hono<AppEnv> {
   app.post("/batch", async (c) => {
     const { items } = await readBody(c, SubmitBatchSchema, BATCH_BODY);
     const receipts = await deps.ingest.submit(callerOf(c).caller.principalId, items);
+    c.set("ingestedItems", receipts.length);
     return c.json({ items: receipts }, 202);
   });
 

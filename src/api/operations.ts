@@ -53,7 +53,7 @@ export const TAGS = {
   KEYS: { name: "Keys & principals", description: "Who calls: tenants, verifiers, API keys (admins)" },
   AUDIT: { name: "Audit", description: "The hash-chained audit log and its anchored heads (admins)" },
   WELL_KNOWN: { name: "Well-known", description: "Public keys and certificates to check receipts, reports and time-stamps with" },
-  HEALTH: { name: "Health", description: "Liveness and readiness probes" },
+  HEALTH: { name: "Health", description: "Liveness and readiness probes, and Prometheus metrics" },
   DOCS: { name: "Documentation", description: "This OpenAPI document and its interactive view" },
 } as const;
 export type Tag = (typeof TAGS)[keyof typeof TAGS];
@@ -88,6 +88,11 @@ export interface Operation {
   summary: string;
   /** "public": no key needed (and none looked at); otherwise the roles that may call it. */
   access: "public" | readonly Role[];
+  /**
+   * Also admits the configured METRICS_TOKEN as the bearer: a scraper's shared secret, not an
+   * API key (no principal, no scope), so only for routes that show no tenant data.
+   */
+  metricsToken?: true;
   /** Largest request body in bytes; routes without one read no body. */
   bodyLimit?: number;
   /** Whether an Idempotency-Key header makes retries of this POST safe. */
@@ -319,6 +324,14 @@ export const OPERATIONS: Record<string, Operation> = {
     access: "public",
     parameters: [path("file", "file name, e.g. swagger-ui-bundle.js")],
     responses: { 200: { description: "the file (JavaScript, CSS or PNG)", media: { type: "application/octet-stream" } }, 404: problem("no such file") },
+  },
+  "GET /metrics": {
+    operationId: "getMetrics",
+    tags: [HEALTH],
+    summary: "Prometheus metrics (text format 0.0.4): an admin's key, or the METRICS_TOKEN bearer (docs/operations.md, Metrics)",
+    access: ADMIN,
+    metricsToken: true,
+    responses: { 200: { description: "the series, Prometheus text format 0.0.4", media: { type: "text/plain", text: true } } },
   },
   "POST /v1/verify": {
     operationId: "verifyProof",

@@ -63,6 +63,16 @@ export interface AnchorContext {
   confirmations: number;
   log: Logger;
   policy?: AnchorPolicy;
+  /** Told of each transaction sent, replaced or mined and each anchor failed (the batcher re-emits them). */
+  events?: AnchorEvents;
+}
+
+/** What a chain step did, as it happens: for metrics; nothing here depends on it. */
+export interface AnchorEvents {
+  sent(tx: { txHash: string; batches: number }): void;
+  replaced(tx: { txHash: string; nonce: number }): void;
+  mined(tx: { txHash: string; gasUsed: bigint | null; feePerGas: bigint | null }): void;
+  failed(anchors: number): void;
 }
 
 export interface ConfirmedAnchor {
@@ -101,7 +111,7 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
   for (const group of groups.values()) {
     const first = group[0]!;
     if (first.chainId !== chain.chainId || first.contract !== ctx.contract) {
-      for (const a of group) await failAnchor(db, a.id, "sent to another chain or contract than the one now in use");
+      for (const a of group) await failOne(ctx, a.id, "sent to another chain or contract than the one now in use");
       continue;
     }
     const versions = await txVersions(db, first.chainId, first.sender, first.nonce);
@@ -115,13 +125,13 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
     if (first.sender !== chain.sender || latestRaw === null) {
       // Adopted from the chain (sent by someone else's key, or by a run that kept no copy):
       // it was mined once; without a receipt now, the chain lost it.
-      for (const a of group) await failAnchor(db, a.id, "the anchoring transaction is no longer on the chain");
+      for (const a of group) await failOne(ctx, a.id, "the anchoring transaction is no longer on the chain");
       continue;
     }
     if (first.nonce < (await chain.minedNonce())) {
       // The nonce is used up. Look once more: ours may have been mined just now.
       if (await findReceipt(chain, hashes)) continue;
-      for (const a of group) await failAnchor(db, a.id, `nonce ${first.nonce} was used by another transaction`);
+      for (const a of group) await failOne(ctx, a.id, `nonce ${first.nonce} was used by another transaction`);
       ctx.log.warn("anchor transaction superseded: its nonce was used by another transaction", {
         nonce: first.nonce,
         batches: group.map((a) => a.batchSeq),
@@ -135,7 +145,7 @@ export async function progressInFlight(ctx: AnchorContext): Promise<StepResult &
     // new nonce. The node's pending count stops at the first missing nonce.
     const expected = await chain.pendingNonce();
     if (first.nonce > expected && !lowerInFlight(groups, first)) {
-      for (const a of group) await failAnchor(db, a.id, `transaction lost: nonce ${first.nonce}, the chain expects ${expected}`);
+      for (const a of group) await failOne(ctx, a.id, `transaction lost: nonce ${first.nonce}, the chain expects ${expected}`);
       ctx.log.warn("anchor transaction behind a nonce gap: sending its batches anew", { nonce: first.nonce, expected });
       continue;
     }
@@ -173,6 +183,12 @@ function lowerInFlight(groups: Map<string, AnchorRow[]>, first: AnchorRow): bool
   return false;
 }
 
+/** Marks one anchor failed (its batch is sent again), and says so to the listener. */
+async function failOne(ctx: AnchorContext, id: number, reason: string): Promise<void> {
+  await failAnchor(ctx.db, id, reason);
+  ctx.events?.failed(1);
+}
+
 async function findReceipt(chain: ChainClient, hashes: readonly string[]) {
   for (const hash of hashes) {
     const receipt = await chain.getReceipt(hash);
@@ -195,8 +211,11 @@ async function settleMined(
 ): Promise<void> {
   const { db, chain, log } = ctx;
   const { receipt } = mined;
+  // Paid for once it is settled (confirmed or reverted), not on each step that waits for depth.
+  const paid = () => ctx.events?.mined({ txHash: mined.hash, gasUsed: receipt.gasUsed ?? null, feePerGas: receipt.effectiveGasPrice ?? null });
   if (receipt.status !== 1) {
-    for (const a of group) await failAnchor(db, a.id, "transaction reverted");
+    paid();
+    for (const a of group) await failOne(ctx, a.id, "transaction reverted");
     log.warn("anchor transaction reverted", { batches: group.map((a) => a.batchSeq), tx: mined.hash });
     return;
   }
@@ -212,9 +231,10 @@ async function settleMined(
   const recorded = mined.receipt.anchored(ctx.contract);
   const good = group.filter((a) => recorded.get(toHex(a.root))?.size === a.size);
   for (const a of group) {
-    if (!good.includes(a)) await failAnchor(db, a.id, "mined, but the contract does not record the root in that block");
+    if (!good.includes(a)) await failOne(ctx, a.id, "mined, but the contract does not record the root in that block");
   }
   await confirmAnchors(db, good, block, mined.hash);
+  paid();
   for (const a of good) confirmed.push({ anchorId: a.id, batchSeq: a.batchSeq, txHash: mined.hash, blockNumber: block.number });
 }
 
@@ -264,6 +284,7 @@ async function replace(
     }
     throw err;
   }
+  ctx.events?.replaced({ txHash: signed.hash, nonce });
   log.info(known ? "replaced a stuck anchor transaction" : "re-sent a dropped anchor transaction at the current fee", {
     nonce,
     batches: group.map((a) => a.batchSeq),
@@ -391,6 +412,7 @@ export async function sendAnchors(ctx: AnchorContext): Promise<StepResult & { se
       }
       throw err;
     }
+    ctx.events?.sent({ txHash: signed.hash, batches: chunk.length });
     log.debug("anchor sent", { batches: chunk.map((b) => b.seq), tx: signed.hash, nonce, feeCap: gweiText(feeCap(quote.fees)) });
     sent += chunk.length;
     nonce++;

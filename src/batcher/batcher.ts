@@ -11,6 +11,7 @@ import {
   progressInFlight,
   reconcileAnchors,
   sendAnchors,
+  type AnchorEvents,
   type AnchorPolicy,
   type ConfirmedAnchor,
 } from "./anchor.ts";
@@ -45,7 +46,13 @@ type Events = {
   sealed: [SealedBatch];
   anchored: [ConfirmedAnchor];
   orphaned: [number];
-  chainError: [Error];
+  /** The error, and the endpoint in use when it happened. */
+  chainError: [Error, string | undefined];
+  // Transactions and anchors as a chain step handles them (src/batcher/anchor.ts AnchorEvents).
+  sent: [{ txHash: string; batches: number }];
+  replaced: [{ txHash: string; nonce: number }];
+  mined: [{ txHash: string; gasUsed: bigint | null; feePerGas: bigint | null }];
+  failed: [number];
 };
 
 // After a failed chain step the next waits twice as long as the last, from a quarter of a
@@ -71,6 +78,14 @@ export class Batcher extends EventEmitter<Events> {
   /** Why anchoring is held back, from the last chain step (or its failure). */
   #waiting: string[] = [];
   #chainDown: string | null = null;
+  /** The endpoint last connected to: a failed connect has no target to name. */
+  #lastUrl: string | undefined;
+  readonly #events: AnchorEvents = {
+    sent: (tx) => this.emit("sent", tx),
+    replaced: (tx) => this.emit("replaced", tx),
+    mined: (tx) => this.emit("mined", tx),
+    failed: (n) => this.emit("failed", n),
+  };
 
   constructor(opts: BatcherOptions) {
     super();
@@ -190,9 +205,10 @@ export class Batcher extends EventEmitter<Events> {
       (this.#chainDown ? log.debug : log.warn).call(log, "chain step failed; will retry", { ...errorFields(err), retryInMs: this.#backoffMs });
       this.#chainDown ??= `the chain step fails since ${new Date().toISOString()}: ${message.slice(0, 300)}`;
       // Reconnect next time: the node may have restarted, or the contract may be gone.
+      const url = this.#target?.chain.url ?? this.#lastUrl;
       this.#target?.chain.close();
       this.#target = undefined;
-      this.emit("chainError", err instanceof Error ? err : new Error(message));
+      this.emit("chainError", err instanceof Error ? err : new Error(message), url);
     }
     this.#reportChanges(before);
   }
@@ -235,6 +251,7 @@ export class Batcher extends EventEmitter<Events> {
     };
     await this.#checkEndpoint();
     this.#target ??= await timed("connect", this.#opts.connect());
+    this.#lastUrl = this.#target.chain.url;
     const lost = await timed("reconcile", reconcileAnchors({ db, chain: this.#target.chain, log }));
     if (lost > 0) {
       this.emit("orphaned", lost);
@@ -242,7 +259,15 @@ export class Batcher extends EventEmitter<Events> {
       this.#target.chain.close();
       this.#target = await this.#opts.connect();
     }
-    const ctx = { db, chain: this.#target.chain, contract: this.#target.contract, confirmations, log, ...(policy ? { policy } : {}) };
+    const ctx = {
+      db,
+      chain: this.#target.chain,
+      contract: this.#target.contract,
+      confirmations,
+      log,
+      events: this.#events,
+      ...(policy ? { policy } : {}),
+    };
     const waiting: string[] = [];
     const confirm = (step: { confirmed: ConfirmedAnchor[]; waiting: string[] }) => {
       waiting.push(...step.waiting);

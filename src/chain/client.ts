@@ -45,6 +45,9 @@ export interface ReceiptInfo {
   status: number;
   blockNumber: number;
   blockHash: string;
+  /** Gas the transaction used and the fee per gas it paid (wei), when the node says (for metrics). */
+  gasUsed?: bigint | null;
+  effectiveGasPrice?: bigint | null;
   /** The roots the contract at `contract` recorded in this transaction (its Anchored events). */
   anchored(contract: string): Map<string, { seq: number; size: number }>;
 }
@@ -275,6 +278,8 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClient> {
         status: string;
         blockNumber: string;
         blockHash: string;
+        gasUsed?: string;
+        effectiveGasPrice?: string;
         logs: { address: string; topics: string[]; data: string }[];
       } | null;
       if (!r) return null;
@@ -282,6 +287,8 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClient> {
         status: Number(r.status),
         blockNumber: Number(r.blockNumber),
         blockHash: r.blockHash,
+        gasUsed: r.gasUsed ? BigInt(r.gasUsed) : null,
+        effectiveGasPrice: r.effectiveGasPrice ? BigInt(r.effectiveGasPrice) : null,
         anchored(contract) {
           const roots = new Map<string, { seq: number; size: number }>();
           for (const log of r.logs ?? []) {

@@ -87,6 +87,8 @@ export interface DbOptions {
   dataDir?: string | undefined;
   /** Largest postgres.js pool. */
   maxConnections?: number;
+  /** The pool's application_name in pg_stat_activity (the metrics count this instance's connections by it). */
+  applicationName?: string | undefined;
   /** How many days each new evidence partition holds (PARTITION_DAYS); see src/store/partitions.ts. */
   partitionDays?: number;
 }
@@ -112,6 +114,7 @@ export async function createDb(opts: DbOptions = {}): Promise<Database> {
     const client = postgres(opts.url, {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
+      ...(opts.applicationName ? { connection: { application_name: opts.applicationName } } : {}),
       // Sub-second batches want fast failure when the server is gone, not a long hang.
       connect_timeout: 10,
     });

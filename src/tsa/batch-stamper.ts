@@ -21,6 +21,8 @@ export interface BatchStamperOptions {
   log: Logger;
   /** Batches asked for in one pass at most, one request at a time. */
   perPass?: number;
+  /** Told of each request to the authority, its outcome and duration (for metrics). */
+  onRequest?: (r: { outcome: "stamped" | "failed"; seconds: number }) => void;
   /** Injected in tests; requestTimestamp otherwise. */
   request?: (url: string, root: Uint8Array, opts: TsaRequestOptions) => Promise<TokenInfo>;
   now?: () => Date;
@@ -82,13 +84,17 @@ export class BatchStamper {
     for (const batch of todo) {
       if (this.#halting) break;
       let info: TokenInfo;
+      const started = performance.now();
+      const told = (outcome: "stamped" | "failed") => o.onRequest?.({ outcome, seconds: (performance.now() - started) / 1000 });
       try {
         info = await (o.request ?? requestTimestamp)(o.url, batch.root, {
           timeoutMs: o.timeoutMs,
           authorization: o.authorization,
           ...(o.now ? { now: o.now } : {}),
         });
+        told("stamped");
       } catch (err) {
+        told("failed");
         this.#failures++;
         this.#lastError = (err as Error).message;
         o.log.warn("batch time-stamp failed; retrying later", { seq: batch.seq, tsa: o.url, failures: this.#failures, ...errorFields(err) });

@@ -1036,6 +1036,9 @@ class Fuzzer {
     } else if (status === 204) {
       check(req.method === "OPTIONS" && url.pathname === "/v1/verify", "a 204 other than the CORS preflight of POST /v1/verify");
       check(text === "", "a 204 with a body");
+    } else if (url.pathname === "/metrics") {
+      // The Prometheus text format, not JSON.
+      check(res.headers.get("content-type") === "text/plain; version=0.0.4; charset=utf-8", `content-type ${res.headers.get("content-type")} on /metrics`, "metrics not in the text format");
     } else if (req.method !== "HEAD" && !url.pathname.startsWith("/verify") && !url.pathname.startsWith("/docs") && !url.pathname.endsWith("/pdf") && !url.pathname.endsWith(".pem") && url.pathname !== "/v1/tsa") {
       check(/^application\/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")} on a success`, "success is not JSON");
       try {

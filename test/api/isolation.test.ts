@@ -86,6 +86,7 @@ const CASES: Record<string, RouteCase> = {
   "GET /healthz": { call: () => ({ path: "/healthz" }), expect: PUBLIC },
   "GET /readyz": { call: () => ({ path: "/readyz" }), expect: PUBLIC },
   "GET /openapi.json": { call: () => ({ path: "/openapi.json" }), expect: PUBLIC },
+  "GET /metrics": { call: () => ({ path: "/metrics" }), expect: ADMIN_ONLY },
   "GET /.well-known/evidence-keys.json": { call: () => ({ path: "/.well-known/evidence-keys.json" }), expect: PUBLIC },
   "GET /.well-known/evidence-ca.pem": { call: () => ({ path: "/.well-known/evidence-ca.pem" }), expect: PUBLIC },
   "GET /.well-known/evidence-tsa.pem": { call: () => ({ path: "/.well-known/evidence-tsa.pem" }), expect: PUBLIC },
@@ -317,7 +318,8 @@ describe(`access to every route, by every kind of caller, on ${describeDbKind()}
         } else if (want === 403) {
           const body = (await res.json()) as { code?: string; detail?: string };
           // The same words for every call of this route by this role: nothing of the data.
-          expect(body.detail).toBe(`this route exists, but a ${role} key may not use it; it is for: ${(access as readonly string[]).join(", ")}`);
+          const forWhom = `${(access as readonly string[]).join(", ")}${OPERATIONS[route]!.metricsToken ? ", or the metrics token" : ""}`;
+          expect(body.detail).toBe(`this route exists, but a ${role} key may not use it; it is for: ${forWhom}`);
         } else if (want === 401) {
           expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="evidence"/);
         }

@@ -12,7 +12,8 @@ describe("docs/security.md", () => {
     const rows = new Map<string, string>();
     for (const m of doc.matchAll(/^\| `((?:GET|POST|PUT|PATCH|DELETE) [^`]+)` \| ([^|]+) \|/gm)) rows.set(m[1]!, m[2]!.trim());
     for (const [route, op] of Object.entries(OPERATIONS)) {
-      const want = op.access === "public" ? "anyone (no key)" : op.access.map((r) => ROLE_WORDS[r]).join(", ");
+      const roles = op.access === "public" ? "anyone (no key)" : op.access.map((r) => ROLE_WORDS[r]).join(", ");
+      const want = op.metricsToken ? `${roles}, or the metrics token` : roles;
       expect(rows.get(route), route).toBe(want);
     }
     expect([...rows.keys()].filter((r) => !(r in OPERATIONS))).toEqual([]);
