@@ -38,6 +38,9 @@ import { ReportService, softwareIdentity } from "./services/reports.ts";
 import { loadIdentity, type PkiIdentity } from "./pki/identity.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
 import { BatchStamper } from "./tsa/batch-stamper.ts";
+import { EventEmitter } from "node:events";
+import { WebhookService } from "./services/webhooks.ts";
+import { DEFAULT_RETRY_SCHEDULE_MS, WebhookDispatcher, type DeliveryOutcome } from "./webhooks/dispatcher.ts";
 
 export interface RunningService {
   url: string;
@@ -62,6 +65,10 @@ export interface RunningService {
   pki: PkiIdentity;
   /** The batch-root time-stamper of the current leadership term, when TSA_URL is set. */
   readonly stamper: BatchStamper | undefined;
+  /** The webhook dispatcher of the current leadership term (undefined on a follower). */
+  readonly webhookDispatcher: WebhookDispatcher | undefined;
+  /** Emits "outcome" after every webhook delivery attempt, whichever term's dispatcher made it (for metrics). */
+  webhookOutcomes: EventEmitter<{ outcome: [DeliveryOutcome] }>;
   stop(): Promise<void>;
 }
 
@@ -204,6 +211,13 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     log,
   });
+  // Webhooks: endpoints are served by every instance; deliveries are sent by the leader's
+  // dispatcher alone, woken when this instance writes an event (another instance's events are
+  // found by its poll, WEBHOOK_POLL_MS).
+  const webhookRules = { allowPrivate: cfg.WEBHOOK_ALLOW_PRIVATE };
+  const webhookOutcomes = new EventEmitter<{ outcome: [DeliveryOutcome] }>();
+  let dispatcher: WebhookDispatcher | undefined;
+  const webhooks = new WebhookService({ db: database.db, rules: webhookRules, onEnqueued: () => dispatcher?.wake() });
   const reports = new ReportService({
     db: database.db,
     prover,
@@ -213,6 +227,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     software: softwareIdentity(),
     defaultLanguage: cfg.REPORT_LANGUAGE,
+    onWebhookEvent: () => dispatcher?.wake(),
   });
   const instanceId = cfg.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const lead = new LeaderElection({
@@ -237,17 +252,32 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
         batcher.on("sealed", () => s.wake());
         s.start();
       }
+      // Anchors are confirmed with their webhook events in one transaction: send them now.
+      const d = new WebhookDispatcher({
+        db: database.db,
+        log,
+        rules: webhookRules,
+        retryScheduleMs: cfg.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_RETRY_SCHEDULE_MS,
+        timeoutMs: cfg.WEBHOOK_TIMEOUT_MS,
+        pollMs: cfg.WEBHOOK_POLL_MS,
+        onOutcome: (o) => webhookOutcomes.emit("outcome", o),
+      });
+      dispatcher = d;
+      batcher.on("anchored", () => d.wake());
+      d.start();
       batcher.start();
       audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
     },
     onDeposed: async () => {
       const ending = batcher;
       const endingStamper = stamper;
+      const endingDispatcher = dispatcher;
       batcher = undefined;
       stamper = undefined;
+      dispatcher = undefined;
       // All stop scheduling at once; then each waits for its run under way (a batch is
       // finished, never cut).
-      await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop()]);
+      await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop(), endingDispatcher?.stop()]);
     },
     onIngested: (n) => batcher?.notifyIngested(n),
   });
@@ -272,6 +302,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     chainRpcUrl: () => reader.current(),
     signer,
     reports,
+    webhooks,
     tsa,
     pki,
     tsaUrl: cfg.TSA_URL,
@@ -348,6 +379,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     get stamper() {
       return stamper;
     },
+    get webhookDispatcher() {
+      return dispatcher;
+    },
+    webhookOutcomes,
     stop,
   };
 }

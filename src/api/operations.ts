@@ -13,6 +13,8 @@ import { CreateKeySchema } from "./keys.ts";
 import { TSA_BODY } from "./tsa.ts";
 import { BATCH_BODY, SMALL_BODY, VERIFY_BODY } from "./limits.ts";
 import { CreatePrincipalSchema } from "./principals.ts";
+import { BatchItemSchema } from "./batches.ts";
+import { CreatedWebhookSchema, CreateWebhookSchema, WebhookDeliverySchema, WebhookEndpointSchema } from "./webhooks.ts";
 import {
   BatchViewSchema,
   BundleSchema,
@@ -110,6 +112,76 @@ function principalOps(kind: "tenant" | "verifier", plural: string): Record<strin
       access: ADMIN,
       parameters: [idp],
       responses: { 200: { description: "disabled", schema: PrincipalViewSchema }, 404: notFound(kind) },
+    },
+  };
+}
+
+function webhookOps(): Record<string, Operation> {
+  const TENANT: readonly Role[] = ["tenant"];
+  const idp = path("id", "webhook endpoint id (a UUID)");
+  return {
+    "POST /v1/webhooks": {
+      summary:
+        "Register a webhook endpoint for evidence.anchored, evidence.reanchored and report.created (docs/webhooks.md); " +
+        "the signing secret is in this response only",
+      access: TENANT,
+      bodyLimit: SMALL_BODY,
+      idempotent: true,
+      // As for API keys: a retry with the same Idempotency-Key gets the endpoint without its
+      // secret. If the first answer was lost, rotate the secret.
+      replayAs: (body) => {
+        const { secret: _secret, ...record } = JSON.parse(body) as Record<string, unknown>;
+        return JSON.stringify({ ...record, secret: null, secretShown: "only in the first response to this Idempotency-Key" });
+      },
+      request: CreateWebhookSchema,
+      responses: {
+        201: { description: "registered", schema: CreatedWebhookSchema },
+        ...bodyProblems,
+        ...idempotencyProblems,
+        422: problem("validation failed: /url not https, or its host resolves to a loopback, private or link-local address; or the Idempotency-Key was used with another body"),
+      },
+    },
+    "GET /v1/webhooks": {
+      summary: "Your webhook endpoints (never their secrets)",
+      access: TENANT,
+      parameters: paging,
+      responses: { 200: { description: "endpoints", schema: page(WebhookEndpointSchema) }, 422: invalid },
+    },
+    "GET /v1/webhooks/:id": {
+      summary: "One of your webhook endpoints",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 200: { description: "the endpoint", schema: WebhookEndpointSchema }, 404: notFound("webhook endpoint") },
+    },
+    "DELETE /v1/webhooks/:id": {
+      summary: "Delete a webhook endpoint and its deliveries (pending ones are never sent)",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 204: { description: "deleted" }, 404: notFound("webhook endpoint") },
+    },
+    "POST /v1/webhooks/:id/rotate-secret": {
+      summary: "A new signing secret, in this response only; the previous one also signs for 24 hours",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 200: { description: "the endpoint and its new secret", schema: CreatedWebhookSchema }, 404: notFound("webhook endpoint") },
+    },
+    "POST /v1/webhooks/:id/test": {
+      summary: "Queue a webhook.test event to this endpoint",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 202: { description: "queued", schema: WebhookDeliverySchema }, 404: notFound("webhook endpoint") },
+    },
+    "GET /v1/webhooks/:id/deliveries": {
+      summary: "An endpoint's deliveries, newest first: status, attempts, the last answer",
+      access: TENANT,
+      parameters: [idp, query("after", "cursor from the previous page's `next` (a delivery id)"), query("limit", "1 to 1000, default 100")],
+      responses: { 200: { description: "deliveries", schema: page(WebhookDeliverySchema) }, 404: notFound("webhook endpoint"), 422: invalid },
+    },
+    "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": {
+      summary: "Send a delivery's event again (same webhook-id), queued behind the endpoint's other deliveries",
+      access: TENANT,
+      parameters: [idp, path("deliveryId", "delivery id")],
+      responses: { 202: { description: "queued", schema: WebhookDeliverySchema }, 404: notFound("webhook endpoint or delivery") },
     },
   };
 }
@@ -250,6 +322,13 @@ export const OPERATIONS: Record<string, Operation> = {
     parameters: [path("seq", "batch sequence number")],
     responses: { 200: { description: "the batch", schema: BatchViewSchema }, 404: notFound("batch") },
   },
+  "GET /v1/batches/:seq/evidence": {
+    summary: "Your items in a sealed batch, in leaf order (admins: every item): the full list behind an evidence.anchored webhook event",
+    access: ["tenant", "admin"],
+    parameters: [path("seq", "batch sequence number"), query("after", "cursor from the previous page's `next` (a leaf index)"), query("limit", "1 to 1000, default 100")],
+    responses: { 200: { description: "the items", schema: page(BatchItemSchema) }, 404: notFound("batch"), 422: invalid },
+  },
+  ...webhookOps(),
   "GET /v1/cases/:caseId": {
     summary:
       "A case's timeline: its events in arrival order, each with status, receive and anchor time, and whether its link " +
