@@ -42,9 +42,12 @@ const V6_BLOCKED: [string, number][] = [
   ["ff00::", 8], // multicast
 ];
 
-const blocked = new BlockList();
-for (const [a, p] of V4_BLOCKED) blocked.addSubnet(a, p, "ipv4");
-for (const [a, p] of V6_BLOCKED) blocked.addSubnet(a, p, "ipv6");
+// Two lists: Node's BlockList matches an IPv4 address against IPv6 rules through its mapped
+// form (::ffff:a.b.c.d), which the IPv4-mapped rule would then refuse whatever the address.
+const blocked4 = new BlockList();
+for (const [a, p] of V4_BLOCKED) blocked4.addSubnet(a, p, "ipv4");
+const blocked6 = new BlockList();
+for (const [a, p] of V6_BLOCKED) blocked6.addSubnet(a, p, "ipv6");
 
 /** The eight 16-bit groups of an IPv6 address (a zone id is dropped); null when it is not one. */
 function groups(address: string): number[] | null {
@@ -87,11 +90,13 @@ export function forbiddenAddressReason(address: string): string | null {
   const bare = address.replace(/^\[|\]$/g, "");
   const kind = isIP(bare.replace(/%.*$/, ""));
   if (kind === 0) return `${address} is not an IP address`;
-  if (kind === 4) return blocked.check(bare, "ipv4") ? `${bare} is a loopback, private, link-local or reserved address` : null;
+  if (kind === 4) return blocked4.check(bare, "ipv4") ? `${bare} is a loopback, private, link-local or reserved address` : null;
   const inner = v4Inside(bare);
-  if (inner !== null && blocked.check(inner, "ipv4")) return `${bare} carries ${inner}, a loopback, private, link-local or reserved address`;
+  // An address that carries an IPv4 one reaches that one: its rule decides (::1 and :: are
+  // carried 0.0.0.1 and 0.0.0.0, refused with 0.0.0.0/8).
+  if (inner !== null) return blocked4.check(inner, "ipv4") ? `${bare} carries ${inner}, a loopback, private, link-local or reserved address` : null;
   const plain = bare.replace(/%.*$/, "");
-  return blocked.check(plain, "ipv6") ? `${plain} is a loopback, private, link-local, multicast or reserved address` : null;
+  return blocked6.check(plain, "ipv6") ? `${plain} is a loopback, private, link-local, multicast or reserved address` : null;
 }
 
 export interface ResolvedTarget {
