@@ -245,11 +245,17 @@ export async function dueHeads(db: DbOrTx, now: Date, limit: number): Promise<Du
   }));
 }
 
-/** When the earliest pending delivery falls due (null: nothing pending). */
+/**
+ * When the earliest head of a line falls due (null: nothing pending). Heads only: what waits
+ * behind a head being retried is "due" by its own time but may not go, and counting it would
+ * make the dispatcher spin.
+ */
 export async function nextDueAt(db: DbOrTx): Promise<Date | null> {
   const rows = await queryRows<{ at: string | Date | null }>(
     db,
-    sql`select min(next_attempt_at) as at from webhook_deliveries where status = 'pending'`,
+    sql`select min(h.next_attempt_at) as at
+        from (select distinct on (endpoint_id) next_attempt_at from webhook_deliveries
+              where status = 'pending' order by endpoint_id, id) h`,
   );
   const at = rows[0]?.at;
   return at === null || at === undefined ? null : new Date(at);

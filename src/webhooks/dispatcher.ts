@@ -102,11 +102,12 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
       let waitMs = this.#o.pollMs;
       try {
         const due = await nextDueAt(this.#o.db);
-        if (due) waitMs = Math.max(0, Math.min(waitMs, due.getTime() - this.#o.now().getTime()));
+        // At least a few ms: a head due by the clock but not yet returned must not make a spin.
+        if (due) waitMs = Math.max(5, Math.min(waitMs, due.getTime() - this.#o.now().getTime()));
       } catch {
         // The database is away: the poll interval it is.
       }
-      if (this.#woken || waitMs === 0) continue;
+      if (this.#woken) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, waitMs);
         timer.unref();

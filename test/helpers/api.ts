@@ -123,10 +123,10 @@ export interface ApiHarness {
   deps: AppDeps;
   webhooks: WebhookService;
   /**
-   * Called when the API or a report wrote a webhook event (as the service wakes its
-   * dispatcher): a test with a dispatcher sets it.
+   * `fn` is called when the API or a report wrote a webhook event (as the service wakes its
+   * dispatcher): a test with a dispatcher sets it. A holder, so that copies of the harness share it.
    */
-  onWebhookEvent: (() => void) | undefined;
+  webhookWake: { fn: (() => void) | undefined };
   /** Rows in the evidence table right now. */
   countEvidence(): Promise<number>;
   close(): Promise<void>;
@@ -242,12 +242,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     log,
     deps,
     webhooks,
-    get onWebhookEvent() {
-      return wake.fn;
-    },
-    set onWebhookEvent(fn) {
-      wake.fn = fn;
-    },
+    webhookWake: wake,
     countEvidence: async () => {
       const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from evidence`);
       return Number(rows[0]?.n ?? NaN);

@@ -45,7 +45,7 @@ function startDispatcher(opts: { schedule?: number[]; timeoutMs?: number; rules?
   const seen: Attempt[] = [];
   attemptsOf.set(d, seen);
   d.on("attempted", (a) => seen.push(a));
-  h.onWebhookEvent = () => d.wake();
+  h.webhookWake.fn = () => d.wake();
   d.start();
   dispatcher = d;
   return d;
