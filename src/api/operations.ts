@@ -157,7 +157,7 @@ function webhookOps(): Record<string, Operation> {
       summary: "Delete a webhook endpoint and its deliveries (pending ones are never sent)",
       access: TENANT,
       parameters: [idp],
-      responses: { 204: { description: "deleted" }, 404: notFound("webhook endpoint") },
+      responses: { 200: { description: "deleted: the endpoint as it was", schema: WebhookEndpointSchema }, 404: notFound("webhook endpoint") },
     },
     "POST /v1/webhooks/:id/rotate-secret": {
       summary: "A new signing secret, in this response only; the previous one also signs for 24 hours",

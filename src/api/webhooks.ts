@@ -25,6 +25,7 @@ export const CreateWebhookSchema = z.strictObject({
 const time = z.string().describe("RFC 3339");
 export const WebhookEndpointSchema = z.object({
   id: z.uuid(),
+  tenantId: z.string(),
   url: z.string(),
   description: z.string().nullable(),
   eventTypes: z.array(z.string()).nullable().describe("null: every event type"),
@@ -74,10 +75,10 @@ export function webhookRoutes(deps: { webhooks: WebhookService }): Hono<AppEnv> 
 
   app.get("/:id", async (c) => c.json(await deps.webhooks.get(tenantOf(c).principalId, c.req.param("id"))));
 
+  // 200 with what was deleted (as revoke answers), rather than an empty 204.
   app.delete("/:id", async (c) => {
     const caller = tenantOf(c);
-    await deps.webhooks.delete(caller.principalId, c.req.param("id"), caller.keyId);
-    return c.body(null, 204);
+    return c.json(await deps.webhooks.delete(caller.principalId, c.req.param("id"), caller.keyId));
   });
 
   app.post("/:id/rotate-secret", async (c) => {

@@ -33,6 +33,7 @@ const SECRET_BYTES = 32;
 
 export interface EndpointView {
   id: string;
+  tenantId: string;
   url: string;
   description: string | null;
   /** The event types delivered; null: all of them. */
@@ -80,6 +81,7 @@ const secretText = (key: Uint8Array) => `whsec_${Buffer.from(key).toString("base
 export function endpointView(r: WebhookEndpointRow, now: Date): EndpointView {
   return {
     id: r.id,
+    tenantId: r.tenantId,
     url: r.url,
     description: r.description,
     eventTypes: r.eventTypes,
@@ -167,13 +169,15 @@ export class WebhookService {
     return endpointView(await this.#endpoint(tenantId, id), this.#now());
   }
 
-  async delete(tenantId: string, id: string, viaKey?: string): Promise<void> {
+  /** Deletes an endpoint and its deliveries; answers the endpoint as it was. */
+  async delete(tenantId: string, id: string, viaKey?: string): Promise<EndpointView> {
     const row = await this.#endpoint(tenantId, id);
     const now = this.#now();
     await this.#d.db.transaction(async (tx) => {
       if (!(await deleteEndpoint(tx, tenantId, row.id))) throw notFound("webhook endpoint");
       await appendAudit(tx, { actor: tenantId, action: "webhook.deleted", target: row.id, details: { url: row.url, ...via(viaKey) } }, now);
     });
+    return endpointView(row, now);
   }
 
   /** A new secret (in this answer only); the previous one keeps signing for ROTATION_OVERLAP_MS. */

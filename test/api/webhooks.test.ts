@@ -128,7 +128,8 @@ describe(`/v1/webhooks (${describeDbKind()})`, () => {
     // Still there for its owner; then gone.
     expect((await h.app.request(`/v1/webhooks/${created.id}`)).status).toBe(200);
     const del = await h.app.request(`/v1/webhooks/${created.id}`, { method: "DELETE" });
-    expect(del.status).toBe(204);
+    expect(del.status).toBe(200);
+    expect(((await del.json()) as { id: string }).id).toBe(created.id);
     expect((await h.app.request(`/v1/webhooks/${created.id}`)).status).toBe(404);
     expect((await h.app.request(`/v1/webhooks/${created.id}`, { method: "DELETE" })).status).toBe(404);
   });
