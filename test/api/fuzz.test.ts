@@ -737,6 +737,16 @@ const WEBHOOK_EFFECTS: Record<string, (answer: any, observed: Counts) => Counts>
   "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": () => ({ webhook_deliveries: 1 }),
 };
 Object.assign(EFFECTS, WEBHOOK_EFFECTS);
+/**
+ * A tenant has at most MAX_ENDPOINTS_PER_TENANT endpoints: before a request that may register
+ * one, clear what the fuzzing registered (never the fixtures), once a tenant has 10.
+ */
+async function pruneWebhooks(h: ApiHarness): Promise<void> {
+  await h.database.db.execute(
+    sql`delete from webhook_endpoints w where w.url not like ${"%/fixture"}
+        and (select count(*) from webhook_endpoints o where o.tenant_id = w.tenant_id) >= 10`,
+  );
+}
 /** An idempotent switch (disable, revoke): at most one thing switched, audited iff it was. */
 function once(counter: string, observed: Counts): Counts {
   const switched = observed[counter] === -1 ? 1 : 0;
@@ -974,11 +984,7 @@ class Fuzzer {
       case "webhookA":
       case "webhookB": {
         const [tenantId, who] = spec.fresh === "webhookA" ? [TEST_TENANT, "tenantA" as const] : [TENANT_B, "tenantB" as const];
-        // A tenant has at most MAX_ENDPOINTS_PER_TENANT: clear what the fuzzing registered (not the fixtures).
-        await this.h.database.db.execute(
-          sql`delete from webhook_endpoints where tenant_id = ${tenantId} and url not like ${"%/fixture"}
-              and (select count(*) from webhook_endpoints where tenant_id = ${tenantId}) >= 10`,
-        );
+        await pruneWebhooks(this.h);
         const w = await this.h.webhooks.create(tenantId, { url: "https://93.184.215.14/fresh" });
         return { values: { id: w.id }, visible: [who] };
       }
@@ -989,6 +995,7 @@ class Fuzzer {
   async sendRoute(key: string, r: RouteRequest): Promise<void> {
     const [method, template] = key.split(" ") as [string, string];
     const params = await this.resolve(r.params);
+    if (key === "POST /v1/webhooks") await pruneWebhooks(this.h);
     const req: Req = { method, path: fill(template, params.values) + r.query, caller: r.caller, body: r.body, idem: r.idem, visible: params.visible };
     await this.send(req);
     if (r.repeat) await this.send(req);
@@ -1516,6 +1523,7 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
       // window; these requests carry valid keys, and concurrent sends are not modelled for
       // blocking, so each run starts a fresh window.
       main.rollTrackerWindow();
+      if (key === "POST /v1/webhooks") await pruneWebhooks(main.h);
       const [method, path] = key.split(" ") as [string, string];
       const valid = VALID_BODIES[key]!;
       const caller: Caller = { who: valid.as, header: `Bearer ${main.keys[valid.as as Keyed]}` };
