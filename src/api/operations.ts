@@ -174,7 +174,7 @@ function webhookOps(): Record<string, Operation> {
     "GET /v1/webhooks/:id/deliveries": {
       summary: "An endpoint's deliveries, newest first: status, attempts, the last answer",
       access: TENANT,
-      parameters: [idp, query("after", "cursor from the previous page's `next` (a delivery id)"), query("limit", "1 to 1000, default 100")],
+      parameters: [idp, query("after", "cursor from the previous page's `next` (a delivery id)"), query("limit", "1 to 1000, default 100; at most 100 are returned (each carries its body)")],
       responses: { 200: { description: "deliveries", schema: page(WebhookDeliverySchema) }, 404: notFound("webhook endpoint"), 422: invalid },
     },
     "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": {

@@ -28,6 +28,8 @@ import { UUID_RE } from "./access.ts";
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 /** Endpoints one tenant may have. */
 export const MAX_ENDPOINTS_PER_TENANT = 20;
+/** Deliveries in one page of GET /v1/webhooks/:id/deliveries. */
+export const MAX_DELIVERY_PAGE = 100;
 /** Key bytes of a new secret (Standard Webhooks asks 24 to 64). */
 const SECRET_BYTES = 32;
 
@@ -210,7 +212,9 @@ export class WebhookService {
     return deliveryView(queued);
   }
 
-  async deliveries(tenantId: string, id: string, before: number | undefined, limit: number): Promise<Page<DeliveryView, string>> {
+  /** Newest first. At most MAX_DELIVERY_PAGE a page whatever `limit` asks: each carries its body (up to ~40 KB). */
+  async deliveries(tenantId: string, id: string, before: number | undefined, askedLimit: number): Promise<Page<DeliveryView, string>> {
+    const limit = Math.min(askedLimit, MAX_DELIVERY_PAGE);
     const row = await this.#endpoint(tenantId, id);
     const page = pageOf(await listDeliveries(this.#d.db, row.id, before, limit), limit, (d) => String(d.id));
     return { items: page.items.map(deliveryView), next: page.next };
