@@ -219,15 +219,18 @@ export interface DueDelivery {
 }
 
 /**
- * The head (lowest pending id) of every endpoint's line that is due by `now`, oldest first. An
- * endpoint whose head waits for a retry yields nothing: what is behind it waits too.
+ * The head (lowest pending id) of every endpoint's line that is due by `now`, oldest first,
+ * but for `skipEndpoints` (attempts under way). An endpoint whose head waits for a retry yields
+ * nothing: what is behind it waits too.
  */
-export async function dueHeads(db: DbOrTx, now: Date, limit: number): Promise<DueDelivery[]> {
+export async function dueHeads(db: DbOrTx, now: Date, limit: number, skipEndpoints: readonly string[] = []): Promise<DueDelivery[]> {
   const heads = await queryRows<{ id: number | string }>(
     db,
-    sql`select h.id from (select distinct on (endpoint_id) id, next_attempt_at from webhook_deliveries
+    sql`select h.id from (select distinct on (endpoint_id) id, endpoint_id, next_attempt_at from webhook_deliveries
                           where status = 'pending' order by endpoint_id, id) h
-        where h.next_attempt_at <= ${now.toISOString()}::timestamptz order by h.id limit ${limit}`,
+        where h.next_attempt_at <= ${now.toISOString()}::timestamptz
+          and h.endpoint_id::text not in (select jsonb_array_elements_text(${JSON.stringify(skipEndpoints)}::jsonb))
+        order by h.id limit ${limit}`,
   );
   if (heads.length === 0) return [];
   const rows = await db
@@ -246,16 +249,18 @@ export async function dueHeads(db: DbOrTx, now: Date, limit: number): Promise<Du
 }
 
 /**
- * When the earliest head of a line falls due (null: nothing pending). Heads only: what waits
+ * When the earliest head of a line falls due (null: nothing pending), but for `skipEndpoints`
+ * (attempts under way: their end wakes the dispatcher). Heads only: what waits
  * behind a head being retried is "due" by its own time but may not go, and counting it would
  * make the dispatcher spin.
  */
-export async function nextDueAt(db: DbOrTx): Promise<Date | null> {
+export async function nextDueAt(db: DbOrTx, skipEndpoints: readonly string[] = []): Promise<Date | null> {
   const rows = await queryRows<{ at: string | Date | null }>(
     db,
     sql`select min(h.next_attempt_at) as at
-        from (select distinct on (endpoint_id) next_attempt_at from webhook_deliveries
-              where status = 'pending' order by endpoint_id, id) h`,
+        from (select distinct on (endpoint_id) endpoint_id, next_attempt_at from webhook_deliveries
+              where status = 'pending' order by endpoint_id, id) h
+        where h.endpoint_id::text not in (select jsonb_array_elements_text(${JSON.stringify(skipEndpoints)}::jsonb))`,
   );
   const at = rows[0]?.at;
   return at === null || at === undefined ? null : new Date(at);

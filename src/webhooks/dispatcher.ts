@@ -21,7 +21,7 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 export const DEFAULT_WEBHOOK_POLL_MS = 5_000;
 /** A retry waits its scheduled delay ± this fraction, so endpoints that failed together do not retry together. */
 const JITTER = 0.2;
-/** Endpoints served at once. */
+/** Attempts under way at once (each to another endpoint). */
 const CONCURRENCY = 16;
 
 /** One attempt's outcome, for metrics. */
@@ -56,6 +56,8 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
   #stopped = false;
   #woken = false;
   #wakeUp: (() => void) | undefined;
+  /** Attempts under way, by endpoint id. */
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(opts: DispatcherOptions) {
     super();
@@ -86,28 +88,42 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
     await this.#running;
   }
 
+  /**
+   * Endpoints are served independently: an attempt runs on its own (at most CONCURRENCY at
+   * once), so a receiver that hangs for the whole timeout delays only its own line. One attempt
+   * per endpoint at a time: its next head is taken only after this one is recorded.
+   */
   async #loop(): Promise<void> {
     while (!this.#stopped) {
       this.#woken = false;
-      let worked = false;
+      const busy = [...this.#inFlight.keys()];
       try {
-        const heads = await dueHeads(this.#o.db, this.#o.now(), CONCURRENCY);
-        worked = heads.length > 0;
-        await Promise.all(heads.map((h) => this.#attempt(h)));
+        const free = CONCURRENCY - busy.length;
+        const heads = free > 0 ? await dueHeads(this.#o.db, this.#o.now(), free, busy) : [];
+        for (const h of heads) {
+          const endpoint = h.delivery.endpointId;
+          const run = this.#attempt(h)
+            .catch((err) => this.#o.log.warn("webhook attempt failed; trying again at the next poll", errorFields(err)))
+            .finally(() => {
+              this.#inFlight.delete(endpoint);
+              // A finished head lets the next in its line go at once.
+              this.wake();
+            });
+          this.#inFlight.set(endpoint, run);
+        }
       } catch (err) {
         this.#o.log.warn("webhook dispatch failed; trying again at the next poll", errorFields(err));
       }
-      // A delivered head lets the next in its line go at once.
-      if (this.#stopped || worked || this.#woken) continue;
+      if (this.#stopped || this.#woken) continue;
       let waitMs = this.#o.pollMs;
       try {
-        const due = await nextDueAt(this.#o.db);
+        const due = await nextDueAt(this.#o.db, [...this.#inFlight.keys()]);
         // At least a few ms: a head due by the clock but not yet returned must not make a spin.
         if (due) waitMs = Math.max(5, Math.min(waitMs, due.getTime() - this.#o.now().getTime()));
       } catch {
         // The database is away: the poll interval it is.
       }
-      if (this.#woken) continue;
+      if (this.#woken || this.#stopped) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, waitMs);
         timer.unref();
@@ -119,6 +135,7 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
       });
       this.#wakeUp = undefined;
     }
+    await Promise.all(this.#inFlight.values());
   }
 
   async #attempt(h: DueDelivery): Promise<void> {

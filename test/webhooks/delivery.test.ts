@@ -55,6 +55,8 @@ type Attempt = { deliveryId: number; msgId: string; outcome: string };
 /** Every attempt each dispatcher recorded, from its start. */
 const attemptsOf = new WeakMap<WebhookDispatcher, Attempt[]>();
 
+const dispatcherAttempts = (d: WebhookDispatcher): Attempt[] => attemptsOf.get(d) ?? [];
+
 /** Resolves with the first attempt matching `pred` the dispatcher recorded or will record. */
 function attempted(d: WebhookDispatcher, pred: (a: Attempt) => boolean): Promise<Attempt> {
   const past = attemptsOf.get(d)?.find(pred);
@@ -188,6 +190,21 @@ describe(`webhook delivery (${describeDbKind()})`, () => {
     // Not to be retried by the tests that follow.
     await h.app.request(`/v1/webhooks/${slow.id}`, { method: "DELETE" });
     await h.app.request(`/v1/webhooks/${moved.id}`, { method: "DELETE" });
+  });
+
+  it("a receiver that hangs holds up only its own line: another endpoint's events go meanwhile", async () => {
+    const d = startDispatcher({ timeoutMs: 3000, schedule: [60_000] });
+    const stuck = await register("/stuck");
+    const other = await register("/other");
+    receiver.answer = (r) => (r.url === "/stuck" ? "hang" : 200);
+    const s = await sendTest(stuck.id);
+    const o1 = await sendTest(other.id);
+    const o2 = await sendTest(other.id);
+    await receiver.waitFor((r) => r.headers["webhook-id"] === o2.msgId);
+    // Both of the other endpoint's events were delivered while the stuck one had no answer yet.
+    expect(receiver.requests.some((r) => r.headers["webhook-id"] === o1.msgId)).toBe(true);
+    expect((dispatcherAttempts(d)).some((a) => String(a.deliveryId) === s.id)).toBe(false);
+    await h.app.request(`/v1/webhooks/${stuck.id}`, { method: "DELETE" });
   });
 
   it("after a rotation each delivery carries two signatures: the new secret and the previous one verify it", async () => {
