@@ -40,7 +40,8 @@ import { TimeStampAuthority } from "./tsa/authority.ts";
 import { BatchStamper } from "./tsa/batch-stamper.ts";
 import { EventEmitter } from "node:events";
 import { WebhookService } from "./services/webhooks.ts";
-import { DEFAULT_RETRY_SCHEDULE_MS, WebhookDispatcher, type DeliveryOutcome } from "./webhooks/dispatcher.ts";
+import { sweepWebhookDeliveries } from "./store/webhooks.ts";
+import { DEFAULT_RETRY_SCHEDULE_MS, WEBHOOK_RETENTION_DAYS, WebhookDispatcher, type DeliveryOutcome } from "./webhooks/dispatcher.ts";
 
 export interface RunningService {
   url: string;
@@ -329,6 +330,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const sweep = setInterval(() => {
     sweepIdempotencyKeys(database.db, new Date(Date.now() - DEFAULT_IDEMPOTENCY_TTL_MS)).catch((err) =>
       log.warn("sweeping expired idempotency keys failed", errorFields(err)),
+    );
+    // Webhook deliveries are listed to tenants for WEBHOOK_RETENTION_DAYS (docs/webhooks.md).
+    sweepWebhookDeliveries(database.db, new Date(Date.now() - WEBHOOK_RETENTION_DAYS * 86_400_000)).catch((err) =>
+      log.warn("sweeping old webhook deliveries failed", errorFields(err)),
     );
     // The evidence partitions for the coming days: made long before a row needs them.
     ensureEvidencePartitions(database.db, { days: cfg.PARTITION_DAYS })

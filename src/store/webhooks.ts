@@ -293,3 +293,15 @@ export async function recordAttempt(
     })
     .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, "pending")));
 }
+
+/**
+ * Removes delivered and failed deliveries created before `before` (pending ones stay, however
+ * old: they are still owed). Returns how many went.
+ */
+export async function sweepWebhookDeliveries(db: DbOrTx, before: Date): Promise<number> {
+  const gone = await db
+    .delete(webhookDeliveries)
+    .where(and(sql`${webhookDeliveries.status} in ('delivered', 'failed')`, lt(webhookDeliveries.createdAt, before)))
+    .returning({ id: webhookDeliveries.id });
+  return gone.length;
+}

@@ -18,6 +18,8 @@ import { sendWebhook } from "./send.ts";
  */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+/** Delivered and failed deliveries are kept (and listed to their tenant) this long, then swept hourly. */
+export const WEBHOOK_RETENTION_DAYS = 30;
 export const DEFAULT_WEBHOOK_POLL_MS = 5_000;
 /** A retry waits its scheduled delay ± this fraction, so endpoints that failed together do not retry together. */
 const JITTER = 0.2;

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../src/core/webhook-signature.ts";
 import { WebhookDispatcher, type DeliveryOutcome } from "../../src/webhooks/dispatcher.ts";
+import { sweepWebhookDeliveries } from "../../src/store/webhooks.ts";
 import type { TargetRules } from "../../src/webhooks/address.ts";
 import { apiHarness, jsonRequest, unhandled, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
@@ -243,6 +244,20 @@ describe(`webhook delivery (${describeDbKind()})`, () => {
     const q2 = await sendTest(named.id);
     const got = await receiver.waitFor((r) => r.headers["webhook-id"] === q2.msgId);
     expect(got.headers.host).toBe(`hooks.rebind.invalid:${receiver.port}`);
+  });
+
+  it("the hourly sweep removes delivered and failed deliveries past retention, never pending ones", async () => {
+    const ep = await register("/swept");
+    const [a, b, c] = [await sendTest(ep.id), await sendTest(ep.id), await sendTest(ep.id)];
+    const { sql } = await import("drizzle-orm");
+    const db = h.database.db;
+    await db.execute(sql`update webhook_deliveries set status = 'delivered', created_at = now() - interval '31 days' where id = ${Number(a.id)}`);
+    await db.execute(sql`update webhook_deliveries set status = 'failed', created_at = now() - interval '31 days' where id = ${Number(b.id)}`);
+    await db.execute(sql`update webhook_deliveries set created_at = now() - interval '31 days' where id = ${Number(c.id)}`);
+    expect(await sweepWebhookDeliveries(db, new Date(Date.now() - 30 * 86_400_000))).toBe(2);
+    const left = (await (await h.app.request(`/v1/webhooks/${ep.id}/deliveries`)).json()) as { items: { id: string; status: string }[] };
+    expect(left.items.map((d) => [d.id, d.status])).toEqual([[c.id, "pending"]]);
+    await h.app.request(`/v1/webhooks/${ep.id}`, { method: "DELETE" });
   });
 
   it("logged nothing unhandled", () => {
