@@ -10,7 +10,7 @@ import {
   subscribes,
 } from "../webhooks/events.ts";
 import { queryRows, type DbOrTx } from "./db.ts";
-import { webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow, type WebhookEndpointRow } from "./schema.ts";
+import { principals, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow, type WebhookEndpointRow } from "./schema.ts";
 
 export async function insertEndpoint(db: DbOrTx, row: WebhookEndpointRow): Promise<void> {
   await db.insert(webhookEndpoints).values(row);
@@ -77,6 +77,8 @@ export async function enqueueEvent(
       and(
         eq(webhookEndpoints.tenantId, ev.tenantId),
         ev.endpointId === undefined ? undefined : eq(webhookEndpoints.id, ev.endpointId),
+        // A disabled tenant is told nothing new (what was queued before is still sent).
+        sql`exists (select 1 from ${principals} where ${principals.id} = ${webhookEndpoints.tenantId} and ${principals.status} = 'active')`,
       ),
     )
     .orderBy(asc(webhookEndpoints.id));

@@ -162,6 +162,17 @@ describe(`/v1/webhooks (${describeDbKind()})`, () => {
     expect((await h.app.request(`/v1/webhooks/not-a-uuid`)).status).toBe(404);
   });
 
+  it("a disabled tenant's endpoints get no new events", async () => {
+    const key = await h.principal("tenant", "tenant-leaving");
+    const res = await h.rawApp.request("/v1/webhooks", jsonRequest("POST", { url: PUBLIC }, bearer(key)));
+    const { id } = (await res.json()) as { id: string };
+    expect((await h.webhooks.test("tenant-leaving", id)).status).toBe("pending");
+    await h.access.disablePrincipal({ id: "test" }, "tenant", "tenant-leaving");
+    const before = await count("webhook_deliveries");
+    await expect(h.webhooks.test("tenant-leaving", id)).rejects.toThrow(/not found/);
+    expect(await count("webhook_deliveries")).toBe(before);
+  });
+
   it("logged nothing unhandled and never a secret", () => {
     expect(unhandled(h.log)).toEqual([]);
     expect(h.log.lines.join("\n")).not.toContain("whsec_");
