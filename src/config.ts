@@ -142,6 +142,19 @@ const EnvSchema = z.object({
   TSA_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** After a failed request to TSA_URL, the next try waits this long (doubling, up to ten times as long). */
   TSA_RETRY_MS: int(100, 3_600_000).default(30_000),
+  // Webhooks (src/webhooks/, docs/webhooks.md).
+  /** true: webhooks may go to http URLs and loopback/private addresses (tests, local development only). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("false").transform((v) => v === "true"),
+  /** Waits before each retry of a failed delivery, in ms, comma-separated; default Standard Webhooks' (5 s ... 10 h, about 28 h). */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\d{1,9}(,\d{1,9}){0,29}$/, "must be 1 to 30 whole numbers of milliseconds separated by commas")
+    .transform((v) => v.split(",").map(Number))
+    .optional(),
+  /** A delivery attempt gives up after this long (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  /** How often the dispatcher looks for retries due and events written by another instance. */
+  WEBHOOK_POLL_MS: int(50, 600_000).default(5000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

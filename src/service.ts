@@ -40,6 +40,10 @@ import { TimeStampAuthority } from "./tsa/authority.ts";
 import { BatchStamper } from "./tsa/batch-stamper.ts";
 import { ServiceMetrics } from "./metrics/metrics.ts";
 import { metricsOnlyApp } from "./api/metrics.ts";
+import { EventEmitter } from "node:events";
+import { WebhookService } from "./services/webhooks.ts";
+import { sweepWebhookDeliveries } from "./store/webhooks.ts";
+import { DEFAULT_RETRY_SCHEDULE_MS, WEBHOOK_RETENTION_DAYS, WebhookDispatcher, type DeliveryOutcome } from "./webhooks/dispatcher.ts";
 
 export interface RunningService {
   url: string;
@@ -68,6 +72,10 @@ export interface RunningService {
   metrics: ServiceMetrics;
   /** The METRICS_PORT listener's URL, when one is configured. */
   metricsUrl: string | undefined;
+  /** The webhook dispatcher of the current leadership term (undefined on a follower). */
+  readonly webhookDispatcher: WebhookDispatcher | undefined;
+  /** Emits "outcome" after every webhook delivery attempt, whichever term's dispatcher made it (for metrics). */
+  webhookOutcomes: EventEmitter<{ outcome: [DeliveryOutcome] }>;
   stop(): Promise<void>;
 }
 
@@ -226,6 +234,14 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     log,
   });
+  // Webhooks: endpoints are served by every instance; deliveries are sent by the leader's
+  // dispatcher alone, woken when this instance writes an event (another instance's events are
+  // found by its poll, WEBHOOK_POLL_MS).
+  const webhookRules = { allowPrivate: cfg.WEBHOOK_ALLOW_PRIVATE };
+  const webhookOutcomes = new EventEmitter<{ outcome: [DeliveryOutcome] }>();
+  webhookOutcomes.on("outcome", (o) => metrics.webhookDelivery(o));
+  let dispatcher: WebhookDispatcher | undefined;
+  const webhooks = new WebhookService({ db: database.db, rules: webhookRules, onEnqueued: () => dispatcher?.wake() });
   const reports = new ReportService({
     db: database.db,
     prover,
@@ -235,6 +251,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     software: softwareIdentity(),
     defaultLanguage: cfg.REPORT_LANGUAGE,
+    onWebhookEvent: () => dispatcher?.wake(),
   });
   const lead = new LeaderElection({
     cluster: database.cluster,
@@ -260,17 +277,32 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
         batcher.on("sealed", () => s.wake());
         s.start();
       }
+      // Anchors are confirmed with their webhook events in one transaction: send them now.
+      const d = new WebhookDispatcher({
+        db: database.db,
+        log,
+        rules: webhookRules,
+        retryScheduleMs: cfg.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_RETRY_SCHEDULE_MS,
+        timeoutMs: cfg.WEBHOOK_TIMEOUT_MS,
+        pollMs: cfg.WEBHOOK_POLL_MS,
+        onOutcome: (o) => webhookOutcomes.emit("outcome", o),
+      });
+      dispatcher = d;
+      batcher.on("anchored", () => d.wake());
+      d.start();
       batcher.start();
       audit.start(cfg.AUDIT_ANCHOR_INTERVAL_MS);
     },
     onDeposed: async () => {
       const ending = batcher;
       const endingStamper = stamper;
+      const endingDispatcher = dispatcher;
       batcher = undefined;
       stamper = undefined;
+      dispatcher = undefined;
       // All stop scheduling at once; then each waits for its run under way (a batch is
       // finished, never cut).
-      await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop()]);
+      await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop(), endingDispatcher?.stop()]);
     },
     onIngested: (n) => batcher?.notifyIngested(n),
   });
@@ -296,6 +328,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     chainRpcUrl: () => reader.current(),
     signer,
     reports,
+    webhooks,
     tsa,
     pki,
     tsaUrl: cfg.TSA_URL,
@@ -324,6 +357,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
   const sweep = setInterval(() => {
     sweepIdempotencyKeys(database.db, new Date(Date.now() - DEFAULT_IDEMPOTENCY_TTL_MS)).catch((err) =>
       log.warn("sweeping expired idempotency keys failed", errorFields(err)),
+    );
+    // Webhook deliveries are listed to tenants for WEBHOOK_RETENTION_DAYS (docs/webhooks.md).
+    sweepWebhookDeliveries(database.db, new Date(Date.now() - WEBHOOK_RETENTION_DAYS * 86_400_000)).catch((err) =>
+      log.warn("sweeping old webhook deliveries failed", errorFields(err)),
     );
     // The evidence partitions for the coming days: made long before a row needs them.
     ensureEvidencePartitions(database.db, { days: cfg.PARTITION_DAYS })
@@ -391,6 +428,10 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     },
     metrics,
     metricsUrl,
+    get webhookDispatcher() {
+      return dispatcher;
+    },
+    webhookOutcomes,
     stop,
   };
 }

@@ -42,6 +42,8 @@ import { reportRoutes } from "./reports.ts";
 import type { ReportService } from "../services/reports.ts";
 import { wellKnownRoutes } from "./well-known.ts";
 import { tsaRoutes } from "./tsa.ts";
+import { webhookRoutes } from "./webhooks.ts";
+import type { WebhookService } from "../services/webhooks.ts";
 import type { TimeStampAuthority } from "../tsa/authority.ts";
 import type { PkiIdentity } from "../pki/identity.ts";
 import { ServiceMetrics } from "../metrics/metrics.ts";
@@ -60,6 +62,8 @@ export interface AppDeps {
   /** The service key: signs receipts and reports; its public half is published. */
   signer: Signer;
   reports: ReportService;
+  /** Tenants' webhook endpoints and their deliveries (/v1/webhooks). */
+  webhooks: WebhookService;
   /** The RFC 3161 authority behind POST /v1/tsa; without it the route answers 503. */
   tsa?: TimeStampAuthority | undefined;
   /** The X.509 identity whose CA certificates /.well-known/evidence-ca.pem serves. */
@@ -164,6 +168,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/audit", auditRoutes(deps));
   app.route("/v1/reports", reportRoutes(deps));
   app.route("/v1/tsa", tsaRoutes(deps));
+  app.route("/v1/webhooks", webhookRoutes(deps));
   app.onError(onError(deps.log));
   app.notFound(onNotFound(() => app.routes));
 

@@ -14,6 +14,8 @@ import { TSA_BODY } from "./tsa.ts";
 import { BATCH_BODY, SMALL_BODY, VERIFY_BODY } from "./limits.ts";
 import { DEFAULT_PAGE, MAX_PAGE } from "./paging.ts";
 import { CreatePrincipalSchema } from "./principals.ts";
+import { BatchItemSchema } from "./batches.ts";
+import { CreatedWebhookSchema, CreateWebhookSchema, WebhookDeliverySchema, WebhookEndpointSchema } from "./webhooks.ts";
 import {
   BatchViewSchema,
   BundleSchema,
@@ -54,10 +56,11 @@ export const TAGS = {
   AUDIT: { name: "Audit", description: "The hash-chained audit log and its anchored heads (admins)" },
   WELL_KNOWN: { name: "Well-known", description: "Public keys and certificates to check receipts, reports and time-stamps with" },
   HEALTH: { name: "Health", description: "Liveness and readiness probes, and Prometheus metrics" },
+  WEBHOOKS: { name: "Webhooks", description: "Endpoints a platform registers to be told when its evidence is anchored (docs/webhooks.md)" },
   DOCS: { name: "Documentation", description: "This OpenAPI document and its interactive view" },
 } as const;
 export type Tag = (typeof TAGS)[keyof typeof TAGS];
-const { EVIDENCE, PROOFS, CASES, REPORTS, VERIFICATION, TSA, KEYS, AUDIT, WELL_KNOWN, HEALTH, DOCS } = TAGS;
+const { EVIDENCE, PROOFS, CASES, REPORTS, VERIFICATION, TSA, KEYS, AUDIT, WELL_KNOWN, HEALTH, WEBHOOKS, DOCS } = TAGS;
 
 /** One documented answer of an operation. */
 export interface OperationResponse {
@@ -261,6 +264,135 @@ function principalOps(kind: "tenant" | "verifier", plural: string): Record<strin
       access: ADMIN,
       parameters: [idp],
       responses: { 200: { description: "disabled", schema: PrincipalViewSchema }, 404: notFound(kind) },
+    },
+  };
+}
+
+// Webhook schemas with their names and examples (the route module keeps the plain schemas).
+const WEBHOOK_ID = "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10";
+const WEBHOOK_TIME = "2026-11-27T09:31:00.000Z";
+const WebhookEndpointExample = {
+  id: WEBHOOK_ID,
+  tenantId: "acme-platform",
+  url: "https://hooks.acme.example/evidence",
+  description: "anchoring notices for the signing service",
+  eventTypes: null,
+  createdAt: WEBHOOK_TIME,
+  previousSecretUntil: null,
+};
+const CreateWebhook = named(CreateWebhookSchema, "CreateWebhook", {
+  url: "https://hooks.acme.example/evidence",
+  description: "anchoring notices for the signing service",
+  eventTypes: ["evidence.anchored", "evidence.reanchored"],
+});
+const WebhookEndpoint = named(WebhookEndpointSchema, "WebhookEndpoint", WebhookEndpointExample);
+const CreatedWebhook = named(CreatedWebhookSchema, "CreatedWebhook", { ...WebhookEndpointExample, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwC8m1kPj1tK0=" });
+const WebhookDelivery = named(WebhookDeliverySchema, "WebhookDelivery", {
+  id: "4711",
+  msgId: "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+  eventType: "evidence.anchored",
+  status: "delivered",
+  attempts: 1,
+  createdAt: WEBHOOK_TIME,
+  lastAttemptAt: "2026-11-27T09:31:00.200Z",
+  nextAttemptAt: null,
+  lastStatus: 200,
+  lastError: null,
+  lastResponse: "ok",
+  replayOf: null,
+  body: '{"type":"evidence.anchored","timestamp":"2026-11-27T09:31:00.000Z","data":{"batch":{"seq":1203}}}',
+});
+const BatchItem = named(BatchItemSchema, "BatchItem", {
+  id: EXAMPLE.id,
+  leafIndex: 41,
+  digest: EXAMPLE.digest,
+  caseId: "contract-2026-0117",
+  eventType: "signed",
+  receivedAt: EXAMPLE.receivedAt,
+});
+
+function webhookOps(): Record<string, Operation> {
+  const TENANT: readonly Role[] = ["tenant"];
+  const idp = path("id", "webhook endpoint id (a UUID)", UUID);
+  return {
+    "POST /v1/webhooks": {
+      operationId: "createWebhook",
+      tags: [WEBHOOKS],
+      summary:
+        "Register a webhook endpoint for evidence.anchored, evidence.reanchored and report.created (docs/webhooks.md); " +
+        "the signing secret is in this response only",
+      access: TENANT,
+      bodyLimit: SMALL_BODY,
+      idempotent: true,
+      // As for API keys: a retry with the same Idempotency-Key gets the endpoint without its
+      // secret. If the first answer was lost, rotate the secret.
+      replayAs: (body) => {
+        const { secret: _secret, ...record } = JSON.parse(body) as Record<string, unknown>;
+        return JSON.stringify({ ...record, secret: null, secretShown: "only in the first response to this Idempotency-Key" });
+      },
+      request: CreateWebhook,
+      responses: {
+        201: { description: "registered", schema: CreatedWebhook },
+        ...bodyProblems,
+        ...idempotencyProblems,
+        422: problem("validation failed: /url not https, or its host resolves to a loopback, private or link-local address; or the Idempotency-Key was used with another body"),
+      },
+    },
+    "GET /v1/webhooks": {
+      operationId: "listWebhooks",
+      tags: [WEBHOOKS],
+      summary: "Your webhook endpoints (never their secrets)",
+      access: TENANT,
+      parameters: paging,
+      responses: { 200: { description: "endpoints", schema: page(WebhookEndpoint) }, 422: invalid },
+    },
+    "GET /v1/webhooks/:id": {
+      operationId: "getWebhook",
+      tags: [WEBHOOKS],
+      summary: "One of your webhook endpoints",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 200: { description: "the endpoint", schema: WebhookEndpoint }, 404: notFound("webhook endpoint") },
+    },
+    "DELETE /v1/webhooks/:id": {
+      operationId: "deleteWebhook",
+      tags: [WEBHOOKS],
+      summary: "Delete a webhook endpoint and its deliveries (pending ones are never sent)",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 200: { description: "deleted: the endpoint as it was", schema: WebhookEndpoint }, 404: notFound("webhook endpoint") },
+    },
+    "POST /v1/webhooks/:id/rotate-secret": {
+      operationId: "rotateWebhookSecret",
+      tags: [WEBHOOKS],
+      summary: "A new signing secret, in this response only; the previous one also signs for 24 hours",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 200: { description: "the endpoint and its new secret", schema: CreatedWebhook }, 404: notFound("webhook endpoint") },
+    },
+    "POST /v1/webhooks/:id/test": {
+      operationId: "sendWebhookTest",
+      tags: [WEBHOOKS],
+      summary: "Queue a webhook.test event to this endpoint",
+      access: TENANT,
+      parameters: [idp],
+      responses: { 202: { description: "queued", schema: WebhookDelivery }, 404: notFound("webhook endpoint") },
+    },
+    "GET /v1/webhooks/:id/deliveries": {
+      operationId: "listWebhookDeliveries",
+      tags: [WEBHOOKS],
+      summary: "An endpoint's deliveries, newest first: status, attempts, the last answer",
+      access: TENANT,
+      parameters: [idp, query("after", "cursor from the previous page's `next` (a delivery id)"), query("limit", "1 to 1000, default 100; at most 100 are returned (each carries its body)", { type: "integer", minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE })],
+      responses: { 200: { description: "deliveries", schema: page(WebhookDelivery) }, 404: notFound("webhook endpoint"), 422: invalid },
+    },
+    "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": {
+      operationId: "replayWebhookDelivery",
+      tags: [WEBHOOKS],
+      summary: "Send a delivery's event again (same webhook-id), queued behind the endpoint's other deliveries",
+      access: TENANT,
+      parameters: [idp, path("deliveryId", "delivery id (a decimal number)", { type: "string", pattern: "^[0-9]+$" })],
+      responses: { 202: { description: "queued", schema: WebhookDelivery }, 404: notFound("webhook endpoint or delivery") },
     },
   };
 }
@@ -469,6 +601,19 @@ export const OPERATIONS: Record<string, Operation> = {
     parameters: [path("seq", "batch sequence number", { type: "integer", minimum: 0 })],
     responses: { 200: { description: "the batch", schema: BatchViewSchema }, 404: notFound("batch") },
   },
+  "GET /v1/batches/:seq/evidence": {
+    operationId: "listBatchEvidence",
+    tags: [PROOFS],
+    summary: "Your items in a sealed batch, in leaf order (admins: every item): the full list behind an evidence.anchored webhook event",
+    access: ["tenant", "admin"],
+    parameters: [
+      path("seq", "batch sequence number", { type: "integer", minimum: 0 }),
+      query("after", "cursor from the previous page's `next` (a leaf index)"),
+      query("limit", `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}`, { type: "integer", minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE }),
+    ],
+    responses: { 200: { description: "the items", schema: page(BatchItem) }, 404: notFound("batch"), 422: invalid },
+  },
+  ...webhookOps(),
   "GET /v1/cases/:caseId": {
     operationId: "getCaseTimeline",
     tags: [CASES],

@@ -7,6 +7,9 @@ import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "./openapi.ts";
 
 export type { components, operations, paths } from "./openapi.ts";
+// Checking a webhook delivery (Standard Webhooks: webhook-id, webhook-timestamp,
+// webhook-signature) is the other half of integrating; docs/webhooks.md.
+export { signWebhook, verifyWebhookSignature } from "../core/webhook-signature.ts";
 export type Schemas = components["schemas"];
 export type Receipt = Schemas["Receipt"];
 export type ProofBundle = Schemas["ProofBundle"];

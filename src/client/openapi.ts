@@ -370,6 +370,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batches/{seq}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your items in a sealed batch, in leaf order (admins: every item): the full list behind an evidence.anchored webhook event
+         * @description Roles: tenant, admin.
+         */
+        get: operations["listBatchEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your webhook endpoints (never their secrets)
+         * @description Roles: tenant.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint for evidence.anchored, evidence.reanchored and report.created (docs/webhooks.md); the signing secret is in this response only
+         * @description Roles: tenant.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your webhook endpoints
+         * @description Roles: tenant.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint and its deliveries (pending ones are never sent)
+         * @description Roles: tenant.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret, in this response only; the previous one also signs for 24 hours
+         * @description Roles: tenant.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a webhook.test event to this endpoint
+         * @description Roles: tenant.
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries, newest first: status, attempts, the last answer
+         * @description Roles: tenant.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery's event again (same webhook-id), queued behind the endpoint's other deliveries
+         * @description Roles: tenant.
+         */
+        post: operations["replayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{caseId}": {
         parameters: {
             query?: never;
@@ -943,6 +1091,45 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "019ae7c4-5d2e-7b1a-9c3f-2e8d4a6b1c0f",
+         *       "leafIndex": 41,
+         *       "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "caseId": "contract-2026-0117",
+         *       "eventType": "signed",
+         *       "receivedAt": "2026-11-27T09:30:02.114Z"
+         *     }
+         */
+        BatchItem: {
+            /** Format: uuid */
+            id: string;
+            leafIndex: number;
+            digest: string;
+            caseId: string | null;
+            eventType: string | null;
+            receivedAt: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "019ae7c4-5d2e-7b1a-9c3f-2e8d4a6b1c0f",
+         *           "leafIndex": 41,
+         *           "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "caseId": "contract-2026-0117",
+         *           "eventType": "signed",
+         *           "receivedAt": "2026-11-27T09:30:02.114Z"
+         *         }
+         *       ],
+         *       "next": null
+         *     }
+         */
+        BatchItemPage: {
+            items: components["schemas"]["BatchItem"][];
+            /** @description pass as ?after= for the next page; null on the last */
+            next: string | null;
+        };
+        /**
+         * @example {
          *       "seq": 1203,
          *       "size": 64,
          *       "root": "0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3",
@@ -1181,6 +1368,33 @@ export interface components {
                 proof: string;
             };
         };
+        /**
+         * @example {
+         *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+         *       "tenantId": "acme-platform",
+         *       "url": "https://hooks.acme.example/evidence",
+         *       "description": "anchoring notices for the signing service",
+         *       "eventTypes": null,
+         *       "createdAt": "2026-11-27T09:31:00.000Z",
+         *       "previousSecretUntil": null,
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwC8m1kPj1tK0="
+         *     }
+         */
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            tenantId: string;
+            url: string;
+            description: string | null;
+            /** @description null: every event type */
+            eventTypes: string[] | null;
+            /** @description RFC 3339 */
+            createdAt: string;
+            /** @description after a rotation: until when the previous secret also signs */
+            previousSecretUntil: string | null;
+            /** @description whsec_ + base64 key: verify signatures with it. In this response only (null in an Idempotency-Key replay) */
+            secret: string | null;
+        };
         CreateKey: {
             principalId: string;
             label?: string;
@@ -1216,6 +1430,23 @@ export interface components {
              * @enum {string}
              */
             language?: "zh-CN" | "en";
+        };
+        /**
+         * @example {
+         *       "url": "https://hooks.acme.example/evidence",
+         *       "description": "anchoring notices for the signing service",
+         *       "eventTypes": [
+         *         "evidence.anchored",
+         *         "evidence.reanchored"
+         *       ]
+         *     }
+         */
+        CreateWebhook: {
+            /** @description where events are POSTed: https (http only when WEBHOOK_ALLOW_PRIVATE=true), a public address */
+            url: string;
+            description?: string;
+            /** @description the event types to deliver; all when left out */
+            eventTypes?: ("evidence.anchored" | "evidence.reanchored" | "report.created")[];
         };
         /**
          * @example {
@@ -1936,6 +2167,117 @@ export interface components {
             confirmations: number | null;
             /** @description in words, what cannot be true in the platform's own statements: a claimed occurredAt later than the anchor time. Warnings never change the verdict; empty when there are none */
             warnings: string[];
+        };
+        /**
+         * @example {
+         *       "id": "4711",
+         *       "msgId": "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+         *       "eventType": "evidence.anchored",
+         *       "status": "delivered",
+         *       "attempts": 1,
+         *       "createdAt": "2026-11-27T09:31:00.000Z",
+         *       "lastAttemptAt": "2026-11-27T09:31:00.200Z",
+         *       "nextAttemptAt": null,
+         *       "lastStatus": 200,
+         *       "lastError": null,
+         *       "lastResponse": "ok",
+         *       "replayOf": null,
+         *       "body": "{\"type\":\"evidence.anchored\",\"timestamp\":\"2026-11-27T09:31:00.000Z\",\"data\":{\"batch\":{\"seq\":1203}}}"
+         *     }
+         */
+        WebhookDelivery: {
+            /** @description delivery id (a decimal number) */
+            id: string;
+            /** @description the webhook-id header: the same on every attempt and replay of the event */
+            msgId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            /** @description RFC 3339 */
+            createdAt: string;
+            lastAttemptAt: string | null;
+            nextAttemptAt: string | null;
+            /** @description the receiver's HTTP status at the last attempt; null: no answer */
+            lastStatus: number | null;
+            lastError: string | null;
+            /** @description the start (4 KiB at most) of the receiver's last answer */
+            lastResponse: string | null;
+            replayOf: string | null;
+            /** @description the message as sent: JSON {type, timestamp, data} */
+            body: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "4711",
+         *           "msgId": "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+         *           "eventType": "evidence.anchored",
+         *           "status": "delivered",
+         *           "attempts": 1,
+         *           "createdAt": "2026-11-27T09:31:00.000Z",
+         *           "lastAttemptAt": "2026-11-27T09:31:00.200Z",
+         *           "nextAttemptAt": null,
+         *           "lastStatus": 200,
+         *           "lastError": null,
+         *           "lastResponse": "ok",
+         *           "replayOf": null,
+         *           "body": "{\"type\":\"evidence.anchored\",\"timestamp\":\"2026-11-27T09:31:00.000Z\",\"data\":{\"batch\":{\"seq\":1203}}}"
+         *         }
+         *       ],
+         *       "next": null
+         *     }
+         */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description pass as ?after= for the next page; null on the last */
+            next: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+         *       "tenantId": "acme-platform",
+         *       "url": "https://hooks.acme.example/evidence",
+         *       "description": "anchoring notices for the signing service",
+         *       "eventTypes": null,
+         *       "createdAt": "2026-11-27T09:31:00.000Z",
+         *       "previousSecretUntil": null
+         *     }
+         */
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            tenantId: string;
+            url: string;
+            description: string | null;
+            /** @description null: every event type */
+            eventTypes: string[] | null;
+            /** @description RFC 3339 */
+            createdAt: string;
+            /** @description after a rotation: until when the previous secret also signs */
+            previousSecretUntil: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+         *           "tenantId": "acme-platform",
+         *           "url": "https://hooks.acme.example/evidence",
+         *           "description": "anchoring notices for the signing service",
+         *           "eventTypes": null,
+         *           "createdAt": "2026-11-27T09:31:00.000Z",
+         *           "previousSecretUntil": null
+         *         }
+         *       ],
+         *       "next": null
+         *     }
+         */
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            /** @description pass as ?after= for the next page; null on the last */
+            next: string | null;
         };
     };
     responses: never;
@@ -4216,6 +4558,1355 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "too many requests for this key; see Retry-After",
                      *       "instance": "/v1/batches/{seq}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBatchEvidence: {
+        parameters: {
+            query?: {
+                /** @description cursor from the previous page's `next` (a leaf index) */
+                after?: string;
+                /** @description 1 to 1000, default 100 */
+                limit?: number;
+            };
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description batch sequence number */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the items */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019ae7c4-5d2e-7b1a-9c3f-2e8d4a6b1c0f",
+                     *           "leafIndex": 41,
+                     *           "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "caseId": "contract-2026-0117",
+                     *           "eventType": "signed",
+                     *           "receivedAt": "2026-11-27T09:30:02.114Z"
+                     *         }
+                     *       ],
+                     *       "next": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BatchItemPage"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/batches/{seq}/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/batches/{seq}/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such batch, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such batch, or not yours to see",
+                     *       "instance": "/v1/batches/{seq}/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation failed (each field named as a JSON pointer) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:validation-failed",
+                     *       "title": "The request did not pass validation",
+                     *       "status": 422,
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/batches/{seq}/evidence",
+                     *       "errors": [
+                     *         {
+                     *           "field": "/digest",
+                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/batches/{seq}/evidence"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description cursor from the previous page's `next` */
+                after?: string;
+                /** @description 1 to 1000, default 100 */
+                limit?: number;
+            };
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description endpoints */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+                     *           "tenantId": "acme-platform",
+                     *           "url": "https://hooks.acme.example/evidence",
+                     *           "description": "anchoring notices for the signing service",
+                     *           "eventTypes": null,
+                     *           "createdAt": "2026-11-27T09:31:00.000Z",
+                     *           "previousSecretUntil": null
+                     *         }
+                     *       ],
+                     *       "next": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation failed (each field named as a JSON pointer) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:validation-failed",
+                     *       "title": "The request did not pass validation",
+                     *       "status": 422,
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/webhooks",
+                     *       "errors": [
+                     *         {
+                     *           "field": "/digest",
+                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request replays the first successful response (for 24 hours), with another request body it is a 422, while the first is still running a 409. Keys are per principal: a token of printable ASCII without spaces, quotes, backslashes or commas, or a quoted string; at most 255 characters. A UUID is a good key.
+                 * @example 5f0c7d2e-9a41-4c3b-8e6f-1d2a3b4c5d6e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.acme.example/evidence",
+                 *       "description": "anchoring notices for the signing service",
+                 *       "eventTypes": [
+                 *         "evidence.anchored",
+                 *         "evidence.reanchored"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description registered */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+                     *       "tenantId": "acme-platform",
+                     *       "url": "https://hooks.acme.example/evidence",
+                     *       "description": "anchoring notices for the signing service",
+                     *       "eventTypes": null,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "previousSecretUntil": null,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwC8m1kPj1tK0="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description not JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:malformed-json",
+                     *       "title": "The request body is not valid JSON",
+                     *       "status": 400,
+                     *       "detail": "not JSON",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a request with this Idempotency-Key is still being processed */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:conflict",
+                     *       "title": "The resource already exists",
+                     *       "status": 409,
+                     *       "detail": "a request with this Idempotency-Key is still being processed",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "body too large",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "detail": "not application/json",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation failed: /url not https, or its host resolves to a loopback, private or link-local address; or the Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:validation-failed",
+                     *       "title": "The request did not pass validation",
+                     *       "status": 422,
+                     *       "detail": "validation failed: /url not https, or its host resolves to a loopback, private or link-local address; or the Idempotency-Key was used with another body",
+                     *       "instance": "/v1/webhooks",
+                     *       "errors": [
+                     *         {
+                     *           "field": "/digest",
+                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+                     *       "tenantId": "acme-platform",
+                     *       "url": "https://hooks.acme.example/evidence",
+                     *       "description": "anchoring notices for the signing service",
+                     *       "eventTypes": null,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "previousSecretUntil": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted: the endpoint as it was */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+                     *       "tenantId": "acme-platform",
+                     *       "url": "https://hooks.acme.example/evidence",
+                     *       "description": "anchoring notices for the signing service",
+                     *       "eventTypes": null,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "previousSecretUntil": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint and its new secret */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5b0f7c1e-2d4a-4f8e-9a61-3c7d2e8b9f10",
+                     *       "tenantId": "acme-platform",
+                     *       "url": "https://hooks.acme.example/evidence",
+                     *       "description": "anchoring notices for the signing service",
+                     *       "eventTypes": null,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "previousSecretUntil": null,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwC8m1kPj1tK0="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "4711",
+                     *       "msgId": "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+                     *       "eventType": "evidence.anchored",
+                     *       "status": "delivered",
+                     *       "attempts": 1,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "lastAttemptAt": "2026-11-27T09:31:00.200Z",
+                     *       "nextAttemptAt": null,
+                     *       "lastStatus": 200,
+                     *       "lastError": null,
+                     *       "lastResponse": "ok",
+                     *       "replayOf": null,
+                     *       "body": "{\"type\":\"evidence.anchored\",\"timestamp\":\"2026-11-27T09:31:00.000Z\",\"data\":{\"batch\":{\"seq\":1203}}}"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description cursor from the previous page's `next` (a delivery id) */
+                after?: string;
+                /** @description 1 to 1000, default 100; at most 100 are returned (each carries its body) */
+                limit?: number;
+            };
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deliveries */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "4711",
+                     *           "msgId": "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+                     *           "eventType": "evidence.anchored",
+                     *           "status": "delivered",
+                     *           "attempts": 1,
+                     *           "createdAt": "2026-11-27T09:31:00.000Z",
+                     *           "lastAttemptAt": "2026-11-27T09:31:00.200Z",
+                     *           "nextAttemptAt": null,
+                     *           "lastStatus": 200,
+                     *           "lastError": null,
+                     *           "lastResponse": "ok",
+                     *           "replayOf": null,
+                     *           "body": "{\"type\":\"evidence.anchored\",\"timestamp\":\"2026-11-27T09:31:00.000Z\",\"data\":{\"batch\":{\"seq\":1203}}}"
+                     *         }
+                     *       ],
+                     *       "next": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation failed (each field named as a JSON pointer) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:validation-failed",
+                     *       "title": "The request did not pass validation",
+                     *       "status": 422,
+                     *       "detail": "validation failed (each field named as a JSON pointer)",
+                     *       "instance": "/v1/webhooks/{id}/deliveries",
+                     *       "errors": [
+                     *         {
+                     *           "field": "/digest",
+                     *           "reason": "must be 0x followed by 64 hex digits (32 bytes)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your own request id (from a proxy, say): 1 to 128 printable ASCII characters without spaces; otherwise the service makes one
+                 * @example req-7f3a9c2e
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description webhook endpoint id (a UUID) */
+                id: string;
+                /** @description delivery id (a decimal number) */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "4711",
+                     *       "msgId": "msg_2Ke8pQk1c6w3r9YtZbN4mF",
+                     *       "eventType": "evidence.anchored",
+                     *       "status": "delivered",
+                     *       "attempts": 1,
+                     *       "createdAt": "2026-11-27T09:31:00.000Z",
+                     *       "lastAttemptAt": "2026-11-27T09:31:00.200Z",
+                     *       "nextAttemptAt": null,
+                     *       "lastStatus": 200,
+                     *       "lastError": null,
+                     *       "lastResponse": "ok",
+                     *       "replayOf": null,
+                     *       "body": "{\"type\":\"evidence.anchored\",\"timestamp\":\"2026-11-27T09:31:00.000Z\",\"data\":{\"batch\":{\"seq\":1203}}}"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description no key, or a key that is malformed, unknown, revoked or expired (one answer for all) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:unauthorized",
+                     *       "title": "A valid API key is required",
+                     *       "status": 401,
+                     *       "detail": "no key, or a key that is malformed, unknown, revoked or expired (one answer for all)",
+                     *       "instance": "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key is valid, but its role may not use this route (x-roles says which may) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:forbidden",
+                     *       "title": "This key may not use this route",
+                     *       "status": 403,
+                     *       "detail": "the key is valid, but its role may not use this route (x-roles says which may)",
+                     *       "instance": "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such webhook endpoint or delivery, or not yours to see */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "no such webhook endpoint or delivery, or not yours to see",
+                     *       "instance": "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:evidence:problem:too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "too many requests for this key; see Retry-After",
+                     *       "instance": "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

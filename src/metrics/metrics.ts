@@ -324,7 +324,7 @@ export class ServiceMetrics {
   }
 
   /** One webhook delivery attempt (for the dispatcher to call). */
-  webhookDelivery(o: { outcome: string; seconds: number }): void {
+  webhookDelivery(o: { outcome: "delivered" | "retry" | "failed"; seconds: number }): void {
     this.#webhookDeliveries.inc({ outcome: o.outcome });
     this.#webhookDuration.observe(o.seconds);
   }

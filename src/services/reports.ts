@@ -27,6 +27,7 @@ import { appendAudit, lockAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
 import { caseEvidence, getEvidence } from "../store/evidence.ts";
 import { auditAboutCase, getReport, insertReport } from "../store/reports.ts";
+import { enqueueEvent } from "../store/webhooks.ts";
 import type { BatchTimestampRow, EvidenceRow, ReportRow } from "../store/schema.ts";
 import { batchTimestampsOf } from "../store/timestamps.ts";
 import { checkToken } from "../verify/timestamp.ts";
@@ -90,6 +91,8 @@ export interface ReportDeps {
   /** The language of reports made without one (REPORT_LANGUAGE); zh-CN when not given. */
   defaultLanguage?: ReportLanguage;
   now?: () => Date;
+  /** Called after a report.created webhook event committed: wakes the dispatcher. */
+  onWebhookEvent?: () => void;
 }
 
 export interface CreatedReport {
@@ -173,6 +176,7 @@ export class ReportService {
     const body = JSON.stringify(report, null, 2) + "\n";
     const digest = sha256(new TextEncoder().encode(canonicalJson(report)));
 
+    let webhookEvents = 0;
     const evidenceId = await this.#deps.db.transaction(async (tx) => {
       // The audit lock first, then ingest's case locks: the order the audit log's own
       // anchoring takes them in, so the two can never wait on each other in a cycle.
@@ -202,8 +206,26 @@ export class ReportService {
         },
         now,
       );
+      // report.created for the tenant's webhook endpoints, in the same transaction as the report.
+      const queued = await enqueueEvent(tx, {
+        tenantId: req.tenantId,
+        type: "report.created",
+        at: now,
+        data: {
+          reportId: id,
+          tenantId: req.tenantId,
+          caseId: req.caseId ?? null,
+          requestedBy: caller.principalId,
+          createdAt: now.toISOString(),
+          digest: toHex(digest),
+          evidenceId: receipt!.id,
+          links: { report: `/v1/reports/${id}`, pdf: `/v1/reports/${id}/pdf`, proof: `/v1/reports/${id}/proof` },
+        },
+      });
+      webhookEvents = queued.length;
       return receipt!.id;
     });
+    if (webhookEvents > 0) this.#deps.onWebhookEvent?.();
     return { id, digest: toHex(digest), evidenceId };
   }
 

@@ -17,6 +17,9 @@ export const AUDIT_ACTIONS = [
   "auth.failure-burst",
   "report.generated",
   "bootstrap.admin-created",
+  "webhook.created",
+  "webhook.deleted",
+  "webhook.secret-rotated",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -2,6 +2,7 @@
 // Each function is one step that can be repeated safely after a crash.
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { queryRows, type DbOrTx } from "./db.ts";
+import { enqueueAnchorEvents } from "./webhooks.ts";
 import { anchorTxs, anchors, batchLevels, batches, type AnchorRow, type AnchorTxRow, type BatchRow } from "./schema.ts";
 
 export type NewAnchor = Omit<typeof anchors.$inferInsert, "id">;
@@ -150,8 +151,8 @@ export async function hasInFlightAnchor(db: DbOrTx): Promise<boolean> {
 }
 
 /**
- * Marks anchors of one mined transaction confirmed and makes each its batch's proof, all in
- * one database transaction.
+ * Marks anchors of one mined transaction confirmed and makes each its batch's proof, and
+ * enqueues their webhook events, all in one database transaction.
  */
 export async function confirmAnchors(
   db: DbOrTx,
@@ -161,6 +162,7 @@ export async function confirmAnchors(
   txHash?: string,
 ): Promise<void> {
   if (list.length === 0) return;
+  const confirmedAt = new Date();
   await db.transaction(async (tx) => {
     await tx
       .update(anchors)
@@ -170,10 +172,13 @@ export async function confirmAnchors(
         blockNumber: block.number,
         blockHash: block.hash,
         blockTimestamp: block.timestamp,
-        confirmedAt: new Date(),
+        confirmedAt,
       })
       .where(inArray(anchors.id, list.map((a) => a.id)));
     for (const a of list) await tx.update(batches).set({ anchorId: a.id }).where(eq(batches.seq, a.batchSeq));
+    // The webhook events of these anchors (evidence.anchored / evidence.reanchored) commit with
+    // them or not at all: the outbox never announces an anchor that was not recorded.
+    await enqueueAnchorEvents(tx, list.map((a) => a.id), confirmedAt);
   });
 }
 

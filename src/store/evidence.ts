@@ -294,3 +294,35 @@ export async function batchLeafHashes(db: DbOrTx, batchSeq: number): Promise<{ c
   const r = rows[0];
   return { count: r?.n ?? 0, leaves: r?.leaves ? new Uint8Array(r.leaves) : new Uint8Array() };
 }
+
+/**
+ * The items of batch `batchSeq` that `scope` may see, in leaf order, after leaf `afterIndex`:
+ * what an evidence.anchored webhook event lists only the first of (evidence_batch_idx).
+ */
+export async function batchEvidence(
+  db: DbOrTx,
+  scope: Scope,
+  batchSeq: number,
+  opts: { afterIndex: number | undefined; limit: number },
+): Promise<{ id: string; leafIndex: number; digest: Uint8Array; caseId: string | null; eventType: string | null; receivedAt: Date }[]> {
+  const rows = await db
+    .select({
+      id: evidence.id,
+      leafIndex: evidence.leafIndex,
+      digest: evidence.digest,
+      caseId: evidence.caseId,
+      eventType: evidence.eventType,
+      receivedAt: evidence.receivedAt,
+    })
+    .from(evidence)
+    .where(
+      and(
+        eq(evidence.batchSeq, batchSeq),
+        opts.afterIndex === undefined ? undefined : gt(evidence.leafIndex, opts.afterIndex),
+        evidenceVisible(scope),
+      ),
+    )
+    .orderBy(asc(evidence.leafIndex))
+    .limit(opts.limit);
+  return rows.map((r) => ({ ...r, leafIndex: r.leafIndex ?? 0 }));
+}

@@ -399,3 +399,75 @@ export const batchTimestamps = pgTable("batch_timestamps", {
 });
 
 export type BatchTimestampRow = typeof batchTimestamps.$inferSelect;
+
+// ---------------------------------------------------------------------------------------
+// Webhooks (src/webhooks/, docs/webhooks.md): endpoints tenants register, and the outbox of
+// deliveries to them, written in the same transaction as the change that causes each event.
+
+/**
+ * A tenant's webhook endpoint. The signing secret is kept as its key bytes, not hashed: the
+ * service signs every delivery with it (unlike an API key, which is only ever checked). After
+ * a rotation the previous key keeps signing, beside the new one, until `previous_secret_until`.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => principals.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** The event types delivered; null: every type. */
+    eventTypes: text("event_types").array(),
+    secret: bytea("secret").notNull(),
+    previousSecret: bytea("previous_secret"),
+    previousSecretUntil: ts("previous_secret_until"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.id)],
+);
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+/**
+ * The outbox: one message to one endpoint. Delivered in id order per endpoint: the lowest
+ * pending id of an endpoint is its head, and nothing after it is sent before it is delivered or
+ * given up (failed). `msg_id` is the Standard Webhooks `webhook-id`: one per event, the same on
+ * every attempt, every endpoint and every replay, so receivers dedupe by it.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    msgId: text("msg_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The JSON body exactly as sent (and signed) on every attempt. */
+    body: text("body").notNull(),
+    status: text("status").$type<WebhookDeliveryStatus>().notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: ts("next_attempt_at").notNull(),
+    createdAt: ts("created_at").notNull(),
+    lastAttemptAt: ts("last_attempt_at"),
+    /** The last answer's HTTP status; null when there was none (timeout, connection error). */
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    /** The start of the last answer's body (4 KiB at most). */
+    lastResponse: text("last_response"),
+    /** The delivery this one replays (POST .../replay), if any. */
+    replayOf: bigint("replay_of", { mode: "number" }),
+  },
+  (t) => [
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id),
+    // The dispatcher's head-of-line query reads only this: small however long the history.
+    index("webhook_deliveries_pending_idx")
+      .on(t.endpointId, t.id)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

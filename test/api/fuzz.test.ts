@@ -319,6 +319,22 @@ const expiryLike = fc.oneof(
   anyString,
 );
 const principalBody = nearValid(fc.record({ id: principalIdLike, name: text(200) }), ["id", "name"]);
+/** Webhook registrations: public targets (a literal address, nothing resolved or sent) and every kind refused. */
+const webhookBody = nearValid(
+  fc.record(
+    {
+      url: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom("https://93.184.215.14/fz", "https://[2606:4700:4700::1111]/hook") },
+        { weight: 3, arbitrary: fc.constantFrom("http://93.184.215.14/", "https://127.0.0.1/", "https://[::1]/", "https://[::ffff:10.0.0.1]/", "https://169.254.169.254/", "https://localhost/", "https://fz.invalid/", "ftp://93.184.215.14/", "https://u:p@93.184.215.14/") },
+        { weight: 1, arbitrary: text(2048) },
+      ),
+      description: text(500),
+      eventTypes: fc.array(fc.constantFrom("evidence.anchored", "evidence.reanchored", "report.created", "webhook.test", "x"), { maxLength: 4 }),
+    },
+    { requiredKeys: ["url"] },
+  ),
+  ["url", "description", "eventTypes"],
+);
 /** Mostly principals that exist, so that requests get past validation and do something. */
 const existing = (...ids: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ids) }, { weight: 2, arbitrary: principalIdLike });
 const keyBody = nearValid(
@@ -531,7 +547,7 @@ interface Thing {
 }
 /** Path parameters, or something to create first (so it can be changed by the request). */
 type ParamsSpec = { values: Record<string, string>; visible?: readonly Who[] } | { fresh: Fresh };
-type Fresh = "tenant" | "verifier" | "key" | "disclosureA" | "disclosureB";
+type Fresh = "tenant" | "verifier" | "key" | "disclosureA" | "disclosureB" | "webhookA" | "webhookB";
 
 const known = (name: string, things: readonly Thing[]): fc.Arbitrary<ParamsSpec> =>
   fc.constantFrom(...things).map((t) => ({ values: { [name]: encodeURIComponent(t.value) }, visible: t.visible }));
@@ -592,6 +608,18 @@ const ROUTE_INPUTS: Record<string, RouteInputs> = {
   "POST /v1/disclosures": { body: () => disclosureBody },
   "GET /v1/disclosures/:id": { params: (fx) => known("id", fx.disclosures) },
   "POST /v1/disclosures/:id/revoke": { params: (fx) => fc.oneof(fresh("disclosureA", "disclosureB"), known("id", fx.disclosures.filter((d) => !d.visible.includes("verifier")))) },
+  "GET /v1/batches/:seq/evidence": { params: (fx) => known("seq", fx.batches) },
+  "POST /v1/webhooks": { body: () => fc.oneof({ weight: 4, arbitrary: webhookBody }, { weight: 1, arbitrary: json }) },
+  "GET /v1/webhooks/:id": { params: (fx) => known("id", fx.webhooks) },
+  // Fresh endpoints to delete, and the fixtures' only where the caller may not (404).
+  "DELETE /v1/webhooks/:id": { params: (fx) => fc.oneof(fresh("webhookA", "webhookB"), known("id", fx.webhooks)) },
+  "POST /v1/webhooks/:id/rotate-secret": { params: (fx) => known("id", fx.webhooks) },
+  "POST /v1/webhooks/:id/test": { params: (fx) => known("id", fx.webhooks) },
+  "GET /v1/webhooks/:id/deliveries": { params: (fx) => known("id", fx.webhooks) },
+  "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": {
+    params: (fx) =>
+      fc.constantFrom(...fx.webhookDeliveries).map((d) => ({ values: { id: d.endpoint, deliveryId: d.value }, visible: d.visible })),
+  },
 };
 
 /** Values for each query parameter the registry declares (random extras go to every route). */
@@ -696,10 +724,30 @@ const EFFECTS: Record<string, (answer: any, observed: Counts) => Counts> = {
   "POST /v1/keys/:id/revoke": (_, o) => once("api_keys:unrevoked", o),
   "POST /v1/disclosures": () => ({ disclosures: 1, "disclosures:unrevoked": 1, audit_log: 1 }),
   "POST /v1/disclosures/:id/revoke": (_, o) => once("disclosures:unrevoked", o),
-  "POST /v1/reports": () => ({ reports: 1, evidence: 1, audit_log: 1 }),
+  // And a report.created delivery to each endpoint of the tenant (the fuzzing registers some).
+  "POST /v1/reports": (_, o) => ({ reports: 1, evidence: 1, audit_log: 1, webhook_deliveries: Math.max(0, o.webhook_deliveries ?? 0) }),
   "POST /v1/tsa": () => ({ evidence: 1 }),
   "POST /v1/audit/anchor": (a: { anchored: { created: boolean } | null }): Counts => (a.anchored?.created ? { evidence: 1, audit_anchors: 1 } : {}),
 };
+const WEBHOOK_EFFECTS: Record<string, (answer: any, observed: Counts) => Counts> = {
+  "POST /v1/webhooks": () => ({ webhook_endpoints: 1, audit_log: 1 }),
+  // Its deliveries go with it.
+  "DELETE /v1/webhooks/:id": (_, o) => ({ webhook_endpoints: -1, audit_log: 1, webhook_deliveries: Math.min(0, o.webhook_deliveries ?? 0) }),
+  "POST /v1/webhooks/:id/rotate-secret": () => ({ audit_log: 1 }),
+  "POST /v1/webhooks/:id/test": () => ({ webhook_deliveries: 1 }),
+  "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": () => ({ webhook_deliveries: 1 }),
+};
+Object.assign(EFFECTS, WEBHOOK_EFFECTS);
+/**
+ * A tenant has at most MAX_ENDPOINTS_PER_TENANT endpoints: before a request that may register
+ * one, clear what the fuzzing registered (never the fixtures), once a tenant has 10.
+ */
+async function pruneWebhooks(h: ApiHarness): Promise<void> {
+  await h.database.db.execute(
+    sql`delete from webhook_endpoints w where w.url not like ${"%/fixture"}
+        and (select count(*) from webhook_endpoints o where o.tenant_id = w.tenant_id) >= 10`,
+  );
+}
 /** An idempotent switch (disable, revoke): at most one thing switched, audited iff it was. */
 function once(counter: string, observed: Counts): Counts {
   const switched = observed[counter] === -1 ? 1 : 0;
@@ -716,6 +764,7 @@ const VALID_BODIES: Record<string, { as: Who; body: () => unknown }> = {
   "POST /v1/disclosures": { as: "tenantA", body: () => ({ caseId: CASE_A, verifierId: SPARE_VERIFIER }) },
   "POST /v1/audit/anchor": { as: "admin", body: () => undefined },
   "POST /v1/reports": { as: "admin", body: () => ({ tenantId: TEST_TENANT, caseId: CASE_A, purpose: "fuzz", requestedBy: "fuzz" }) },
+  "POST /v1/webhooks": { as: "tenantB", body: () => ({ url: "https://93.184.215.14/fz" }) },
 };
 
 let uniqueSeq = 0;
@@ -824,6 +873,9 @@ interface Fixtures {
   batches: Thing[];
   cases: { tenantId: string; caseId: string; visible: readonly Who[] }[];
   disclosures: Thing[];
+  webhooks: Thing[];
+  /** Deliveries (a test event each) and the endpoint each belongs to. */
+  webhookDeliveries: (Thing & { endpoint: string })[];
   digests: string[];
   revokedKeyId: string;
   expiredKeyId: string;
@@ -930,6 +982,13 @@ class Fuzzer {
         const d = await access.grantDisclosure(actor, { role: "tenant", tenantId }, { caseId, verifierId: SPARE_VERIFIER });
         return { values: { id: d.id }, visible: [who] };
       }
+      case "webhookA":
+      case "webhookB": {
+        const [tenantId, who] = spec.fresh === "webhookA" ? [TEST_TENANT, "tenantA" as const] : [TENANT_B, "tenantB" as const];
+        await pruneWebhooks(this.h);
+        const w = await this.h.webhooks.create(tenantId, { url: "https://93.184.215.14/fresh" });
+        return { values: { id: w.id }, visible: [who] };
+      }
     }
   }
 
@@ -937,6 +996,7 @@ class Fuzzer {
   async sendRoute(key: string, r: RouteRequest): Promise<void> {
     const [method, template] = key.split(" ") as [string, string];
     const params = await this.resolve(r.params);
+    if (key === "POST /v1/webhooks") await pruneWebhooks(this.h);
     const req: Req = { method, path: fill(template, params.values) + r.query, caller: r.caller, body: r.body, idem: r.idem, visible: params.visible };
     await this.send(req);
     if (r.repeat) await this.send(req);
@@ -1295,6 +1355,11 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
     };
     const reportA = await report(TEST_TENANT, CASE_A);
     const reportB = await report(TENANT_B, CASE_B);
+    // A webhook endpoint of each tenant, with a queued test event (nothing sends it here).
+    const webhookA = await h.webhooks.create(TEST_TENANT, { url: "https://93.184.215.14/a/fixture" });
+    const webhookB = await h.webhooks.create(TENANT_B, { url: "https://93.184.215.14/b/fixture" });
+    const deliveryA = await h.webhooks.test(TEST_TENANT, webhookA.id);
+    const deliveryB = await h.webhooks.test(TENANT_B, webhookB.id);
     fx = {
       evidence,
       reports: [
@@ -1319,6 +1384,17 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
         { value: ofB.id, visible: B },
         { value: NO_UUID, visible: [] },
       ],
+      webhooks: [
+        { value: webhookA.id, visible: A },
+        { value: webhookB.id, visible: B },
+        { value: NO_UUID, visible: [] },
+      ],
+      webhookDeliveries: [
+        { endpoint: webhookA.id, value: deliveryA.id, visible: A },
+        { endpoint: webhookB.id, value: deliveryB.id, visible: B },
+        { endpoint: webhookA.id, value: deliveryB.id, visible: [] },
+        { endpoint: webhookA.id, value: "999999", visible: [] },
+      ],
       digests: d,
       revokedKeyId: cast.revokedKeyId,
       expiredKeyId: cast.expiredKeyId,
@@ -1333,6 +1409,10 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
         ...[2, 3, 5].map((i) => ({ text: digestOf(i), what: `tenant B's digest ${d[i]}`, visible: B })),
         { text: live.id, what: `tenant A's disclosure ${live.id}`, visible: AV },
         { text: ofB.id, what: `tenant B's disclosure ${ofB.id}`, visible: B },
+        { text: webhookA.id, what: `tenant A's webhook endpoint ${webhookA.id}`, visible: A },
+        { text: webhookB.id, what: `tenant B's webhook endpoint ${webhookB.id}`, visible: B },
+        { text: webhookA.secret.slice(6).toLowerCase(), what: `tenant A's webhook secret`, visible: [] },
+        { text: webhookB.secret.slice(6).toLowerCase(), what: `tenant B's webhook secret`, visible: [] },
       ],
     };
     expect(fx.anchored.anchor).not.toBeNull();
@@ -1447,6 +1527,7 @@ describe(`fuzzing the HTTP API on ${describeDbKind()} (${LONG ? `${FUZZ_SECONDS}
       // window; these requests carry valid keys, and concurrent sends are not modelled for
       // blocking, so each run starts a fresh window.
       main.rollTrackerWindow();
+      if (key === "POST /v1/webhooks") await pruneWebhooks(main.h);
       const [method, path] = key.split(" ") as [string, string];
       const valid = VALID_BODIES[key]!;
       const caller: Caller = { who: valid.as, header: `Bearer ${main.keys[valid.as as Keyed]}` };

@@ -43,6 +43,10 @@ interface Fixtures {
   freshVerifier(): Promise<string>;
   freshKey(): Promise<string>;
   freshDisclosure(): Promise<string>;
+  /** Tenant A's webhook endpoint, and a delivery (a queued test event) of it. */
+  webhookA: string;
+  webhookDeliveryA: string;
+  freshWebhook(): Promise<string>;
 }
 
 interface Call {
@@ -77,6 +81,8 @@ const ANY_KEY: Record<Who, Outcome> = { ...PUBLIC, anonymous: 401 };
 const SUBMIT: Record<Who, Outcome> = { ...ADMIN_ONLY, tenantA: "ok", tenantB: "ok", admin: 404 };
 /** Tenant A's own thing: A and admins see it; nobody else. */
 const OWNED: Record<Who, Outcome> = { ...ADMIN_ONLY, tenantA: "ok" };
+/** Tenant A's webhook endpoints: A alone (a role the routes do not admit gets their 404, admins too). */
+const WEBHOOK_OWNED: Record<Who, Outcome> = { ...OWNED, admin: 404 };
 /** Tenant A's proofs: also the verifier with a live disclosure. */
 const DISCLOSED: Record<Who, Outcome> = { ...OWNED, verifierLive: "ok" };
 
@@ -124,6 +130,43 @@ const CASES: Record<string, RouteCase> = {
     call: (fx) => ({ path: `/v1/batches/${fx.batchA}` }),
     missing: () => ({ path: `/v1/batches/999999` }),
     expect: OWNED,
+  },
+  "GET /v1/batches/:seq/evidence": {
+    call: (fx) => ({ path: `/v1/batches/${fx.batchA}/evidence` }),
+    missing: () => ({ path: `/v1/batches/999999/evidence` }),
+    expect: OWNED,
+  },
+  "POST /v1/webhooks": { call: () => post("/v1/webhooks", { url: "https://93.184.215.14/isolation" }), expect: SUBMIT },
+  "GET /v1/webhooks": { call: () => ({ path: "/v1/webhooks" }), expect: { ...WEBHOOK_OWNED, tenantB: "noneOfA" } },
+  "GET /v1/webhooks/:id": {
+    call: (fx) => ({ path: `/v1/webhooks/${fx.webhookA}` }),
+    missing: () => ({ path: `/v1/webhooks/${NO_UUID}` }),
+    expect: WEBHOOK_OWNED,
+  },
+  "DELETE /v1/webhooks/:id": {
+    call: async (fx) => ({ path: `/v1/webhooks/${await fx.freshWebhook()}`, init: { method: "DELETE" } }),
+    missing: () => ({ path: `/v1/webhooks/${NO_UUID}`, init: { method: "DELETE" } }),
+    expect: WEBHOOK_OWNED,
+  },
+  "POST /v1/webhooks/:id/rotate-secret": {
+    call: (fx) => post(`/v1/webhooks/${fx.webhookA}/rotate-secret`),
+    missing: () => post(`/v1/webhooks/${NO_UUID}/rotate-secret`),
+    expect: WEBHOOK_OWNED,
+  },
+  "POST /v1/webhooks/:id/test": {
+    call: (fx) => post(`/v1/webhooks/${fx.webhookA}/test`),
+    missing: () => post(`/v1/webhooks/${NO_UUID}/test`),
+    expect: WEBHOOK_OWNED,
+  },
+  "GET /v1/webhooks/:id/deliveries": {
+    call: (fx) => ({ path: `/v1/webhooks/${fx.webhookA}/deliveries` }),
+    missing: () => ({ path: `/v1/webhooks/${NO_UUID}/deliveries` }),
+    expect: WEBHOOK_OWNED,
+  },
+  "POST /v1/webhooks/:id/deliveries/:deliveryId/replay": {
+    call: (fx) => post(`/v1/webhooks/${fx.webhookA}/deliveries/${fx.webhookDeliveryA}/replay`),
+    missing: () => post(`/v1/webhooks/${NO_UUID}/deliveries/1/replay`),
+    expect: WEBHOOK_OWNED,
   },
   "GET /v1/cases/:caseId": {
     // Tenant B names tenant A's case: a 404, exactly as for a case A does not have.
@@ -242,7 +285,12 @@ beforeAll(async () => {
   );
   expect(reportRes.status).toBe(201);
   const reportA = ((await reportRes.json()) as { id: string }).id;
+  const webhookA = await h.webhooks.create(TEST_TENANT, { url: "https://93.184.215.14/a" });
+  const webhookDeliveryA = await h.webhooks.test(TEST_TENANT, webhookA.id);
   fx = {
+    webhookA: webhookA.id,
+    webhookDeliveryA: webhookDeliveryA.id,
+    freshWebhook: async () => (await h.webhooks.create(TEST_TENANT, { url: "https://93.184.215.14/fresh" })).id,
     reportA,
     tenantA: TEST_TENANT,
     tenantB: "tenant-b",

@@ -22,6 +22,9 @@ const NEW_DEFAULTS = {
   TSA_TIMEOUT_MS: 10_000,
   REPORT_LANGUAGE: "zh-CN",
   TSA_RETRY_MS: 30_000,
+  WEBHOOK_ALLOW_PRIVATE: false,
+  WEBHOOK_TIMEOUT_MS: 10_000,
+  WEBHOOK_POLL_MS: 5000,
 };
 
 /** The ConfigError parseConfig throws for `env` (fails the test if it does not throw one). */
@@ -96,6 +99,16 @@ describe("parseConfig", () => {
 
   it("takes REPORT_LANGUAGE=en: reports in English unless a request asks for Chinese", () => {
     expect(parseConfig({ REPORT_LANGUAGE: "en" }).REPORT_LANGUAGE).toBe("en");
+  });
+
+  it("reads the webhook settings: WEBHOOK_ALLOW_PRIVATE true/false only, a retry schedule as a list of ms", () => {
+    const cfg = parseConfig({ WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SCHEDULE_MS: "10,20,30000", WEBHOOK_TIMEOUT_MS: "500", WEBHOOK_POLL_MS: "50" });
+    expect(cfg).toMatchObject({ WEBHOOK_ALLOW_PRIVATE: true, WEBHOOK_RETRY_SCHEDULE_MS: [10, 20, 30_000], WEBHOOK_TIMEOUT_MS: 500, WEBHOOK_POLL_MS: 50 });
+    expect(parseConfig({}).WEBHOOK_RETRY_SCHEDULE_MS).toBeUndefined(); // the Standard Webhooks schedule
+    const err = configError({ WEBHOOK_ALLOW_PRIVATE: "yes", WEBHOOK_RETRY_SCHEDULE_MS: "5s,10s", WEBHOOK_TIMEOUT_MS: "0" });
+    expect(err.message).toContain("WEBHOOK_ALLOW_PRIVATE: must be \"true\" or \"false\"");
+    expect(err.message).toContain("WEBHOOK_RETRY_SCHEDULE_MS: must be 1 to 30 whole numbers of milliseconds");
+    expect(err.message).toContain("WEBHOOK_TIMEOUT_MS: must be at least 100");
   });
 
   it("takes KEY_CACHE_MS=0: keys read on every request", () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { loadIdentity, type PkiIdentity } from "../../src/pki/identity.ts";
 import { TimeStampAuthority } from "../../src/tsa/authority.ts";
 import { ReportService } from "../../src/services/reports.ts";
+import { WebhookService } from "../../src/services/webhooks.ts";
 import { generateSigningKey } from "../../src/signing/keys.ts";
 import { Signer } from "../../src/signing/signer.ts";
 import { registerSigningKey } from "../../src/store/signing-keys.ts";
@@ -93,6 +94,8 @@ export interface ApiHarnessOptions {
   now?: () => Date;
   /** Cache keys in the access service, as the service does on the embedded database. */
   cacheKeys?: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE for webhook targets (default false: as in production). */
+  webhookAllowPrivate?: boolean;
 }
 
 export interface Keys {
@@ -118,6 +121,12 @@ export interface ApiHarness {
   reader: ChainReader;
   log: RecordingLogger;
   deps: AppDeps;
+  webhooks: WebhookService;
+  /**
+   * `fn` is called when the API or a report wrote a webhook event (as the service wakes its
+   * dispatcher): a test with a dispatcher sets it. A holder, so that copies of the harness share it.
+   */
+  webhookWake: { fn: (() => void) | undefined };
   /** Rows in the evidence table right now. */
   countEvidence(): Promise<number>;
   close(): Promise<void>;
@@ -174,6 +183,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     admin: boot?.key ?? (await access.createKey({ id: "test" }, { principalId: "admin" })).key,
     tenant: await principal("tenant", TEST_TENANT),
   };
+  const wake = { fn: undefined as (() => void) | undefined };
   const reports = new ReportService({
     db: database.db,
     prover,
@@ -182,6 +192,13 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     chainReader: () => reader,
     minConfirmations: opts.minConfirmations ?? 1,
     software: { name: "evidence-anchor", version: "test", commit: null },
+    ...(opts.now ? { now: opts.now } : {}),
+    onWebhookEvent: () => wake.fn?.(),
+  });
+  const webhooks = new WebhookService({
+    db: database.db,
+    rules: { allowPrivate: opts.webhookAllowPrivate ?? false },
+    onEnqueued: () => wake.fn?.(),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const pki = await testIdentity();
@@ -195,6 +212,7 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     chainRpcUrl: () => opts.chainUrl,
     signer,
     reports,
+    webhooks,
     // The X.509 identity as the service has it: POST /v1/tsa and the published certificates.
     pki,
     tsa: new TimeStampAuthority(pki.tsa),
@@ -223,6 +241,8 @@ export async function apiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
     reader,
     log,
     deps,
+    webhooks,
+    webhookWake: wake,
     countEvidence: async () => {
       const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from evidence`);
       return Number(rows[0]?.n ?? NaN);
