@@ -2,6 +2,7 @@
 // (`{type, timestamp, data}`, Standard Webhooks), and the message ids receivers dedupe by.
 // Pure: the store builds payloads with these inside the transactions that cause the events.
 import { randomBytes } from "node:crypto";
+import type { AnchorInfo } from "../core/bundle.ts";
 
 export const WEBHOOK_EVENT_TYPES = ["evidence.anchored", "evidence.reanchored", "report.created"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -33,15 +34,8 @@ export function subscribes(eventTypes: readonly string[] | null, type: string): 
 export interface AnchorEventInput {
   tenantId: string;
   batch: { seq: number; root: string; size: number };
-  anchor: {
-    chainId: number;
-    contract: string;
-    txHash: string;
-    blockNumber: number;
-    blockHash: string;
-    blockTimestamp: number;
-    confirmedAt: Date;
-  };
+  /** The anchor as a proof names it, and when this service confirmed it. */
+  anchor: AnchorInfo & { confirmedAt: Date };
   itemCount: number;
   evidenceIds: string[];
 }
