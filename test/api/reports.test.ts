@@ -151,9 +151,9 @@ describe(`evidence reports on ${describeDbKind()}`, () => {
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { id: string }).id;
     expect((await h.rawApp.request(`/v1/reports/${id}`, { headers: bearer(courtKey) })).status).toBe(200);
-    // The owning tenant reads reports on its cases, but cannot make them (404: not its route).
+    // The owning tenant reads reports on its cases, but cannot make them (403: its role may not).
     expect((await h.app.request(`/v1/reports/${id}`)).status).toBe(200);
-    expect((await h.app.request("/v1/reports", jsonRequest("POST", { tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r" }))).status).toBe(404);
+    expect((await h.app.request("/v1/reports", jsonRequest("POST", { tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r" }))).status).toBe(403);
     const stranger = await h.principal("verifier", "court-2");
     expect((await h.rawApp.request(`/v1/reports/${id}`, { headers: bearer(stranger) })).status).toBe(404);
     expect((await makeReport({ tenantId: TEST_TENANT, caseId: CASE, purpose: "p", requestedBy: "r" }, bearer(stranger))).status).toBe(404);

@@ -34,11 +34,19 @@ async function onDatabase<T>(url: string, run: (sql: postgres.Sql) => Promise<T>
   }
 }
 
-/** Terminates the sessions of an instance (application_name evidence:<id>); returns how many. */
+/**
+ * Terminates an instance's session that holds the leader lock (application_name
+ * evidence:<id>; its pool's sessions carry the same name, and are left alone); returns how many.
+ */
 function terminateSessionOf(url: string, instanceId: string): Promise<number> {
+  const low = Number(LEADER_LOCK & 0xffffffffn);
+  const high = Number(LEADER_LOCK >> 32n);
   return onDatabase(url, async (sql) => {
     const rows = await sql<{ n: number }[]>`
-      select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${`evidence:${instanceId}`}`;
+      select count(pg_terminate_backend(a.pid))::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where a.application_name = ${`evidence:${instanceId}`}
+        and l.locktype = 'advisory' and l.granted and l.classid = ${high}::oid and l.objid = ${low}::oid and l.objsubid = 1
+        and l.database = (select oid from pg_database where datname = current_database())`;
     return rows[0]!.n;
   });
 }

@@ -116,6 +116,8 @@ describe(`store adapter (${describeDbKind()})`, () => {
       "reports",
       "sequencer",
       "signing_keys",
+      "webhook_deliveries",
+      "webhook_endpoints",
     ]);
     expect(await appliedMigrations(db)).toBe(migrationCount);
   });

@@ -260,7 +260,7 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
       expect(await h.countEvidence()).toBe(before);
     });
 
-    it("the wrong media type (415), a body too large (413), no key (401), a verifier's key (404)", async () => {
+    it("the wrong media type (415), a body too large (413), no key (401), a verifier's key (403)", async () => {
       const before = await h.countEvidence();
       const query = rawQuery({});
       const wrongType = await tsaPost(query, { "content-type": "application/octet-stream" });
@@ -270,7 +270,7 @@ describe(`POST /v1/tsa on ${describeDbKind()}`, () => {
       const noKey = await fetch(`${base}/v1/tsa`, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body: query });
       expect(noKey.status).toBe(401);
       const verifier = await h.principal("verifier", "v-tsa");
-      expect((await tsaPost(query, bearer(verifier))).status).toBe(404);
+      expect((await tsaPost(query, bearer(verifier))).status).toBe(403);
       expect(await h.countEvidence()).toBe(before);
     });
   });
