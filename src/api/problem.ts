@@ -63,7 +63,7 @@ export function onNotFound(routes: () => readonly { method: string; path: string
   };
 }
 
-/** The answer for a route that does not exist, also given for one the caller's role may not use. */
+/** The answer for a route that does not exist. */
 export function notFoundResponse(c: Context): Response {
   return problemResponse(c, "not-found", `no route for ${c.req.method} ${c.req.path}`);
 }
