@@ -335,6 +335,32 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
     expect(anchors(end, "confirmed")).toBe(anchors(start, "confirmed") + 2);
   });
 
+  it("counts an anchor whose nonce another transaction took as failed, and its batch anchored again", async () => {
+    const text = async () => (await asAdmin<string>("GET", "/metrics")).body;
+    const anchors = (t: string, outcome: string) => value(t, "evidence_anchors_total", { outcome })!;
+    const start = await text();
+    await rpc(node.url, "evm_setAutomine", [false]);
+    try {
+      expect((await asTenant("POST", "/v1/evidence", { digest: toHex(new Uint8Array(randomBytes(32))) })).status).toBe(202);
+      await service.batcher.tick(); // sealed and sent, not mined
+      const [sent] = await queryRows<{ tx_hash: string; nonce: number; sender: string }>(
+        service.database.db,
+        sql`select tx_hash, nonce, sender from anchors order by id desc limit 1`,
+      );
+      // The node forgets it, and another transaction of the same account takes its nonce.
+      expect(await rpc<boolean>(node.url, "hardhat_dropTransaction", [sent!.tx_hash])).toBe(true);
+      await rpc(node.url, "eth_sendTransaction", [{ from: sent!.sender, to: sent!.sender, value: "0x0", nonce: `0x${Number(sent!.nonce).toString(16)}` }]);
+      await rpc(node.url, "evm_mine");
+    } finally {
+      await rpc(node.url, "evm_setAutomine", [true]);
+    }
+    // The next ticks find the nonce used (failed) and send the batch again, mined at once.
+    for (let i = 0; i < 3 && anchors(await text(), "confirmed") === anchors(start, "confirmed"); i++) await service.batcher.tick();
+    const end = await text();
+    expect(anchors(end, "failed")).toBe(anchors(start, "failed") + 1);
+    expect(anchors(end, "confirmed")).toBe(anchors(start, "confirmed") + 1);
+  });
+
   it("counts batch-root time-stamp requests to an authority that answers and to one that hangs", async () => {
     // The authority: this same service's POST /v1/tsa, which takes a tenant's key (docs/timestamps.md).
     const tenant = await createTenant(service.url, adminKey, "platform-metrics-tsa");
