@@ -1,7 +1,7 @@
 // `npm run bench`: runs every measurement in one process and one sitting, prints the tables,
 // and writes bench/results.json. BENCH_QUICK=1 is a ~2 minute smoke run with small counts;
 // DATABASE_URL=postgres://... runs the service parts on fresh databases on that server;
-// BENCH_SECTIONS=tree,seal,service,bigbatch,metrics (any subset) picks parts; BENCH_OUT=path writes
+// BENCH_SECTIONS=tree,seal,service,bigbatch,metrics,webhooks (any subset) picks parts; BENCH_OUT=path writes
 // the JSON elsewhere. The first table printed puts each of issue 11's figures beside its
 // baseline from the same run and its target.
 import { writeFileSync } from "node:fs";
@@ -11,11 +11,12 @@ import { runSealBench, type SealBenchResult } from "./seal-bench.ts";
 import { runServiceBench, type ServiceBenchOptions, type ServiceBenchResult } from "./service-bench.ts";
 import { runBigBatchBench, type BigBatchOptions, type BigBatchResult } from "./big-batch-bench.ts";
 import { runMetricsBench, type MetricsBenchResult } from "./metrics-bench.ts";
+import { runWebhookEventsBench, type WebhookEventsBenchResult } from "./webhook-events-bench.ts";
 import { currentLoadAvg, machineInfo } from "./lib/machine.ts";
 import { bigBatchTables, machineTable, sealTable, serviceTables, summaryTable, treeTables } from "./report.ts";
 
 const quick = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
-const sections = new Set((process.env.BENCH_SECTIONS ?? "tree,seal,service,bigbatch,metrics").split(",").map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? "tree,seal,service,bigbatch,metrics,webhooks").split(",").map((s) => s.trim()));
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const outPath = process.env.BENCH_OUT ?? fileURLToPath(new URL("./results.json", import.meta.url));
 const started = performance.now();
@@ -79,6 +80,8 @@ const bigBatchOpts: Omit<BigBatchOptions, "log" | "databaseUrl"> = quick
 
 // Single-item ingest with the metrics' request observation on and off, interleaved.
 const metricsOpts = quick ? { total: 1_000, concurrency: 16, reps: 2 } : { total: 5_000, concurrency: 16, reps: 4 };
+// The webhook events of one batch, written in the transaction that confirms its anchor.
+const webhookOpts = quick ? { items: 10_000, reps: 3 } : { items: 100_000, reps: 5 };
 
 async function main(): Promise<void> {
   log(`bench ${quick ? "(quick)" : "(full)"}: sections ${[...sections].join(", ")}, database ${databaseUrl ? "postgres" : "pglite"}`);
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
   let service: ServiceBenchResult | undefined;
   let big: BigBatchResult | undefined;
   let metrics: MetricsBenchResult | undefined;
+  let webhooks: WebhookEventsBenchResult | undefined;
   if (sections.has("tree")) {
     log("section 1: tree build");
     tree = await runTreeBench({ ...treeOpts, log });
@@ -107,6 +111,10 @@ async function main(): Promise<void> {
     log("section 8: what the metrics cost (single ingest, request observation on and off)");
     metrics = await runMetricsBench({ ...metricsOpts, databaseUrl, log });
   }
+  if (sections.has("webhooks")) {
+    log(`section 9: webhook events of a ${webhookOpts.items}-item batch, in the confirming transaction`);
+    webhooks = await runWebhookEventsBench({ ...webhookOpts, databaseUrl, log });
+  }
   const machine = machineInfo(service?.database ?? big?.databaseInfo ?? { kind: databaseUrl ? "postgres" : "pglite" }, loadAtStart);
   const durationSec = Math.round((performance.now() - started) / 1000);
   const results = {
@@ -117,12 +125,13 @@ async function main(): Promise<void> {
     loadAvg1mAtEnd: currentLoadAvg(),
     loadAvg1mDuringRun: { mean: loadSamples.reduce((a, b) => a + b, 0) / Math.max(1, loadSamples.length), max: Math.max(0, ...loadSamples), samples: loadSamples.length },
     durationSec,
-    params: { tree: treeOpts, seal: sealOpts, service: serviceOpts, bigBatch: bigBatchOpts, metrics: metricsOpts },
+    params: { tree: treeOpts, seal: sealOpts, service: serviceOpts, bigBatch: bigBatchOpts, metrics: metricsOpts, webhooks: webhookOpts },
     tree,
     seal,
     service,
     bigBatch: big,
     metrics,
+    webhooks,
   };
   writeFileSync(outPath, JSON.stringify(results, null, 2) + "\n");
 
@@ -143,6 +152,18 @@ async function main(): Promise<void> {
       `| one observation alone | ${metrics.observeMicros.toFixed(2)} µs |`,
       "",
       `GET /metrics: ${metrics.scrapeMs.toFixed(1)} ms (median of 5), ${metrics.scrapeBytes} bytes; ${metrics.reps} reps of ${metrics.total} requests at concurrency ${metrics.concurrency}, ${metrics.database}.`,
+      "",
+    );
+  }
+  if (webhooks) {
+    out.push(
+      "## What webhook events add to confirming an anchor",
+      `| one batch of ${webhooks.items} items, two tenants | ms (median of ${webhooks.reps}) |`,
+      "| --- | --- |",
+      `| baseline: the batch's rows read once, by tenant | ${webhooks.scanMs.toFixed(1)} |`,
+      `| events written, no endpoint registered | ${webhooks.noEndpointMs.toFixed(1)} |`,
+      `| events written, an endpoint per tenant (${webhooks.deliveriesPerConfirm} deliveries) | ${webhooks.withEndpointsMs.toFixed(1)} |`,
+      `| ratio to the baseline | ${webhooks.ratio.toFixed(2)} |`,
       "",
     );
   }
