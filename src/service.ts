@@ -235,13 +235,13 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     log,
   });
   // Webhooks: endpoints are served by every instance; deliveries are sent by the leader's
-  // dispatcher alone, woken when this instance writes an event (another instance's events are
-  // found by its poll, WEBHOOK_POLL_MS).
+  // dispatcher alone, woken when any instance writes an event (a follower's wake-up goes
+  // through NOTIFY; the poll, WEBHOOK_POLL_MS, covers a lost one).
   const webhookRules = { allowPrivate: cfg.WEBHOOK_ALLOW_PRIVATE };
   const webhookOutcomes = new EventEmitter<{ outcome: [DeliveryOutcome] }>();
   webhookOutcomes.on("outcome", (o) => metrics.webhookDelivery(o));
   let dispatcher: WebhookDispatcher | undefined;
-  const webhooks = new WebhookService({ db: database.db, rules: webhookRules, onEnqueued: () => dispatcher?.wake() });
+  const webhooks = new WebhookService({ db: database.db, rules: webhookRules, onEnqueued: () => lead.reportWebhookEvent() });
   const reports = new ReportService({
     db: database.db,
     prover,
@@ -251,7 +251,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
     minConfirmations: confirmations,
     software: softwareIdentity(),
     defaultLanguage: cfg.REPORT_LANGUAGE,
-    onWebhookEvent: () => dispatcher?.wake(),
+    onWebhookEvent: () => lead.reportWebhookEvent(),
   });
   const lead = new LeaderElection({
     cluster: database.cluster,
@@ -305,6 +305,7 @@ export async function startService(cfg: Config, log: Logger): Promise<RunningSer
       await Promise.all([audit.stop(), ending?.stop(), endingStamper?.stop(), endingDispatcher?.stop()]);
     },
     onIngested: (n) => batcher?.notifyIngested(n),
+    onWebhookEvent: () => dispatcher?.wake(),
   });
   election = lead;
   metrics.watchLeadership(lead);

@@ -1,6 +1,7 @@
 // Which instance runs the sequencer when several share one PostgreSQL database: a session-level
 // advisory lock held on a session of its own (followers retry it, the leader checks it still
-// answers), and the NOTIFY channel through which followers wake the leader for digests they took.
+// answers), and the NOTIFY channels through which followers wake the leader for digests they
+// took and webhook events they wrote.
 import { EventEmitter } from "node:events";
 import { errorFields, type Logger } from "../log.ts";
 import type { Cluster, ClusterSession } from "../store/db.ts";
@@ -9,6 +10,8 @@ import type { Cluster, ClusterSession } from "../store/db.ts";
 export const LEADER_LOCK = 727318030n;
 /** Payload: how many digests were committed, as a decimal number. */
 export const INGESTED_CHANNEL = "evidence_ingested";
+/** Followers wake the leader's webhook dispatcher through this channel when they write an event. */
+export const WEBHOOKS_CHANNEL = "evidence_webhooks";
 /** A follower gathers the counts of this long into one NOTIFY: one per window, not per request. */
 export const NOTIFY_COALESCE_MS = 50;
 export const DEFAULT_LEADER_RETRY_MS = 1000;
@@ -39,6 +42,8 @@ export interface LeaderElectionOptions {
   onDeposed: () => Promise<void>;
   /** Digests committed, by this instance or (through NOTIFY) another; called on the leader only. */
   onIngested: (count: number) => void;
+  /** Webhook events written, by this instance or (through NOTIFY) another; called on the leader only. */
+  onWebhookEvent?: () => void;
 }
 
 type Events = {
@@ -123,6 +128,21 @@ export class LeaderElection extends EventEmitter<Events> {
     this.#notifyTimer ??= setTimeout(() => this.#flushNotify(), NOTIFY_COALESCE_MS);
   }
 
+  /**
+   * Webhook events were committed here (a report, a test event, a replay). The leader's
+   * dispatcher sends them at once; a follower wakes it through NOTIFY. A lost NOTIFY costs
+   * latency only: the dispatcher polls (WEBHOOK_POLL_MS).
+   */
+  reportWebhookEvent(): void {
+    if (this.#leader) {
+      this.#opts.onWebhookEvent?.();
+      return;
+    }
+    this.#opts.cluster?.notify(WEBHOOKS_CHANNEL, "").catch((err) => {
+      this.#opts.log.warn("waking the leader's webhook dispatcher failed; it finds the event on its next poll", errorFields(err));
+    });
+  }
+
   #flushNotify(): void {
     this.#notifyTimer = undefined;
     const count = this.#pendingNotify;
@@ -161,6 +181,7 @@ export class LeaderElection extends EventEmitter<Events> {
       }
       // On the lock's own session: the leader hears followers exactly as long as it holds the lock.
       await session.listen(INGESTED_CHANNEL);
+      await session.listen(WEBHOOKS_CHANNEL);
     } catch (err) {
       if (!this.#failing) {
         this.#opts.log.warn("cannot try the leader lock; retrying", { instance: this.#opts.instanceId, ...errorFields(err) });
@@ -237,7 +258,9 @@ export class LeaderElection extends EventEmitter<Events> {
       },
       keepAliveSeconds: 5,
       onNotify: (channel, payload) => {
-        if (channel !== INGESTED_CHANNEL || !this.#leader) return;
+        if (!this.#leader) return;
+        if (channel === WEBHOOKS_CHANNEL) return this.#opts.onWebhookEvent?.();
+        if (channel !== INGESTED_CHANNEL) return;
         const count = Number(payload);
         if (Number.isSafeInteger(count) && count > 0) this.#opts.onIngested(count);
       },

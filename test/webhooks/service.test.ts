@@ -90,3 +90,47 @@ describe(`webhooks in the running service (${describeDbKind()})`, () => {
     expect(Number(/^evidence_webhook_delivery_duration_seconds_count (\d+)$/m.exec(text)?.[1])).toBe(outcomes.length);
   });
 });
+
+// A follower writes events too (a tenant's test event, a report, a replay, on whichever
+// instance the load balancer picked); only the leader sends. With the leader's poll at ten
+// minutes, the event arrives only if the follower's NOTIFY woke the leader's dispatcher.
+if (process.env.DATABASE_URL) {
+  describe("webhooks across two instances of one PostgreSQL database", () => {
+    let follower: RunningService;
+
+    beforeAll(async () => {
+      follower = await startService(
+        parseConfig({
+          DATABASE_URL: database!.url!,
+          CHAIN_RPC_URL: node.url,
+          ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
+          DATA_DIR: tempDir(),
+          PORT: "0",
+          HOST: "127.0.0.1",
+          INSTANCE_ID: "webhooks-follower",
+          WEBHOOK_ALLOW_PRIVATE: "true",
+          WEBHOOK_POLL_MS: "600000",
+        }),
+        createLogger("error"),
+      );
+    }, 60_000);
+
+    afterAll(async () => {
+      await follower?.stop();
+    });
+
+    it("an event written on a follower is sent by the leader at once, woken through NOTIFY", async () => {
+      expect(service.election.isLeader).toBe(true);
+      expect(follower.election.isLeader).toBe(false);
+      expect(follower.webhookDispatcher).toBeUndefined();
+      const tenant = await createTenant(follower.url, service.bootstrap!.key, "wh-follower");
+      const api = apiClient(follower.url, tenant.key);
+      const created = await api<{ id: string; secret: string }>("POST", "/v1/webhooks", { url: `${receiver.url}/follower` });
+      expect(created.status).toBe(201);
+      const test = await api<{ msgId: string }>("POST", `/v1/webhooks/${created.body.id}/test`);
+      expect(test.status).toBe(202);
+      const got = await receiver.waitFor((r) => r.headers["webhook-id"] === test.body.msgId);
+      expect(verifyWebhookSignature({ secret: created.body.secret, headers: got.headers, body: got.body }).ok).toBe(true);
+    });
+  });
+}
