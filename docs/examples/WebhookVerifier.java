@@ -1,7 +1,12 @@
 // Checks a webhook from the evidence service (Standard Webhooks, docs/webhooks.md) in Java 8+,
 // with nothing but the JDK. Run the reference vector: javac WebhookVerifier.java && java WebhookVerifier
+// Check one delivery: java WebhookVerifier <body file> <webhook-id> <webhook-timestamp> <webhook-signature> <secret>...
+// (test/webhooks/outside-verifiers.test.ts runs both with the service's own signatures).
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -27,15 +32,20 @@ public final class WebhookVerifier {
       mac.update((msgId + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
       byte[] expected = Base64.getEncoder().encode(mac.doFinal(body));
       for (String part : signatures.split(" ")) {
-        if (!part.startsWith("v1,")) continue;
         // Constant-time comparison: timing must not tell how much of a forgery was right.
-        if (MessageDigest.isEqual(expected, part.substring(3).getBytes(StandardCharsets.US_ASCII))) ok = true;
+        if (part.startsWith("v1,") && MessageDigest.isEqual(expected, part.substring(3).getBytes(StandardCharsets.US_ASCII))) ok = true;
       }
     }
     return ok;
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 5) {
+      byte[] received = Files.readAllBytes(Paths.get(args[0]));
+      boolean valid = verify(Arrays.copyOfRange(args, 4, args.length), args[1], args[2], args[3], received, System.currentTimeMillis() / 1000);
+      System.out.println(valid ? "valid" : "invalid");
+      System.exit(valid ? 0 : 1);
+    }
     // The Standard Webhooks reference vector.
     String[] secrets = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
     byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);

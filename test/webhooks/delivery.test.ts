@@ -1,9 +1,18 @@
 // The dispatcher against real HTTP receivers on 127.0.0.1, over the real app and database:
 // Standard Webhooks headers and signatures, retries with the same webhook-id, head-of-line
 // order per endpoint, giving up (which unblocks the line), timeouts, redirects not followed,
-// rotation's two signatures, the answer kept to 4 KiB, and the address rule applied again at
-// delivery time, to the address the dispatcher checked (not whatever the name says later).
+// rotation's two signatures, the signatures accepted by verifiers we did not write (the
+// Standard Webhooks library, and the Java file of docs/webhooks.md where a JDK is), the answer
+// kept to 4 KiB, and the address rule applied again at delivery time, to the address the
+// dispatcher checked (not whatever the name says later).
 // A fast retry schedule; every wait is on an event (a request arriving, an attempt recorded).
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../src/core/webhook-signature.ts";
 import { WebhookDispatcher, type DeliveryOutcome } from "../../src/webhooks/dispatcher.ts";
@@ -11,7 +20,10 @@ import { sweepWebhookDeliveries } from "../../src/store/webhooks.ts";
 import type { TargetRules } from "../../src/webhooks/address.ts";
 import { apiHarness, jsonRequest, unhandled, type ApiHarness } from "../helpers/api.ts";
 import { describeDbKind } from "../helpers/db.ts";
+import { systemProgram } from "../helpers/pdf-tools.ts";
 import { startReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.ts";
+
+const run = promisify(execFile);
 
 let h: ApiHarness;
 let receiver: WebhookReceiver;
@@ -217,6 +229,54 @@ describe(`webhook delivery (${describeDbKind()})`, () => {
     expect(got.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
     expect(verifyWebhookSignature({ secret: rotated.secret, headers: got.headers, body: got.body }).ok).toBe(true);
     expect(verifyWebhookSignature({ secret: ep.secret, headers: got.headers, body: got.body }).ok).toBe(true);
+  });
+
+  it("verifiers we did not write accept the deliveries: the Standard Webhooks library, and docs/examples/WebhookVerifier.java", async () => {
+    // Integrators check our signatures with their own code, as verifiers check our proofs: a
+    // delivery only our own verifyWebhookSignature accepts would prove nothing. The spec's own
+    // JavaScript library runs everywhere; the Java file of docs/webhooks.md runs where a JDK is
+    // (EVIDENCE_TEST_TOOLS as for the PDF tools: =system requires it, =npm leaves it out).
+    startDispatcher();
+    const ep = await register("/outside");
+    const rotated = (await (await h.app.request(`/v1/webhooks/${ep.id}/rotate-secret`, { method: "POST" })).json()) as { secret: string };
+    const q = await sendTest(ep.id);
+    const got = await receiver.waitFor((r) => r.headers["webhook-id"] === q.msgId);
+    const headers = {
+      "webhook-id": got.headers["webhook-id"]!,
+      "webhook-timestamp": got.headers["webhook-timestamp"]!,
+      "webhook-signature": got.headers["webhook-signature"]!,
+    };
+    const otherSecret = "whsec_" + Buffer.alloc(32, 9).toString("base64");
+    const tampered = got.body.replace("webhook.test", "webhook.tesT");
+    expect(tampered).not.toBe(got.body);
+
+    for (const secret of [ep.secret, rotated.secret]) expect(new Webhook(secret).verify(got.body, headers)).toEqual(JSON.parse(got.body));
+    expect(() => new Webhook(otherSecret).verify(got.body, headers)).toThrow(/No matching signature/);
+    expect(() => new Webhook(ep.secret).verify(tampered, headers)).toThrow(/No matching signature/);
+
+    const javac = systemProgram("javac", "openjdk-17-jdk-headless");
+    if (javac === null) return;
+    const dir = mkdtempSync(join(tmpdir(), "webhook-java-"));
+    try {
+      await run(javac, ["-d", dir, fileURLToPath(new URL("../../docs/examples/WebhookVerifier.java", import.meta.url))]);
+      const java = (...args: string[]) =>
+        run(join(dirname(javac), "java"), ["-cp", dir, "WebhookVerifier", ...args]).then(
+          (r) => ({ code: 0, out: r.stdout.trim() }),
+          (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout.trim() }),
+        );
+      expect(await java()).toEqual({ code: 0, out: "reference vector: valid; tampered body: invalid" });
+      const bodyFile = join(dir, "body.json");
+      const check = (body: string, ...secrets: string[]) => {
+        writeFileSync(bodyFile, body);
+        return java(bodyFile, headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], ...secrets);
+      };
+      expect(await check(got.body, ep.secret)).toEqual({ code: 0, out: "valid" });
+      expect(await check(got.body, rotated.secret)).toEqual({ code: 0, out: "valid" });
+      expect(await check(got.body, otherSecret)).toEqual({ code: 1, out: "invalid" });
+      expect(await check(tampered, ep.secret, rotated.secret)).toEqual({ code: 1, out: "invalid" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("checks the address again at delivery time, and connects to the address it checked", async () => {
