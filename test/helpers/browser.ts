@@ -13,6 +13,16 @@ import { brotliDecompressSync, createBrotliDecompress } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
 import { systemProgram, testTools } from "./pdf-tools.ts";
 
+/**
+ * Where a browser test also saves a screenshot that docs/ shows, or null: only when
+ * UPDATE_DOC_IMAGES=1 (`npm run docs:images`), so that running the tests does not rewrite
+ * committed images (a few pixels differ from run to run) and leave the checkout changed.
+ * test-results/ always gets the test's own copy.
+ */
+export function docImagePath(file: string): string | null {
+  return process.env.UPDATE_DOC_IMAGES === "1" ? fileURLToPath(new URL(`../../docs/images/${file}`, import.meta.url)) : null;
+}
+
 export interface ChromiumChoice {
   executablePath: string;
   /** Where it came from, for the test log: "CHROMIUM_PATH", "system" or "npm @sparticuz/chromium <version>". */

@@ -5,7 +5,7 @@
 // and a chain that cannot be reached (a second app whose RPC URL is a closed port). On the
 // Chinese page no English UI string remains: every visible text node is walked, and only data
 // (hashes, ids, numbers, URLs, command lines, the proof's own values) may be Latin.
-// Screenshots: docs/images/verify-zh-CN.png and docs/images/verify-en.png.
+// Screenshots: test-results/, and docs/images/verify-zh-CN.png and verify-en.png under UPDATE_DOC_IMAGES=1.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../../scripts/build-web.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { apiHarness, apiHarnessOnChain, type ApiHarness } from "../helpers/api.ts";
-import { launchChromium } from "../helpers/browser.ts";
+import { docImagePath, launchChromium } from "../helpers/browser.ts";
 import { freePort } from "../helpers/chain.ts";
 import { tempDir } from "../helpers/service.ts";
 import { anchoredVectorProof, CONTRACT_PATH, OTHER_PATH } from "../helpers/vectors.ts";
@@ -264,7 +264,8 @@ describe("screenshots", () => {
       const page = await open(locale);
       expect(await verify(page, CONTRACT_PATH)).toBe("valid");
       await page.screenshot({ path: join(SHOTS, file), fullPage: true });
-      await page.screenshot({ path: join(ROOT, "docs/images", file), fullPage: true });
+      const doc = docImagePath(file);
+      if (doc) await page.screenshot({ path: doc, fullPage: true });
       await page.context().close();
     }
   });
