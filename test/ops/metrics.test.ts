@@ -14,17 +14,18 @@ import { promisify } from "node:util";
 import { parser } from "@prometheus-io/lezer-promql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
+import { parseConfig } from "../../src/config.ts";
 import { toHex } from "../../src/core/bytes.ts";
 import type { LocalNode } from "../../src/chain/local-node.ts";
 import { createLogger } from "../../src/log.ts";
-import { startService, type RunningService } from "../../src/service.ts";
+import type { RunningService } from "../../src/service.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { BatchStamper } from "../../src/tsa/batch-stamper.ts";
 import { sql } from "drizzle-orm";
 import { freePort, rpc, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { apiClient, createPrincipal, createTenant, tempDir, type ApiCall } from "../helpers/service.ts";
+import { startInProcess } from "../helpers/in-process.ts";
 
 const run = promisify(execFile);
 const TOKEN = randomBytes(24).toString("hex");
@@ -117,25 +118,20 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
       process.env.DATABASE_URL ? freshDatabase() : Promise.resolve(undefined),
       hungServer(),
     ]);
-    const cfg = parseConfig({
-      DATABASE_URL: database?.url,
-      // The hung endpoint second: the batcher uses the live one; every probe waits it out.
-      CHAIN_RPC_URL: `${node.url},${hung.url}`,
-      ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-      CHAIN_TIMEOUT_MS: "1000",
-      CONFIRMATIONS: "1",
-      DATA_DIR: tempDir(),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      METRICS_TOKEN: TOKEN,
-      METRICS_PORT: "0",
-      // Nothing is sealed by the clock: the test seals and anchors with tick().
-      BATCH_INTERVAL_MS: "600000",
-      AUDIT_ANCHOR_INTERVAL_MS: "3600000",
-      RATE_LIMIT_PER_MINUTE: "0",
-      PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
-    });
-    service = await startService(cfg, createLogger("warn", (l) => logLines.push(l)));
+    service = await startInProcess(
+      { nodeUrl: node.url, databaseUrl: database?.url },
+      {
+        // The hung endpoint second: the batcher uses the live one; every probe waits it out.
+        CHAIN_RPC_URL: `${node.url},${hung.url}`,
+        CHAIN_TIMEOUT_MS: "1000",
+        CONFIRMATIONS: "1",
+        METRICS_TOKEN: TOKEN,
+        METRICS_PORT: "0",
+        // Nothing is sealed by the clock: the test seals and anchors with tick().
+        BATCH_INTERVAL_MS: "600000",
+      },
+      createLogger("warn", (l) => logLines.push(l)),
+    );
     adminKey = service.bootstrap!.key;
     asAdmin = apiClient(service.url, adminKey);
     asTenant = apiClient(service.url, (await createTenant(service.url, adminKey, "platform-metrics")).key);
@@ -465,20 +461,10 @@ if (process.env.DATABASE_URL) {
     });
 
     const start = async (id: string) => {
-      const cfg = parseConfig({
-        DATABASE_URL: database.url,
-        CHAIN_RPC_URL: node.url,
-        ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-        DATA_DIR: tempDir(),
-        PORT: "0",
-        HOST: "127.0.0.1",
-        INSTANCE_ID: id,
-        METRICS_TOKEN: TOKEN,
-        LEADER_RETRY_MS: "100",
-        BATCH_INTERVAL_MS: "600000",
-        AUDIT_ANCHOR_INTERVAL_MS: "3600000",
-      });
-      const s = await startService(cfg, createLogger("error"));
+      const s = await startInProcess(
+        { nodeUrl: node.url, databaseUrl: database.url },
+        { INSTANCE_ID: id, METRICS_TOKEN: TOKEN, LEADER_RETRY_MS: "100", BATCH_INTERVAL_MS: "600000" },
+      );
       services.push(s);
       return s;
     };

@@ -9,14 +9,14 @@ import { EventEmitter, once } from "node:events";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
-import { startService, type RunningService } from "../../src/service.ts";
+import type { RunningService } from "../../src/service.ts";
 import { INGESTED_CHANNEL, LEADER_LOCK, LeaderElection, NOTIFY_COALESCE_MS } from "../../src/services/leadership.ts";
 import { createDb, SessionClosedError, type Cluster, type ClusterSession, type Database } from "../../src/store/db.ts";
 import { startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
-import { apiClient, createTenant, tempDir, waitFor } from "../helpers/service.ts";
+import { apiClient, createTenant, waitFor } from "../helpers/service.ts";
+import { startInProcess } from "../helpers/in-process.ts";
 
 const RETRY_MS = 200;
 /** A follower takes a free lock on its next try: at most one retry period, plus slack for a busy machine. */
@@ -374,23 +374,16 @@ if (serverUrl) describe("two services on one PostgreSQL database", () => {
   });
 
   const start = async (id: string, retryMs = RETRY_MS) => {
-    const cfg = parseConfig({
-      DATABASE_URL: database.url,
-      CHAIN_RPC_URL: node.url,
-      ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-      DATA_DIR: tempDir(),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      INSTANCE_ID: id,
-      LEADER_RETRY_MS: String(retryMs),
-      // Nothing is sealed by the clock during the test: only a full batch (5 leaves) is.
-      BATCH_INTERVAL_MS: "600000",
-      BATCH_MAX_LEAVES: "5",
-      AUDIT_ANCHOR_INTERVAL_MS: "3600000",
-      RATE_LIMIT_PER_MINUTE: "0",
-      PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
-    });
-    const s = await startService(cfg, createLogger("error"));
+    const s = await startInProcess(
+      { nodeUrl: node.url, databaseUrl: database.url },
+      {
+        INSTANCE_ID: id,
+        LEADER_RETRY_MS: String(retryMs),
+        // Nothing is sealed by the clock during the test: only a full batch (5 leaves) is.
+        BATCH_INTERVAL_MS: "600000",
+        BATCH_MAX_LEAVES: "5",
+      },
+    );
     services.push(s);
     return s;
   };

@@ -4,14 +4,13 @@
 // the metrics. Over HTTP, to a real receiver; PGlite, or PostgreSQL with DATABASE_URL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNode } from "../../src/chain/local-node.ts";
-import { HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
 import { verifyWebhookSignature } from "../../src/core/webhook-signature.ts";
-import { createLogger } from "../../src/log.ts";
-import { startService, type RunningService } from "../../src/service.ts";
+import type { RunningService } from "../../src/service.ts";
 import type { DeliveryOutcome } from "../../src/webhooks/dispatcher.ts";
 import { startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
-import { apiClient, createTenant, tempDir } from "../helpers/service.ts";
+import { apiClient, createTenant } from "../helpers/service.ts";
+import { startInProcess } from "../helpers/in-process.ts";
 import { startReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.ts";
 
 let node: LocalNode;
@@ -23,22 +22,15 @@ const outcomes: DeliveryOutcome[] = [];
 beforeAll(async () => {
   [node, database] = await Promise.all([startTestChain(), process.env.DATABASE_URL ? freshDatabase() : Promise.resolve(undefined)]);
   receiver = await startReceiver();
-  service = await startService(
-    parseConfig({
-      ...(database?.url ? { DATABASE_URL: database.url } : {}),
-      CHAIN_RPC_URL: node.url,
-      ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-      DATA_DIR: tempDir(),
-      PORT: "0",
-      HOST: "127.0.0.1",
+  service = await startInProcess(
+    { nodeUrl: node.url, databaseUrl: database?.url },
+    {
       BATCH_INTERVAL_MS: "100",
-      AUDIT_ANCHOR_INTERVAL_MS: "3600000",
       WEBHOOK_ALLOW_PRIVATE: "true",
       WEBHOOK_RETRY_SCHEDULE_MS: "50,50,50",
       // Long: deliveries must come from wake-ups, not from the poll.
       WEBHOOK_POLL_MS: "600000",
-    }),
-    createLogger("error"),
+    },
   );
   service.webhookOutcomes.on("outcome", (o) => outcomes.push(o));
 }, 60_000);
@@ -99,19 +91,9 @@ if (process.env.DATABASE_URL) {
     let follower: RunningService;
 
     beforeAll(async () => {
-      follower = await startService(
-        parseConfig({
-          DATABASE_URL: database!.url!,
-          CHAIN_RPC_URL: node.url,
-          ANCHOR_PRIVATE_KEY: HARDHAT_DEV_KEY,
-          DATA_DIR: tempDir(),
-          PORT: "0",
-          HOST: "127.0.0.1",
-          INSTANCE_ID: "webhooks-follower",
-          WEBHOOK_ALLOW_PRIVATE: "true",
-          WEBHOOK_POLL_MS: "600000",
-        }),
-        createLogger("error"),
+      follower = await startInProcess(
+        { nodeUrl: node.url, databaseUrl: database!.url },
+        { INSTANCE_ID: "webhooks-follower", WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_POLL_MS: "600000" },
       );
     }, 60_000);
 
