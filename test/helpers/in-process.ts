@@ -2,9 +2,13 @@
 // for tests that need its objects (the election, the batcher, the webhook dispatcher) and not
 // only its HTTP face; test/helpers/service.ts runs it as a child process instead. Kept apart
 // from that file so that the tests which only spawn the service do not load all of it.
+import { afterAll, beforeAll } from "vitest";
+import type { LocalNode } from "../../src/chain/local-node.ts";
 import { HARDHAT_DEV_KEY, parseConfig } from "../../src/config.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
 import { startService, type RunningService } from "../../src/service.ts";
+import { startTestChain } from "./chain.ts";
+import { freshDatabase, type TestDatabase } from "./db.ts";
 import { tempDir } from "./service.ts";
 
 /**
@@ -32,4 +36,36 @@ export function startInProcess(
     ...env,
   });
   return startService(cfg, log);
+}
+
+/**
+ * For a describe block of several instances on one fresh PostgreSQL database (DATABASE_URL's
+ * server) and one Hardhat node, both made before the block and removed after it with every
+ * instance started through `start`. `env` as in startInProcess; `database` once the block runs.
+ */
+export function instancesOfOneDatabase(): {
+  start(env: Record<string, string | undefined>): Promise<RunningService>;
+  readonly database: TestDatabase;
+} {
+  let node: LocalNode | undefined;
+  let database: TestDatabase | undefined;
+  const services: RunningService[] = [];
+  beforeAll(async () => {
+    [node, database] = await Promise.all([startTestChain(), freshDatabase()]);
+  });
+  afterAll(async () => {
+    for (const s of services) await s.stop();
+    await node?.stop();
+    await database?.close();
+  });
+  return {
+    async start(env) {
+      const s = await startInProcess({ nodeUrl: node!.url, databaseUrl: database!.url }, env);
+      services.push(s);
+      return s;
+    },
+    get database() {
+      return database!;
+    },
+  };
 }

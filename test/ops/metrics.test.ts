@@ -25,7 +25,7 @@ import { sql } from "drizzle-orm";
 import { freePort, rpc, startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { apiClient, createPrincipal, createTenant, tempDir, type ApiCall } from "../helpers/service.ts";
-import { startInProcess } from "../helpers/in-process.ts";
+import { instancesOfOneDatabase, startInProcess } from "../helpers/in-process.ts";
 
 const run = promisify(execFile);
 const TOKEN = randomBytes(24).toString("hex");
@@ -446,28 +446,8 @@ describe(`GET /metrics (${describeDbKind()})`, () => {
 // (checked above: evidence_leader 1).
 if (process.env.DATABASE_URL) {
   describe("GET /metrics on two instances of one PostgreSQL database", () => {
-    let node: LocalNode;
-    let database: TestDatabase;
-    const services: RunningService[] = [];
-
-    beforeAll(async () => {
-      [node, database] = await Promise.all([startTestChain(), freshDatabase()]);
-    });
-
-    afterAll(async () => {
-      for (const s of services) await s.stop();
-      await node?.stop();
-      await database?.close();
-    });
-
-    const start = async (id: string) => {
-      const s = await startInProcess(
-        { nodeUrl: node.url, databaseUrl: database.url },
-        { INSTANCE_ID: id, METRICS_TOKEN: TOKEN, LEADER_RETRY_MS: "100", BATCH_INTERVAL_MS: "600000" },
-      );
-      services.push(s);
-      return s;
-    };
+    const instances = instancesOfOneDatabase();
+    const start = (id: string) => instances.start({ INSTANCE_ID: id, METRICS_TOKEN: TOKEN, LEADER_RETRY_MS: "100", BATCH_INTERVAL_MS: "600000" });
 
     it("the follower reports evidence_leader 0 and no balance; when the leader stops it reports the election", async () => {
       const a = await start("metrics-a");

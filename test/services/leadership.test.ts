@@ -8,15 +8,13 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter, once } from "node:events";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalNode } from "../../src/chain/local-node.ts";
 import { createLogger } from "../../src/log.ts";
 import type { RunningService } from "../../src/service.ts";
 import { INGESTED_CHANNEL, LEADER_LOCK, LeaderElection, NOTIFY_COALESCE_MS } from "../../src/services/leadership.ts";
 import { createDb, SessionClosedError, type Cluster, type ClusterSession, type Database } from "../../src/store/db.ts";
-import { startTestChain } from "../helpers/chain.ts";
 import { describeDbKind, freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { apiClient, createTenant, waitFor } from "../helpers/service.ts";
-import { startInProcess } from "../helpers/in-process.ts";
+import { instancesOfOneDatabase } from "../helpers/in-process.ts";
 
 const RETRY_MS = 200;
 /** A follower takes a free lock on its next try: at most one retry period, plus slack for a busy machine. */
@@ -359,34 +357,15 @@ describe(`leader election on ${describeDbKind()}`, () => {
 // PostgreSQL only: on PGlite a second service on the same data directory refuses to start
 // (test/e2e/instances.test.ts).
 if (serverUrl) describe("two services on one PostgreSQL database", () => {
-  let node: LocalNode;
-  let database: TestDatabase;
-  const services: RunningService[] = [];
-
-  beforeAll(async () => {
-    [node, database] = await Promise.all([startTestChain(), freshDatabase()]);
-  });
-
-  afterAll(async () => {
-    for (const s of services) await s.stop();
-    await node?.stop();
-    await database?.close();
-  });
-
-  const start = async (id: string, retryMs = RETRY_MS) => {
-    const s = await startInProcess(
-      { nodeUrl: node.url, databaseUrl: database.url },
-      {
-        INSTANCE_ID: id,
-        LEADER_RETRY_MS: String(retryMs),
-        // Nothing is sealed by the clock during the test: only a full batch (5 leaves) is.
-        BATCH_INTERVAL_MS: "600000",
-        BATCH_MAX_LEAVES: "5",
-      },
-    );
-    services.push(s);
-    return s;
-  };
+  const instances = instancesOfOneDatabase();
+  const start = (id: string, retryMs = RETRY_MS) =>
+    instances.start({
+      INSTANCE_ID: id,
+      LEADER_RETRY_MS: String(retryMs),
+      // Nothing is sealed by the clock during the test: only a full batch (5 leaves) is.
+      BATCH_INTERVAL_MS: "600000",
+      BATCH_MAX_LEAVES: "5",
+    });
 
   it("terminating the leader's lock session stops its batcher; the new leader seals a full batch taken by the old one", async () => {
     // A retries slowly, so that B (not A itself, on a new session) is the one that takes over.
@@ -403,7 +382,7 @@ if (serverUrl) describe("two services on one PostgreSQL database", () => {
     const sealedByOld: number[] = [];
     const bElected = once(b.election, "elected");
     const aDeposed = once(a.election, "deposed");
-    expect(await terminateSessionOf(database.url!, "svc-a")).toBe(1);
+    expect(await terminateSessionOf(instances.database.url!, "svc-a")).toBe(1);
     await within(Promise.all([aDeposed, bElected]), "svc-a deposed and svc-b elected");
     oldBatcher.on("sealed", (batch) => sealedByOld.push(batch.seq));
     // Stopped, not just left idle: stop() lets go of its chain connection.
