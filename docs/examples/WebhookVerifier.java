@@ -1,7 +1,7 @@
 // Checks a webhook from the evidence service (Standard Webhooks, docs/webhooks.md) in Java 8+,
 // with nothing but the JDK. Run the reference vector: javac WebhookVerifier.java && java WebhookVerifier
 // Check one delivery: java WebhookVerifier <body file> <webhook-id> <webhook-timestamp> <webhook-signature> <secret>...
-// (test/webhooks/outside-verifiers.test.ts runs both with the service's own signatures).
+// (test/webhooks/delivery.test.ts runs both with the service's own signatures).
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
