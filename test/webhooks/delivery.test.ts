@@ -9,7 +9,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Webhook } from "standardwebhooks";
@@ -255,12 +255,13 @@ describe(`webhook delivery (${describeDbKind()})`, () => {
     expect(() => new Webhook(ep.secret).verify(tampered, headers)).toThrow(/No matching signature/);
 
     const javac = systemProgram("javac", "openjdk-17-jdk-headless");
-    if (javac === null) return;
+    const javaBin = systemProgram("java", "openjdk-17-jdk-headless");
+    if (javac === null || javaBin === null) return;
     const dir = mkdtempSync(join(tmpdir(), "webhook-java-"));
     try {
       await run(javac, ["-d", dir, fileURLToPath(new URL("../../docs/examples/WebhookVerifier.java", import.meta.url))]);
       const java = (...args: string[]) =>
-        run(join(dirname(javac), "java"), ["-cp", dir, "WebhookVerifier", ...args]).then(
+        run(javaBin, ["-cp", dir, "WebhookVerifier", ...args]).then(
           (r) => ({ code: 0, out: r.stdout.trim() }),
           (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout.trim() }),
         );
